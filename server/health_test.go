@@ -1,0 +1,191 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ontohub/ontohub/gen"
+)
+
+// flakyProxy forwards TCP connections to a real PostgreSQL and can be switched off (refusing new
+// connections and cutting existing ones) and on again at the same address, like a database that
+// restarts.
+type flakyProxy struct {
+	t      *testing.T
+	addr   string
+	target string
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns []net.Conn
+}
+
+func newFlakyProxy(t *testing.T, target string) *flakyProxy {
+	t.Helper()
+	p := &flakyProxy{t: t, target: target}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	t.Cleanup(p.down)
+	return p
+}
+
+func (p *flakyProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+}
+
+// down refuses new connections and cuts the open ones.
+func (p *flakyProxy) down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// up listens again on the same address.
+func (p *flakyProxy) up() {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatalf("proxy up: %v", err)
+	}
+	p.serve(ln)
+}
+
+// viaProxy rewrites the package database URL to go through the proxy.
+func viaProxy(t *testing.T, p *flakyProxy) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.target = u.Host
+	u.Host = p.addr
+	q := u.Query()
+	q.Set("connect_timeout", "1")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestHealthUpDownAndRecovered(t *testing.T) {
+	target, _ := url.Parse(dbURL)
+	proxy := newFlakyProxy(t, target.Host)
+	env := newTestEnv(t, testOptions{DatabaseURL: viaProxy(t, proxy)})
+	ctx := context.Background()
+
+	check := func(wantStatus int, wantDB gen.HealthDatabase) {
+		t.Helper()
+		start := time.Now()
+		resp, err := env.Client.GetHealthWithResponse(ctx)
+		if err != nil {
+			t.Fatalf("GET /health: %v", err)
+		}
+		elapsed := time.Since(start)
+		if resp.StatusCode() != wantStatus {
+			t.Fatalf("status = %d, want %d (body %s)", resp.StatusCode(), wantStatus, resp.Body)
+		}
+		var got *gen.Health
+		if wantStatus == http.StatusOK {
+			got = resp.JSON200
+		} else {
+			got = resp.JSON503
+		}
+		if got == nil || got.Database != wantDB {
+			t.Fatalf("body = %s, want database %q", resp.Body, wantDB)
+		}
+		// Not a timing assertion on speed: the contract promises an answer rather than a hang.
+		if elapsed > 5*time.Second {
+			t.Fatalf("health took %v; it must give up on the database after 2s", elapsed)
+		}
+	}
+
+	check(http.StatusOK, gen.HealthDatabaseConnected)
+	resp, _ := env.Client.GetHealthWithResponse(ctx)
+	if resp.JSON200.Status != gen.HealthStatusHealthy || resp.JSON200.RateLimitStore != gen.HealthRateLimitStoreDisabled {
+		t.Fatalf("healthy body = %s", resp.Body)
+	}
+
+	proxy.down()
+	check(http.StatusServiceUnavailable, gen.HealthDatabaseUnreachable)
+	resp, _ = env.Client.GetHealthWithResponse(ctx)
+	if resp.JSON503 == nil || resp.JSON503.Status != gen.HealthStatusUnhealthy {
+		t.Fatalf("unhealthy body = %s", resp.Body)
+	}
+
+	proxy.up()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := env.Client.GetHealthWithResponse(ctx)
+		if err == nil && resp.StatusCode() == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("health did not recover after the database came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestHealthWhenDatabaseRefusesConnections(t *testing.T) {
+	// Nothing listens on a port we just closed: connections are refused outright.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	env := newTestEnv(t, testOptions{DatabaseURL: "postgres://postgres@" + dead + "/nothing?sslmode=disable&connect_timeout=1"})
+
+	resp, err := env.Client.GetHealthWithResponse(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode() != http.StatusServiceUnavailable || resp.JSON503 == nil ||
+		resp.JSON503.Database != gen.HealthDatabaseUnreachable {
+		t.Fatalf("got %d %s, want 503 unreachable", resp.StatusCode(), resp.Body)
+	}
+	// An API endpoint that needs the database says so with 503 problem+json, not 500.
+	list, err := env.Client.ListModulesWithResponse(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.StatusCode() != http.StatusServiceUnavailable || list.ApplicationproblemJSON503 == nil {
+		t.Fatalf("list modules with the database down: %d %s", list.StatusCode(), list.Body)
+	}
+	if ct := list.HTTPResponse.Header.Get("Content-Type"); ct != problemContentType {
+		t.Fatalf("content type %q", ct)
+	}
+}

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/internal/testdb"
+	"github.com/ontohub/ontohub/ratelimit"
+	"github.com/ontohub/ontohub/store"
+)
+
+// dbURL is this package's own fresh, migrated database.
+var dbURL string
+
+func TestMain(m *testing.M) {
+	os.Exit(testdb.Run(m, "server", &dbURL))
+}
+
+// syncBuffer collects log output written from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testEnv is a real handler chain on an httptest server, reached through the generated client.
+type testEnv struct {
+	URL     string
+	Client  *gen.ClientWithResponses
+	Store   *store.Store
+	Server  *Server
+	Limiter *ratelimit.Limiter
+	Logs    *syncBuffer
+}
+
+// testOptions tune a testEnv; the zero value is a server with rate limiting off.
+type testOptions struct {
+	Server    Config
+	RateLimit ratelimit.Config
+	// DatabaseURL overrides the package database (e.g. to point at a dead server).
+	DatabaseURL string
+}
+
+// newTestEnv starts the full handler chain against the package database.
+func newTestEnv(t *testing.T, opts testOptions) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	url := dbURL
+	if opts.DatabaseURL != "" {
+		url = opts.DatabaseURL
+	}
+	st, err := store.Open(ctx, url, 8)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(st.Close)
+
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rl := opts.RateLimit
+	rl.Logger = log
+	limiter, err := ratelimit.New(rl)
+	if err != nil {
+		t.Fatalf("new limiter: %v", err)
+	}
+	t.Cleanup(func() { _ = limiter.Close() })
+
+	srv := New(st, limiter, opts.Server, log)
+	h, err := srv.Handler()
+	if err != nil {
+		t.Fatalf("handler: %v", err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	client, err := gen.NewClientWithResponses(ts.URL)
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	return &testEnv{URL: ts.URL, Client: client, Store: st, Server: srv, Limiter: limiter, Logs: logs}
+}

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ontohub/ontohub/gen"
+)
+
+// recorder remembers what a handler wrote, for the access log and for panics.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (Flush, deadlines).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// requestIDHeader carries the id that ties a response to its access-log line.
+const requestIDHeader = "X-Request-ID"
+
+// requestID returns the client's X-Request-ID when it is short and plain, else a fresh one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get(requestIDHeader); id != "" && len(id) <= 64 && isPlainToken(id) {
+		return id
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func isPlainToken(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// logRequests writes one access-log line per request and turns panics into a generic 500. The
+// line names the route pattern, never the raw path: a draft path holds a secret capability token.
+func logRequests(log *slog.Logger, route func(*http.Request) string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := requestID(r)
+		w.Header().Set(requestIDHeader, id)
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic serving request", "request_id", id, "route", route(r), "panic", fmt.Sprint(p))
+				if rec.status == 0 {
+					writeProblem(rec, newProblem(http.StatusInternalServerError, detailInternal))
+				}
+			}
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			log.Info("request",
+				"method", r.Method,
+				"route", route(r),
+				"status", status,
+				"bytes", rec.bytes,
+				"duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"request_id", id,
+			)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// secureHeaders sets the headers every response carries, errors included, and answers CORS.
+// Credentials are never allowed, so even a "*" origin list cannot leak a user's cookies.
+func secureHeaders(allowedOrigins []string, next http.Handler) http.Handler {
+	anyOrigin := slices.Contains(allowedOrigins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Referrer-Policy", "origin")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		if strings.HasPrefix(r.URL.Path, "/api/v1/drafts") {
+			h.Set("Cache-Control", "no-store")
+		}
+		origin := r.Header.Get("Origin")
+		if origin != "" && len(allowedOrigins) > 0 {
+			h.Add("Vary", "Origin")
+			if anyOrigin || slices.Contains(allowedOrigins, origin) {
+				if anyOrigin {
+					h.Set("Access-Control-Allow-Origin", "*")
+				} else {
+					h.Set("Access-Control-Allow-Origin", origin)
+				}
+				h.Set("Access-Control-Expose-Headers",
+					"ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID")
+				if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+					h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
+					h.Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match, X-Request-ID")
+					h.Set("Access-Control-Max-Age", "600")
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody reads the request body up front, bounded to max bytes, so that an oversized body is
+// refused with 413 before validation or any write, and the validator and handler can both read it.
+func limitBody(max int64, next http.Handler) http.Handler {
+	tooLarge := newProblem(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("The request body exceeds %d bytes.", max))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			writeProblem(w, tooLarge)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				writeProblem(w, tooLarge)
+				return
+			}
+			writeProblem(w, newProblem(http.StatusBadRequest, "The request body could not be read.",
+				gen.FieldError{Location: gen.FieldErrorLocationBody, Message: "incomplete body"}))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}

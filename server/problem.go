@@ -1,0 +1,65 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/ontohub/ontohub/gen"
+)
+
+// problemContentType is the media type of RFC 9457 problem details.
+const problemContentType = "application/problem+json"
+
+// Details of the problems every layer answers with. Keeping them as constants makes responses of
+// one kind byte-identical, which matters for drafts: an unknown token and an expired one must not
+// be told apart.
+const (
+	detailInvalid        = "The request does not match the API contract."
+	detailNoRoute        = "No such path."
+	detailInternal       = "An internal error occurred."
+	detailUnavailable    = "The database is unavailable; try again shortly."
+	detailDraftNotFound  = "Draft not found"
+	detailEntityNotFound = "Entity not found"
+)
+
+// newProblem builds a problem document with the status's standard title.
+func newProblem(status int, detail string, errs ...gen.FieldError) gen.Problem {
+	p := gen.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+	if len(errs) > 0 {
+		p.Errors = &errs
+	}
+	return p
+}
+
+// writeProblem writes p as application/problem+json. It is for the layers outside the strict
+// handlers (validation, routing, limits, panics); handlers return the spec's typed responses.
+func writeProblem(w http.ResponseWriter, p gen.Problem) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		// A Problem always encodes; this is unreachable short of a bug in encoding/json.
+		slog.Error("encode problem", "error", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", problemContentType)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// notFoundHandler answers every path that is neither in the contract nor a documentation route.
+func notFoundHandler(w http.ResponseWriter, _ *http.Request) {
+	writeProblem(w, newProblem(http.StatusNotFound, detailNoRoute))
+}
+
+// methodNotAllowed answers a known path outside the contract (health, docs) used with another method.
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeProblem(w, newProblem(http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on this path."))
+	}
+}

@@ -1,0 +1,141 @@
+// Package server implements the HTTP API of ontohub: the strict server interface generated from
+// openapi.yaml, wrapped in request validation, rate limiting, security headers and logging.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/ratelimit"
+	"github.com/ontohub/ontohub/store"
+)
+
+// Config holds the server's settings (read from the environment by cmd/ontohub).
+type Config struct {
+	// PublicBaseURL is the base of capability URLs; empty derives it from each request.
+	PublicBaseURL string
+	// DraftTTL is how long a draft lives after creation.
+	DraftTTL time.Duration
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+	// CORSAllowedOrigins are the browser origins allowed to call the API ("*" for any).
+	CORSAllowedOrigins []string
+	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
+	TrustedProxies []netip.Prefix
+}
+
+// Server implements gen.StrictServerInterface over a Store.
+type Server struct {
+	store   *store.Store
+	limiter *ratelimit.Limiter
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+var _ gen.StrictServerInterface = (*Server)(nil)
+
+// New returns a Server. limiter may be disabled but not nil.
+func New(st *store.Store, limiter *ratelimit.Limiter, cfg Config, log *slog.Logger) *Server {
+	if cfg.DraftTTL <= 0 {
+		cfg.DraftTTL = 168 * time.Hour
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	return &Server{store: st, limiter: limiter, cfg: cfg, log: log, now: time.Now}
+}
+
+// Handler returns the complete handler chain: logging and security headers around everything;
+// rate limiting, body limits and contract validation around /api/; /health served without limits;
+// the documentation routes outside the validator.
+func (s *Server) Handler() (http.Handler, error) {
+	api := http.NewServeMux()
+	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc:  s.requestError,
+		ResponseErrorHandlerFunc: s.responseError,
+	})
+	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
+		BaseRouter:       api,
+		ErrorHandlerFunc: s.requestError,
+	})
+
+	validate, err := newValidator()
+	if err != nil {
+		return nil, err
+	}
+	validated := validate(limitBody(s.cfg.MaxBodyBytes, api))
+	limited := make(map[string]http.Handler)
+	for _, class := range []string{ratelimit.ClassDraftCreate, ratelimit.ClassDraftRead, ratelimit.ClassList, ratelimit.ClassRead} {
+		limited[class] = s.limiter.Middleware(class, validated)
+	}
+
+	root := http.NewServeMux()
+	root.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limited[rateClass(api, r)].ServeHTTP(w, r)
+	}))
+	root.Handle("GET /health", api)
+	root.HandleFunc("/health", methodNotAllowed("GET, HEAD"))
+	root.HandleFunc("/api", notFoundHandler)
+	if err := s.mountDocs(root); err != nil {
+		return nil, err
+	}
+	root.HandleFunc("/", notFoundHandler)
+
+	route := func(r *http.Request) string {
+		mux := root
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			mux = api
+		}
+		if _, pattern := mux.Handler(r); pattern != "" {
+			return pattern
+		}
+		return "unmatched"
+	}
+	return logRequests(s.log, route, secureHeaders(s.cfg.CORSAllowedOrigins, root)), nil
+}
+
+// rateClass picks the rate-limit budget of an API request from the contract route it matches.
+// Requests that match no route still spend the single-read budget, so probing costs too.
+func rateClass(api *http.ServeMux, r *http.Request) string {
+	_, pattern := api.Handler(r)
+	switch pattern {
+	case "POST /api/v1/drafts":
+		return ratelimit.ClassDraftCreate
+	case "GET /api/v1/entities/{entity_type}", "GET /api/v1/modules", "GET /api/v1/profiles":
+		return ratelimit.ClassList
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/v1/drafts/") {
+		return ratelimit.ClassDraftRead
+	}
+	return ratelimit.ClassRead
+}
+
+// requestError answers a request the generated wrapper could not decode. The validator has
+// already checked it against the contract, so this is rare (a body that changed shape, say).
+func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
+	writeProblem(w, newProblem(http.StatusBadRequest, detailInvalid,
+		gen.FieldError{Location: gen.FieldErrorLocationBody, Message: err.Error()}))
+}
+
+// responseError answers a handler that returned an error: 503 when the database is away, else a
+// generic 500. The cause is logged, never sent to the client.
+func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error) {
+	if store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("database unavailable", "error", err)
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
+		return
+	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away; nobody reads the answer.
+		return
+	}
+	s.log.Error("internal error", "error", err)
+	writeProblem(w, newProblem(http.StatusInternalServerError, detailInternal))
+}

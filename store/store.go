@@ -1,0 +1,74 @@
+// Package store is ontohub's data layer: every SQL statement the service runs against PostgreSQL
+// lives here, next to the method that runs it.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrNotFound is returned when the row asked for does not exist (or is deleted or expired).
+var ErrNotFound = errors.New("not found")
+
+// Store holds the connection pool.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New wraps an existing pool.
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool}
+}
+
+// Open creates a pool for databaseURL with at most maxConns connections. It does not wait for the
+// database: the pool connects lazily, so a server can start (and report unhealthy) while the
+// database is away, and recovers by itself when it returns.
+func Open(ctx context.Context, databaseURL string, maxConns int32) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse database URL: %w", err)
+	}
+	if maxConns > 0 {
+		// pgxpool's default is max(4, NumCPU): too few for a web server on two cores.
+		cfg.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: open pool: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Pool returns the underlying pool.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close closes the pool, waiting for acquired connections to be released.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping does a real round trip to the database.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// IsUnavailable reports whether err means the database could not be reached (as opposed to a
+// query that failed), so callers can answer 503 rather than 500.
+func IsUnavailable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &connectErr), errors.As(err, &netErr):
+		return true
+	case errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	return pgconn.Timeout(err)
+}
