@@ -1,0 +1,270 @@
+package ratelimit
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// redisTestURL is the standing Redis the shared-budget tests use.
+func redisTestURL() string {
+	if u := os.Getenv("REDIS_TEST_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/0"
+}
+
+// testKeyPrefix returns a Redis key prefix of its own for one test and
+// deletes the keys under it when the test ends.
+func testKeyPrefix(t *testing.T, redisURL string) (string, *redis.Client) {
+	t.Helper()
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	prefix := "ontohub-test:ratelimit:" + rand.Text() + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, err := client.Keys(ctx, prefix+"*").Result()
+		if err != nil {
+			t.Errorf("list test keys: %v", err)
+		}
+		if len(keys) > 0 {
+			if err := client.Del(ctx, keys...).Err(); err != nil {
+				t.Errorf("delete test keys: %v", err)
+			}
+		}
+		client.Close()
+	})
+	return prefix, client
+}
+
+func TestRedisSharedBudget(t *testing.T) {
+	url := redisTestURL()
+	prefix, client := testKeyPrefix(t, url)
+	cfg := Config{RedisURL: url, KeyPrefix: prefix}
+	replicaA := newTestLimiter(t, cfg)
+	replicaB := newTestLimiter(t, cfg)
+	for _, l := range []*Limiter{replicaA, replicaB} {
+		if got := l.StoreStatus(); got != StatusRedis {
+			t.Fatalf("StoreStatus = %q, want %q (is Redis running at %s?)", got, StatusRedis, url)
+		}
+	}
+	ctx := context.Background()
+	allowed := 0
+	for i := range 30 {
+		l := []*Limiter{replicaA, replicaB}[i%2]
+		res, err := l.Allow(ctx, ClassDraftCreate, clientA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Allowed {
+			allowed++
+		}
+		if i == 29 && (res.Allowed || res.RetryAfter <= 0 || res.RetryAfter > 3*time.Minute) {
+			t.Errorf("last request: %+v, want limited with a wait of at most 3m", res)
+		}
+	}
+	if allowed != 20 {
+		t.Errorf("two replicas allowed %d of 30 requests together, want 20", allowed)
+	}
+	// The budget is in Redis under our prefix, keyed by class and address only.
+	key := prefix + "draft_create:192.0.2.1"
+	if n, err := client.Exists(ctx, key).Result(); err != nil || n != 1 {
+		t.Errorf("EXISTS %s = %d, %v; want 1", key, n, err)
+	}
+	if ttl, err := client.TTL(ctx, key).Result(); err != nil || ttl <= 0 || ttl > time.Hour {
+		t.Errorf("TTL %s = %v, %v; want an expiry within the hour", key, ttl, err)
+	}
+}
+
+func TestRedisConcurrentRequests(t *testing.T) {
+	url := redisTestURL()
+	prefix, _ := testKeyPrefix(t, url)
+	cfg := Config{RedisURL: url, KeyPrefix: prefix}
+	replicaA := newTestLimiter(t, cfg)
+	replicaB := newTestLimiter(t, cfg)
+	allowed, limited := concurrentRequests(t, 50, ClassDraftCreate, replicaA, replicaB)
+	if allowed != 20 || limited != 30 {
+		t.Errorf("50 simultaneous requests over two replicas under 20/hour: %d allowed, %d limited; want 20 and 30", allowed, limited)
+	}
+	for _, l := range []*Limiter{replicaA, replicaB} {
+		if got := l.StoreStatus(); got != StatusRedis {
+			t.Errorf("StoreStatus = %q after the burst, want %q", got, StatusRedis)
+		}
+	}
+}
+
+// redisServer is a redis-server of a test's own, for killing.
+type redisServer struct {
+	t    *testing.T
+	port int
+	cmd  *exec.Cmd
+}
+
+func startRedisServer(t *testing.T) *redisServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	s := &redisServer{t: t, port: port}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+
+func (s *redisServer) start() {
+	s.t.Helper()
+	s.cmd = exec.Command("/usr/bin/redis-server",
+		"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no")
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("start redis-server: %v", err)
+	}
+	opts, _ := redis.ParseURL(s.url())
+	client := redis.NewClient(opts)
+	defer client.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for client.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("redis-server on port %d did not answer", s.port)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *redisServer) stop() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	s.cmd = nil
+}
+
+// logBuffer collects log output from concurrent writers.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) count(s string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.buf.String(), s)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestRedisOutageAndRecovery(t *testing.T) {
+	server := startRedisServer(t)
+	logs := &logBuffer{}
+	l := newTestLimiter(t, Config{
+		Rates:         map[string]Rate{ClassDraftCreate: {3, time.Hour}},
+		RedisURL:      server.url(),
+		KeyPrefix:     "outage:",
+		ProbeInterval: 50 * time.Millisecond,
+		Logger:        slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	h := l.Middleware(ClassDraftCreate, okHandler)
+	if got := l.StoreStatus(); got != StatusRedis {
+		t.Fatalf("StoreStatus = %q, want %q", got, StatusRedis)
+	}
+	if w := serve(h, "192.0.2.1:1"); w.Code != http.StatusOK {
+		t.Fatalf("before the outage: status %d, want 200", w.Code)
+	}
+
+	server.stop()
+	// Requests still get answers, and are still limited, in-process.
+	for i := range 3 {
+		if w := serve(h, "192.0.2.2:1"); w.Code != http.StatusOK {
+			t.Fatalf("during the outage, request %d: status %d, want 200", i+1, w.Code)
+		}
+	}
+	w := serve(h, "192.0.2.2:1")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("RateLimit-Limit") != "3" {
+		t.Errorf("during the outage, request 4: status %d, limit %q; want 429 under the local budget of 3",
+			w.Code, w.Header().Get("RateLimit-Limit"))
+	}
+	if got := l.StoreStatus(); got != StatusDegraded {
+		t.Errorf("StoreStatus during the outage = %q, want %q", got, StatusDegraded)
+	}
+	if n := logs.count("level=WARN"); n != 1 {
+		t.Errorf("%d warnings during the outage, want 1:\n%s", n, logs)
+	}
+
+	server.start()
+	deadline := time.Now().Add(15 * time.Second)
+	for l.StoreStatus() != StatusRedis {
+		if time.Now().After(deadline) {
+			t.Fatalf("StoreStatus stayed %q after Redis came back", l.StoreStatus())
+		}
+		serve(h, "192.0.2.3:1")
+		time.Sleep(20 * time.Millisecond)
+	}
+	if w := serve(h, "192.0.2.4:1"); w.Code != http.StatusOK {
+		t.Errorf("after recovery: status %d, want 200", w.Code)
+	}
+	opts, _ := redis.ParseURL(server.url())
+	client := redis.NewClient(opts)
+	defer client.Close()
+	if n, err := client.Exists(context.Background(), "outage:draft_create:192.0.2.4").Result(); err != nil || n != 1 {
+		t.Errorf("after recovery the budget is not in Redis: EXISTS = %d, %v", n, err)
+	}
+	if warn, info := logs.count("level=WARN"), logs.count("level=INFO"); warn != 1 || info != 1 {
+		t.Errorf("%d warnings and %d infos over one outage, want 1 and 1:\n%s", warn, info, logs)
+	}
+	if strings.Contains(logs.String(), "secret-token") {
+		t.Errorf("logs hold the request path:\n%s", logs)
+	}
+}
+
+func TestRedisUnreachableAtStart(t *testing.T) {
+	server := startRedisServer(t)
+	server.stop()
+	logs := &logBuffer{}
+	l := newTestLimiter(t, Config{
+		Rates:    map[string]Rate{ClassDraftCreate: {1, time.Hour}},
+		RedisURL: server.url(),
+		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if got := l.StoreStatus(); got != StatusDegraded {
+		t.Errorf("StoreStatus = %q, want %q", got, StatusDegraded)
+	}
+	h := l.Middleware(ClassDraftCreate, okHandler)
+	codes := []int{serve(h, "192.0.2.1:1").Code, serve(h, "192.0.2.1:1").Code}
+	if codes[0] != 200 || codes[1] != 429 {
+		t.Errorf("statuses %v, want [200 429] from the local store", codes)
+	}
+	if n := logs.count("level=WARN"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, logs)
+	}
+}
