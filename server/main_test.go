@@ -76,6 +76,9 @@ func newTestEnv(t *testing.T, opts testOptions) *testEnv {
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rl := opts.RateLimit
 	rl.Logger = log
+	if rl.OnLimited == nil {
+		rl.OnLimited = WriteTooManyRequests
+	}
 	limiter, err := ratelimit.New(rl)
 	if err != nil {
 		t.Fatalf("new limiter: %v", err)

@@ -3,9 +3,11 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ontohub/ontohub/gen"
 )
@@ -62,4 +64,11 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 		w.Header().Set("Allow", allow)
 		writeProblem(w, newProblem(http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on this path."))
 	}
+}
+
+// WriteTooManyRequests answers a request over its rate limit; the limiter has already set
+// Retry-After and the RateLimit-* headers. Pass it as ratelimit.Config.OnLimited.
+func WriteTooManyRequests(w http.ResponseWriter, _ *http.Request, retryAfter time.Duration) {
+	writeProblem(w, newProblem(http.StatusTooManyRequests,
+		fmt.Sprintf("Rate limit exceeded; retry after %d seconds.", int64(retryAfter/time.Second))))
 }
