@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ontohub/ontohub/ingest"
+	"github.com/ontohub/ontohub/store"
+)
+
+const ingestUsage = "usage: ontohub ingest DIR [--commit SHA]"
+
+// runIngest is the "ingest" subcommand: it loads the schema repository
+// checkout in DIR into the database. args are the arguments after "ingest".
+func runIngest(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
+	dir, commit, err := parseIngestArgs(args)
+	if errors.Is(err, flag.ErrHelp) {
+		_, err := fmt.Fprintln(stdout, ingestUsage+"\n\n"+
+			"Loads a schema repository checkout (categories/, properties/, subobjects/,\n"+
+			"modules/, profiles/ or bundles/) into the database in one transaction.\n\n"+
+			"  --commit SHA   commit the checkout is at (default: git rev-parse HEAD in DIR)")
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	_, err = ingest.Run(ctx, st, dir, commit, stdout)
+	return err
+}
+
+// parseIngestArgs parses "DIR [--commit SHA]" with the flag allowed before or
+// after DIR: flag.FlagSet stops at the first non-flag argument, so parsing
+// resumes after each positional one.
+func parseIngestArgs(args []string) (dir, commit string, err error) {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned, with the usage, instead
+	fs.StringVar(&commit, "commit", "", "commit the checkout is at")
+
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", "", err
+			}
+			return "", "", fmt.Errorf("ingest: %w\n%s", err, ingestUsage)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			// After "--" everything is positional, even if it starts with "-".
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+
+	switch len(positional) {
+	case 0:
+		return "", "", fmt.Errorf("ingest: missing DIR\n%s", ingestUsage)
+	case 1:
+		return positional[0], commit, nil
+	default:
+		return "", "", fmt.Errorf("ingest: unexpected arguments %q after DIR\n%s", positional[1:], ingestUsage)
+	}
+}
