@@ -57,7 +57,7 @@ func New(st *store.Store, limiter *ratelimit.Limiter, cfg Config, log *slog.Logg
 // the documentation routes outside the validator.
 func (s *Server) Handler() (http.Handler, error) {
 	api := http.NewServeMux()
-	strict := gen.NewStrictHandlerWithOptions(s, nil, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(s, []gen.StrictMiddlewareFunc{s.withBaseURL}, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.requestError,
 		ResponseErrorHandlerFunc: s.responseError,
 	})

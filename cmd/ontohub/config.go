@@ -1,0 +1,184 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ontohub/ontohub/ratelimit"
+)
+
+// config is every setting of the service, read from the environment once in main and passed down.
+// README.md and .env.example list the same variables with the same defaults.
+type config struct {
+	DatabaseURL     string
+	DevDatabaseURL  string
+	ListenAddr      string
+	LogLevel        slog.Level
+	LogFormat       string
+	MigrateOnStart  bool
+	DBMaxConns      int32
+	ShutdownTimeout time.Duration
+
+	PublicBaseURL      string
+	DraftTTL           time.Duration
+	DraftRetention     time.Duration
+	DraftSweepInterval time.Duration
+	MaxBodyBytes       int64
+	CORSAllowedOrigins []string
+
+	RateLimitEnabled bool
+	RateLimits       map[string]ratelimit.Rate
+	RateLimitMaxKeys int
+	RedisURL         string
+	TrustedProxies   []netip.Prefix
+}
+
+// defaultDatabaseURL is a local PostgreSQL with trust auth, as on a developer's machine.
+const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/ontohub?sslmode=disable"
+
+// loadConfig reads the environment through getenv. Every variable has a default; a value that
+// does not parse is an error naming the variable, never silently replaced by the default.
+func loadConfig(getenv func(string) string) (config, error) {
+	e := envReader{getenv: getenv}
+	cfg := config{
+		DatabaseURL:        e.str("DATABASE_URL", defaultDatabaseURL),
+		DevDatabaseURL:     e.str("DEV_DATABASE_URL", ""),
+		ListenAddr:         e.str("LISTEN_ADDR", ":8080"),
+		LogFormat:          e.str("LOG_FORMAT", "json"),
+		MigrateOnStart:     e.boolean("MIGRATE_ON_START", true),
+		DBMaxConns:         int32(e.integer("DB_MAX_CONNS", 10, 1, 1000)),
+		ShutdownTimeout:    e.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		PublicBaseURL:      strings.TrimRight(e.str("PUBLIC_BASE_URL", ""), "/"),
+		DraftTTL:           e.duration("DRAFT_TTL", 168*time.Hour),
+		DraftRetention:     e.duration("DRAFT_RETENTION", 720*time.Hour),
+		DraftSweepInterval: e.duration("DRAFT_SWEEP_INTERVAL", time.Hour),
+		MaxBodyBytes:       int64(e.integer("MAX_BODY_BYTES", 1<<20, 1, 1<<30)),
+		CORSAllowedOrigins: e.list("CORS_ALLOWED_ORIGINS"),
+		RateLimitEnabled:   e.boolean("RATE_LIMIT_ENABLED", true),
+		RateLimitMaxKeys:   e.integer("RATE_LIMIT_MAX_KEYS", ratelimit.DefaultMaxKeys, 1, 1<<24),
+		RedisURL:           e.str("REDIS_URL", ""),
+		RateLimits: map[string]ratelimit.Rate{
+			ratelimit.ClassDraftCreate: e.rate("RATE_LIMIT_DRAFT_CREATE", "20/hour"),
+			ratelimit.ClassDraftRead:   e.rate("RATE_LIMIT_DRAFT_READ", "100/minute"),
+			ratelimit.ClassList:        e.rate("RATE_LIMIT_LIST", "100/minute"),
+			ratelimit.ClassRead:        e.rate("RATE_LIMIT_READ", "200/minute"),
+		},
+	}
+	cfg.LogLevel = e.level("LOG_LEVEL", slog.LevelInfo)
+	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+		e.fail("LOG_FORMAT", cfg.LogFormat, "want json or text")
+	}
+	if proxies := getenv("TRUSTED_PROXIES"); proxies != "" {
+		prefixes, err := ratelimit.ParseCIDRs(proxies)
+		if err != nil {
+			e.fail("TRUSTED_PROXIES", proxies, err.Error())
+		}
+		cfg.TrustedProxies = prefixes
+	}
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{{"DRAFT_TTL", cfg.DraftTTL}, {"DRAFT_SWEEP_INTERVAL", cfg.DraftSweepInterval}, {"SHUTDOWN_TIMEOUT", cfg.ShutdownTimeout}} {
+		if d.value <= 0 {
+			e.fail(d.name, d.value.String(), "must be positive")
+		}
+	}
+	if cfg.DraftRetention < 0 {
+		e.fail("DRAFT_RETENTION", cfg.DraftRetention.String(), "must not be negative")
+	}
+	return cfg, e.err
+}
+
+// envReader parses variables and keeps the first error.
+type envReader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (e *envReader) fail(name, value, why string) {
+	if e.err == nil {
+		e.err = fmt.Errorf("invalid %s=%q: %s", name, value, why)
+	}
+}
+
+func (e *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envReader) list(name string) []string {
+	var out []string
+	for _, part := range strings.Split(e.getenv(name), ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func (e *envReader) boolean(name string, def bool) bool {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		e.fail(name, v, "want true or false")
+		return def
+	}
+	return b
+}
+
+func (e *envReader) integer(name string, def, lo, hi int) int {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		e.fail(name, v, fmt.Sprintf("want an integer from %d to %d", lo, hi))
+		return def
+	}
+	return n
+}
+
+func (e *envReader) duration(name string, def time.Duration) time.Duration {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.fail(name, v, "want a Go duration such as 90s, 15m or 168h")
+		return def
+	}
+	return d
+}
+
+func (e *envReader) rate(name, def string) ratelimit.Rate {
+	v := e.str(name, def)
+	r, err := ratelimit.ParseRate(v)
+	if err != nil {
+		e.fail(name, v, err.Error())
+	}
+	return r
+}
+
+func (e *envReader) level(name string, def slog.Level) slog.Level {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		e.fail(name, v, "want debug, info, warn or error")
+		return def
+	}
+	return l
+}

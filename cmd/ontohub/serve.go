@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ontohub/ontohub/ingest"
+	"github.com/ontohub/ontohub/migrate"
+	"github.com/ontohub/ontohub/migrations"
+	"github.com/ontohub/ontohub/ratelimit"
+	"github.com/ontohub/ontohub/server"
+	"github.com/ontohub/ontohub/store"
+)
+
+// runServe runs the API server until ctx is cancelled (SIGINT/SIGTERM), then shuts down gracefully.
+func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) error {
+	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	ingestDir := flags.String("ingest", "", "schema repository `DIR` to ingest before serving")
+	commit := flags.String("commit", "", "commit `SHA` recorded for --ingest")
+	if err := flags.Parse(args); err != nil {
+		return fmt.Errorf("%w: serve: %v", errUsage, err)
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("%w: serve: unexpected argument %q", errUsage, flags.Arg(0))
+	}
+	log := newLogger(cfg, logOut)
+
+	if cfg.MigrateOnStart {
+		if err := migrate.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+		applied, err := migrate.Apply(ctx, cfg.DatabaseURL, migrations.FS)
+		if err != nil {
+			return err
+		}
+		log.Info("migrations applied", "count", len(applied), "versions", applied)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *ingestDir != "" {
+		if _, err := ingest.Run(ctx, st, *ingestDir, *commit, logOut); err != nil {
+			return err
+		}
+	}
+
+	limiter, err := ratelimit.New(ratelimit.Config{
+		Enabled:        cfg.RateLimitEnabled,
+		Rates:          cfg.RateLimits,
+		MaxKeys:        cfg.RateLimitMaxKeys,
+		RedisURL:       cfg.RedisURL,
+		TrustedProxies: cfg.TrustedProxies,
+		OnLimited:      server.WriteTooManyRequests,
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	defer limiter.Close()
+
+	srv := server.New(st, limiter, server.Config{
+		PublicBaseURL:      cfg.PublicBaseURL,
+		DraftTTL:           cfg.DraftTTL,
+		MaxBodyBytes:       cfg.MaxBodyBytes,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+		TrustedProxies:     cfg.TrustedProxies,
+	}, log)
+	handler, err := srv.Handler()
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
+	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go runDraftSweeper(sweepCtx, st, cfg.DraftSweepInterval, cfg.DraftRetention, log)
+
+	log.Info("serving", "addr", ln.Addr().String(), "version", buildVersion())
+	return serveUntilDone(ctx, &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}, ln, cfg.ShutdownTimeout, log)
+}
+
+// serveUntilDone serves on ln until ctx is done, then stops accepting connections and gives
+// in-flight requests up to timeout to finish before closing them.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", timeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
