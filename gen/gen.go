@@ -199,6 +199,8 @@ func (e UsableEntityType) Valid() bool {
 // Example: {"ancestors":[{"depth":1,"entity_id":"Agent","label":"Agent","missing":false,"parents":[]}],"category":{"entity_id":"Person","label":"Person","missing":false},"cycles":[],"descendants":[],"parents":["Agent"],"properties":[{"entity_id":"Has_name","inherited":true,"label":"Name","missing":false,"required":true,"source_category":"Agent"}],"subobjects":[]}
 type CategoryGraph struct {
 	// Ancestors Every ancestor, nearest first (breadth-first), each once.
+	//
+	// Example: [{"depth":1,"entity_id":"Agent","label":"Agent","missing":false,"parents":[]}]
 	Ancestors []GraphNode `json:"ancestors"`
 
 	// Category A reference to an entity, flagged when it does not exist.
@@ -212,6 +214,8 @@ type CategoryGraph struct {
 	Cycles [][]string `json:"cycles"`
 
 	// Descendants Every descendant, nearest first (breadth-first), each once.
+	//
+	// Example: [{"depth":1,"entity_id":"Student","label":"Student","missing":false,"parents":["Person"]}]
 	Descendants []GraphNode `json:"descendants"`
 
 	// Parents The category's direct parents, in file order.
@@ -220,15 +224,19 @@ type CategoryGraph struct {
 	Parents []string `json:"parents"`
 
 	// Properties Every property the category has, inherited ones included, each once.
+	//
+	// Example: [{"entity_id":"Has_name","inherited":true,"label":"Name","missing":false,"required":true,"source_category":"Agent"}]
 	Properties []GraphMember `json:"properties"`
 
 	// Subobjects Every subobject the category has, inherited ones included, each once.
+	//
+	// Example: [{"entity_id":"Address","inherited":false,"label":"Address","missing":false,"required":false,"source_category":"Person"}]
 	Subobjects []GraphMember `json:"subobjects"`
 }
 
 // Draft A draft change proposal.
 //
-// Example: {"base_commit_sha":null,"created_at":"2026-11-26T17:00:00Z","expires_at":"2026-12-03T17:00:00Z","id":"0b5f3c1a-6d2e-4f7a-9c8b-1a2b3c4d5e6f","payload":{"entities":[{"entity_id":"Person","entity_type":"category"}],"x-go-type":"json.RawMessage","x-go-type-skip-optional-pointer":true},"source_wiki":"https://wiki.example.org","status":"pending","updated_at":"2026-11-26T17:00:00Z"}
+// Example: {"base_commit_sha":null,"created_at":"2026-11-26T17:00:00Z","expires_at":"2026-12-03T17:00:00Z","id":"0b5f3c1a-6d2e-4f7a-9c8b-1a2b3c4d5e6f","payload":{"entities":[{"entity_id":"Person","entity_type":"category"}]},"source_wiki":"https://wiki.example.org","status":"pending","updated_at":"2026-11-26T17:00:00Z"}
 type Draft struct {
 	// BaseCommitSha The ontology commit the proposal is based on.
 	//
@@ -273,7 +281,7 @@ type Draft struct {
 
 // DraftCreate A new draft.
 //
-// Example: {"payload":{"entities":[{"entity_id":"Person","entity_type":"category"}],"x-go-type":"json.RawMessage","x-go-type-skip-optional-pointer":true},"source_wiki":"https://wiki.example.org"}
+// Example: {"payload":{"entities":[{"entity_id":"Person","entity_type":"category"}]},"source_wiki":"https://wiki.example.org"}
 type DraftCreate struct {
 	// BaseCommitSha The ontology commit the proposal is based on.
 	//
@@ -349,7 +357,7 @@ type DraftUpdateStatus string
 
 // Entity One entity of the canonical ontology.
 //
-// Example: {"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"A human being","entity_id":"Person","entity_type":"category","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Person","schema_definition":{"id":"Person","label":"Person","parents":["Agent"],"x-go-type":"json.RawMessage","x-go-type-skip-optional-pointer":true},"updated_at":"2026-11-26T17:00:00Z"}
+// Example: {"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"A human being","entity_id":"Person","entity_type":"category","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Person","schema_definition":{"id":"Person","label":"Person","parents":["Agent"]},"updated_at":"2026-11-26T17:00:00Z"}
 type Entity struct {
 	// CommitSha The schema-repository commit the entity was last ingested from.
 	//
@@ -388,7 +396,7 @@ type Entity struct {
 
 	// SchemaDefinition The entity's whole JSON file as found in the schema repository.
 	//
-	// Example: {"id":"Person","label":"Person","parents":["Agent"]}
+	// Example: {"id":"Agent","label":"Agent","required_properties":["Has_name"]}
 	SchemaDefinition json.RawMessage `json:"schema_definition"`
 
 	// UpdatedAt When the entity last changed.
@@ -437,6 +445,8 @@ type EntityPage struct {
 	HasNext bool `json:"has_next"`
 
 	// Items The entities of this page, ordered by `entity_id`.
+	//
+	// Example: [{"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Anything that can act: a person or an organization","entity_id":"Agent","entity_type":"category","id":"3f1c2a9e-8b7d-4c6e-a5f4-0d1e2f3a4b5c","label":"Agent","schema_definition":{"id":"Agent","label":"Agent","required_properties":["Has_name"]},"updated_at":"2026-11-26T17:00:00Z"}]
 	Items []Entity `json:"items"`
 
 	// NextCursor Cursor of the next page; `null` on the last page.
@@ -602,15 +612,21 @@ type HealthStatus string
 
 // ModuleDetail A module with its categories and dependencies resolved.
 //
-// Example: {"categories":[{"entity_id":"Researcher","label":"Researcher","missing":false}],"dependencies":[{"label":"Core Module","missing":false,"module_id":"core"}],"dependency_closure":[{"label":"Core Module","missing":false,"module_id":"core"}],"module":{"category_ids":["Researcher"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":["core"],"description":"Categories for academic and research contexts.","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Research Module","module_id":"research","updated_at":"2026-11-26T17:00:00Z"},"schema_definition":{"categories":["Researcher"],"dependencies":["core"],"id":"research","x-go-type":"json.RawMessage","x-go-type-skip-optional-pointer":true}}
+// Example: {"categories":[{"entity_id":"Researcher","label":"Researcher","missing":false}],"dependencies":[{"label":"Core Module","missing":false,"module_id":"core"}],"dependency_closure":[{"label":"Core Module","missing":false,"module_id":"core"}],"module":{"category_ids":["Researcher"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":["core"],"description":"Categories for academic and research contexts.","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Research Module","module_id":"research","updated_at":"2026-11-26T17:00:00Z"},"schema_definition":{"categories":["Researcher"],"dependencies":["core"],"id":"research"}}
 type ModuleDetail struct {
 	// Categories The categories the module declares, in file order, missing ones flagged.
+	//
+	// Example: [{"entity_id":"Agent","label":"Agent","missing":false}]
 	Categories []EntityRef `json:"categories"`
 
 	// Dependencies The declared dependencies, in file order, missing ones flagged.
+	//
+	// Example: [{"label":"Core","missing":false,"module_id":"Core"}]
 	Dependencies []ModuleRef `json:"dependencies"`
 
 	// DependencyClosure Every module reachable through dependencies (the module itself excluded), nearest first, missing ones flagged.
+	//
+	// Example: [{"label":"Core","missing":false,"module_id":"Core"}]
 	DependencyClosure []ModuleRef `json:"dependency_closure"`
 
 	// Module A module as listed.
@@ -634,6 +650,8 @@ type ModulePage struct {
 	HasNext bool `json:"has_next"`
 
 	// Items The modules of this page, ordered by `module_id`.
+	//
+	// Example: [{"category_ids":["Research_group","Student"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":["Core"],"description":"Research groups, students and teaching assistants","id":"5a8d6c4e-2f1b-4e3a-9c7d-6b5a4f3e2d1c","label":"Lab","module_id":"Lab","updated_at":"2026-11-26T17:00:00Z"}]
 	Items []ModuleSummary `json:"items"`
 
 	// NextCursor Cursor of the next page; `null` on the last page.
@@ -718,6 +736,8 @@ type Problem struct {
 	Detail string `json:"detail"`
 
 	// Errors One entry per offending field or parameter (validation errors only).
+	//
+	// Example: [{"field":"limit","location":"query","message":"number must be at most 100"}]
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// Status The HTTP status code.
@@ -738,12 +758,16 @@ type Problem struct {
 
 // ProfileDetail A profile with its modules and their dependency closure resolved.
 //
-// Example: {"dependency_closure":[],"modules":[{"label":"Core Module","missing":false,"module_id":"Core"}],"profile":{"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Standard bundle with core entities","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Default Bundle","module_ids":["Core"],"profile_id":"Default","updated_at":"2026-11-26T17:00:00Z"},"schema_definition":{"id":"Default","modules":["Core"],"x-go-type":"json.RawMessage","x-go-type-skip-optional-pointer":true}}
+// Example: {"dependency_closure":[],"modules":[{"label":"Core Module","missing":false,"module_id":"Core"}],"profile":{"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Standard bundle with core entities","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Default Bundle","module_ids":["Core"],"profile_id":"Default","updated_at":"2026-11-26T17:00:00Z"},"schema_definition":{"id":"Default","modules":["Core"]}}
 type ProfileDetail struct {
 	// DependencyClosure Every module reachable through the listed modules' dependencies and not listed itself, nearest first, missing ones flagged.
+	//
+	// Example: [{"label":"Core","missing":false,"module_id":"Core"}]
 	DependencyClosure []ModuleRef `json:"dependency_closure"`
 
 	// Modules The modules the profile lists, in file order, missing ones flagged.
+	//
+	// Example: [{"label":"Core","missing":false,"module_id":"Core"},{"label":"Lab","missing":false,"module_id":"Lab"}]
 	Modules []ModuleRef `json:"modules"`
 
 	// Profile A profile as listed.
@@ -753,7 +777,7 @@ type ProfileDetail struct {
 
 	// SchemaDefinition The profile's (bundle's) whole JSON file.
 	//
-	// Example: {"id":"Default","modules":["Core"]}
+	// Example: {"id":"Research_lab","label":"Research lab wiki","modules":["Core","Lab"]}
 	SchemaDefinition json.RawMessage `json:"schema_definition"`
 }
 
@@ -767,6 +791,8 @@ type ProfilePage struct {
 	HasNext bool `json:"has_next"`
 
 	// Items The profiles of this page, ordered by `profile_id`.
+	//
+	// Example: [{"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Everything a research lab's wiki needs: people, groups and their contact details","id":"9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b","label":"Research lab wiki","module_ids":["Core","Lab"],"profile_id":"Research_lab","updated_at":"2026-11-26T17:00:00Z"}]
 	Items []ProfileSummary `json:"items"`
 
 	// NextCursor Cursor of the next page; `null` on the last page.
@@ -826,6 +852,8 @@ type UsableEntityType string
 // Example: {"categories":[{"direct":true,"entity_id":"Agent","label":"Agent","required":true,"via":"Agent"}],"entity":{"entity_id":"Has_name","label":"Name","missing":false},"subobjects":[]}
 type UsedBy struct {
 	// Categories Categories using it, directly or through inheritance, ordered by id.
+	//
+	// Example: [{"direct":true,"entity_id":"Agent","label":"Agent","required":true,"via":"Agent"}]
 	Categories []UsedByEntry `json:"categories"`
 
 	// Entity A reference to an entity, flagged when it does not exist.
@@ -834,6 +862,8 @@ type UsedBy struct {
 	Entity EntityRef `json:"entity"`
 
 	// Subobjects Subobjects listing the property (always empty for a subobject), ordered by id.
+	//
+	// Example: [{"direct":true,"entity_id":"Address","label":"Address","required":true,"via":"Address"}]
 	Subobjects []UsedByEntry `json:"subobjects"`
 }
 
@@ -8299,152 +8329,163 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3Zchu5suCvIHgmwuRMUaIWL5Ke1La6Wzdst0eS58ydpkMFViVJHBcBdgElitehiHmaD5iYL7xfMoHE",
-	"UqiFi2TJxz7dL7ZIogqJRG5I5PKlk4jZXHDgSnaOv3SmQFPI8c+zKzrR/6cgk5zNFRO8c9w544qpJVF0",
-	"QsSYqCmQHOY5SOCK6iERGYucxOfj/nvBof+OqmQa73SiDtzS2TyDznFn2HmeHu4dDvbpKDkc7dOXL0ZH",
-	"L/eO0qO9vcHey+T50f6w04k6MpnCjGoI1HKun5MqZ3zSubuLOu/FpRI5NME7zRZ0KUnMRV/qEfEJSXM6",
-	"ViQHORdcgiSzQirChSIjIAlNppBWwXOPbgDhgip4y2ZM4T9NSC7gjwKkkoRmmVhASuaQkwXjqVgQxoma",
-	"MkmSjEpZmX1/0DIr4womkFenvYAZZVxDs3rqDMbKTAYkKfIcuLIgVCa9x5wSWpZ6CYngqSQFVyzDyUZF",
-	"OgFFmCTjIsuWGvsapVVMH7wYbJwZVL48HSvIm7P+fSoyILIxN4dbvd2IArIQRZbqnba7UAFg79X6+e+i",
-	"zpzmdAbKssTrIpeiBZTf5vSPAlEsRU7GuZgRSuY53DBRSDKnE3imaRJu1bUZE58QOtI8g9yioR6zXCoc",
-	"WqVGWP5bfv4PwT7+8j+Wyf5Rcc4HnajD9Kx/FJAvO1GH05kead5codoZvX0LfKKmneO9wf5h1Jkx7r+I",
-	"Woj6jeaVK/EZeHORV5qI6JyOWIYSQI86NrDndDLTi7ESIRj18eIt6R4ekGRKc5poPEZkRCW8OCzyrLdD",
-	"TvlyyIWaQk5uaFYAkWw2z5ZkzPSmcmG4d2fIK0g5+GO//3Jxenp6+qav/139+dQha07VtMQVAt+JOppM",
-	"WA5p51jlBaxneCP5zt980G9qxQ7giGeSsJR0mZJkzDIgekqyYGoqCkXinX9IweNedZM/QC4FbwfVvPSa",
-	"pWvBDXZ6//nzzRttFnO1nMOm5RD9cBXchCqYCKS91QDjnOtA/i85jDvHnb/tlhpo1/wqd0vwENrzsVYm",
-	"qEtaRD4nsdZVsWU8ToDmGYPcy/wTspgCJ0wRqViWkZl+EUikVcrlAnItqeKDweHDNBUiwWjOEg0VDbie",
-	"K5vbs0KnfKATzSH/ARHZI0qQvcGgoT3aREOGrwthSGFMi0yZR8Yin1FlRN/BfifSELJZMdPwDZCW7Keo",
-	"VUZ61apf/BNNrfrRnxLBFXD8k87nGUvQRtid52KUwey/aV7Qv/kFaMAUZZmlQCfFUwESVTbuHO7b6Ydz",
-	"ot+upQriIM+FFtK/f+mMGWRpsOpMmGkDvMxASjpBbV/MRpAbo0CrCUVmQiqN2c7dp6gjFVWF7BwfakQo",
-	"ppAsfqIpcYv0KKEjUajjUUb5587dtnT+wSDC4LHJgW79N0xkVFmKdasm3RnN9NZBSv7t8rf3EVnkgk+Q",
-	"XyNS8M9cLDgBXsyMaI2IKFRfjPs55RMgZuERmTEpGZ8Qx6gE0dfb0Yt4Lfg4Y8nXbqVBIkko13uYTHF+",
-	"ZFZZjGZMKUg1Nc+Bp5oBQqwflVj3wDwpyi10zNCbs92sDYXK6Jn0tpSGExBTqDjfC/WzKHj6lejCd+H0",
-	"Y3xbiI/DEh/vhSI/2wFPhJD3Vv9aK4VJo/V3yEdDXRHxJBgRuJ0j/VCeorpLc7rg5gE0gom2CPElUmtE",
-	"JzUiMloqwBn0H4jNc64g5zQ700z9ldg85YTZ1xEUEkQkuH9oCzrMPg/5201PLiG/gZwYMJ4My6ecFBxu",
-	"55BoRpBmTgR1hxijq5BIkZmYTDSmOdygdlNFzvUy8ED0KKRnT3ffCe3JIplqOhFFngDpilwbhPiltjh6",
-	"buHvRMrGDNJ2K6Z6PCVTajjb8HlKJOMJIHNbI2LCbrStwNvOsC2n47bV2WG7OAaX9oEuM0HTKyHe0nwC",
-	"j6gaRyJdErhNAFJJ9gaHr56/fIGMJEPyPtw7KDfPAkOuhCAGnG+ixBBSTcV6Si1OKCfxu9P/ef3Tb2/+",
-	"/fqnf786u4xJ1xomZI+8Yz/1dsh7oaZaPS2oJO4MeRd1NGeyBD5yekNZRkfZY+A0pYrqw4mGsijffEJU",
-	"viR0QhkncipylS2roiPArYWLhIA9neAgKWilCTxZkq4KVtCrLQFxdiXEO8qXzjvwlQi7oAoImliW/CA9",
-	"0TJJo0of2Mneq4E7nVdIcT/Q6ZoENUzEA/VkyPrtBsxJOy8B92otyZjW51p1eZ9MwOzeAdL3hvk6vq+5",
-	"hkIPSr/ittnqJeUTtRdZX8yWL9GjnUel710qax8unS93iFCLZfSE2CPgLzmdt5zJzvkUcqaolq0TPQRR",
-	"C+MxJIrdAJmBNj4lEWNCiTtOVo4yXzr6Yc3xxqhPYW4Ps+WB+LhzOtHUG3UyOoIs+GyN2s7xmGYS0I1j",
-	"PJy/f9JWvT/AatoOXufP4e59/ovqC++iTrJMMsAXGkIDnlI7QzidhUh/l4s55IqBWU847a9UXuNJTZ/e",
-	"EHHledlB8t78Xl9Y43iNuvK6XKAFAM8yxUiM/gGJxUMVpAq+G07fG9BsbQdoA4TmWqQbp1V3lANN1bSP",
-	"H3sRAZpMieAJug2YgpncxLdIRu9FCppEnQDIc7rUn8Pd2uw0uIBxJ9ifdZRpxpAZKLKYsgzIgmaftbLR",
-	"YsKQbXdEU5SqbllUEormh6ZdlsoTArM5mkz5jGZZlYg1Lfj1+z9qx/3mguufK/TVvjflkG+9O57W2/2F",
-	"ZuueSZKyHBJF7PBIW1joHhN5CnkVayXTbI+zKi23ociOWFoXpQFM24MaFst1RHCQhPEkK1I80zwMV+9Q",
-	"vLWBGfJgO5h+xD8RzrtQsPwe+vvcbkeBuKgSaGUrKgv2TPnJz2d+8gfoFueePYDaY7l+tZA0q6kKbfJc",
-	"J2I2Y+paTmnnmBdZFnWSHKiC9Bp9W/uD/Rf9vb3+/ourvZfHg8HxYPC/8C361CrDMfv9wUFlDArpwej5",
-	"+CDZo/0X6T70D8cvaf8oeTXq79H90UFymD6HF2NEEBrXXrO0yXuvVUJXaeBW1cL6tj8RffuDNsN2Luji",
-	"nfVaBb/25Wc27wtEF836c4FnXaMN7rw6WLDPrHPcmSo1l8e7u/rjjkXfjshDj0undMIU83QD9hps19iH",
-	"NpkguBKZmCyJGYhk7vZVm636JZrAq67Yw/E+PUr2YDB6mR7Q5+MX8Co5Gg3oXroPB+ND+nz0InmZvtLI",
-	"0ZtvTgRGJzZkR0gXdQhf69/0QVGxWc3tvYKCvPdUo6uvH+u0zBnSWfMmCwL/knWkyBN7zp+JG5BtkDTo",
-	"dDtI2IqDsnNusZR00felrfcctEIRihRSo5QoQXIUNh7c2lXGlmziQS0KlrZBGfARTVNm6PtDQG1mb5vL",
-	"MKQEqRUZNUnxFTx5V5daT8KkbTujf6mySSJmINGFWsX+Gg7fyBVOBKzXGyinL83Qu6qQaIDOZuCuBDMq",
-	"VduO1Jnq+T1IuaalWOCtKumnit6oIaIqnFkRDZXFrVRZKC/aAhEIh4W9vayS4A+pIb5TUR9cpb043ILG",
-	"H0uqRITyJd66EEMPf4kZK2bCi+jB4auNe1JjYrdBG/gt3Rie8PHirfEulGxILqdiwdFMPiFMufuoEZAc",
-	"EnED9fiUL53yfddFngULnxajcN27OIH82/3iErYxPcuLykt6A8ZZpZfWX7UAcsqXgpuAAzuG3DBYGAdM",
-	"yuwVjBVMDbaur7gl1CcHRTLGP2tbwFsBxyQeFoPBQaJZGv8ChxTzPd4DmR/iCJ/Db9zNmgshaaezR0H3",
-	"I5hkpBu/uTj9+er66uptbN2ciTUYe49oovldb2qVHGaMp5Br7H8GmCOQHy/eVmd/EmLZxLs12qlpVrem",
-	"lZx96e2P6prfsjHgwdHwMwJzQmJ73RhrPSJBkZE52NvrM8GtK4YXM5Qr/lhzQzOGat0cTs31swcWJU+J",
-	"x/Kxxh4hzB/RQlitTqyXrr6J9jSrhFtPZLYgh3lGE72IGeWKJRKDBvFC/tgHjOlPkkhFlxGxV1v2yyG3",
-	"L4hIrMVuTJIMaC5JHMj+mIicxDX1HdcirL6UB8ISX3cYChIub+/eVsGFAdBEMuBdixl9UoOYqW9jE1SV",
-	"qxu7897+8bsZ9qmiZtlsLnJlTDk9S2fClJZQiZjtCjpn/USkMAG+66e+215LP8hCqWB1gXGR9j3b2iWB",
-	"C7pqmTiv2T/NMqmszV4F65GbKObxbJTvjkbkCkl55aJfbcANzQSfkNgKMfKf/+f/Es/N+MnLv/g+srIi",
-	"IcMhTfXQkPTGR98SQct9vKEPIuWCs4Rm/hRRN84e5O+ri+JpMaOcjMAs+D6muvULvkyO4MWLl0f9l4f7",
-	"z/uHgxT6R4eHoz4MXo6TvfHRgMLLthslc6C+TmHMODPgfOlsuIVqu1d6HBZ8gLNv0+HPLLCfw1xIpkRe",
-	"OQXavV5QaVwDjE9AarJsHja+lefPm3wWNnN9QudzoPWTwde5AivTNqGgFQyxmuuvTrEblxyQ9KaYZWuL",
-	"m40j5catCFZeNZX5fvsA33aXpA/CysWCsBr+t2S6jV5Gy2H1ud8wOc/o0oRuY2AFS00MsQnVz8DGEXHo",
-	"bYucVn6/nxPC75VR8eh+QGCoNOFa2+3gA8TMk6n+df7DOkMGPsTHY8c2J2IYcl+NZjeoqu5N29ZGnYqL",
-	"8T5eRcMZr0XReqn6lt1YfDAwp4NGeL6WzO7h8ur8ICpNueNXwb1c53hP765QNOsc7+23iPl2SBBChCDI",
-	"EyBdwEtM/JtJdz6JyH9ALvx9Za/hZtkSyrqvoowLqMUOmqBuMXb3p6x2g3LQjGQPZ179vhKCyvtetb0v",
-	"AH71C8v70WpqUtSWDrXqUtYBHs7ZRlt2lxtOnWLmrS7c7Soo+5thMTTiJlhN1h9avRra+JvTCR7wHW3X",
-	"SGSqzydwq/yR2l5y//4p6gR5VcYSbFBK+XSLjMHkI2qTkBCMscgysaiCUNGuIyEyoBxVl7tsXyGuNZsi",
-	"bplJBItMwAOkZLQksZc08dYX99aCboktqOChwa4mN81uM54SNDj+FCV4eU+zbRba/Vy7ZnVVMKNya1YT",
-	"zYVGRpsnbAw5YPSuwKwfHByRcUYnE0h9zo9PHoFbJlsd9fcKJmsQ1wYDy4OZNqwYN8G2Zsm50tbyCDK/",
-	"a7hGC1/7uzfah351DeDzAswEXJDM6x0MRTH0XFuP5cw6j9TIIFSuTp06GFbTwJW1KZv4/cx4ip5BXl43",
-	"mTnCM+0W0rI1v62Brp8ZZKnPS2jKMZOqwwQvJWqQpFQS3qMlKdXJ0b64DVU+mRUNWy2JCDVWpDXL+hn7",
-	"DCa6jXHr3sew7W5s/UlxRGJk5N3BLkvjngt/c2msOBpj5NBGrdJkeSfbpHi//BYJnZsAfTEeW0+GSRW1",
-	"RyO7w3rmTuSRZ3MSbVZeZXvtyO297ngmY9LmV1lneW1pLrhs6FY57OhHHGVvEo5+/ZHdwPUO8zB6q0U0",
-	"emhEHsST0Vo0mYnIy3CUjyxbIx+/RZjqPYWrW+gzWVnqs4ZsCoFvRsSUq1ktBJkKrkO1tHEBcFuZCY8g",
-	"0S1qH0mgYxqNFeioGOU2sjzcybaqA5gA1kUMxW7k9X+NSaYn6Ok9cifBHfJblmqJQ5eiUGaAsT61+PCj",
-	"tsFtg5jWRaISpZk5hSSjOUi9q11VJqmYyEqUjMZMMpG0bqt7W+nvLRSe/70JfUiO6zVjGZbblhPtYNZr",
-	"KeMznYeA1QP0a3z/eOH2zdDceVvC+eVU5ErjmvujUQijVDC3rFfdrtbkgb2249gGURKEKv+odhq10dWY",
-	"vUpn+oxRKM/sngPuw+5ro7u5SEFL3gV3Yd2kC+nEnXgsZfVWh8RviOq+h+UYWboqIW7jmF+BZq3EZ7O2",
-	"pvh7nRVsTpU2DAXnmKWpWZgquEbr7dqUiznuzGBmONhfnpoXtgWo+5euPJGSHF16KmdzfcL5IKSa5HD5",
-	"39/q7TQJV2iLME72w0Qrb/IGwBYcozaRwKqmbjCosRvNJbYbZ3pc32RUmcIvEs8LxyQ2GIlJl/H+PBcJ",
-	"SNmLtGpImYxJV05pDqn+JoVJTlNI4yHvXuhfNQ0ngo/ZpMgtIQeLODEJXNoWHNMsk2REEwxIKedxoGit",
-	"M+RxyjCANXU33RZJfssQJCQjA4j+0z5SxZh/Yk0AZRVJsaWCuHQh+0xDU37Cml0WJkc0etvc3xUQygHr",
-	"NY8PhvTU1rKnbXzyTqRFBm9sql/Tvpzh784SloGXDSNHfFai/iIHKbKbltAq90jjLvoCJNA8mWI1Dadq",
-	"Kl/WTuSYglVOiS90z70WORCznhZFZRZipk00NirvWl4nmZCFJvyve6P5MvRZXrMU/evBsj5FD77SrKzd",
-	"TPupfoHwutwjfVijCU1hxhLcsNxCgYdVuDXK4SG3m245AX4CfLhptk0uaL0yqRBODX+rMFGf/THuLla5",
-	"o1szkAIDg9lQBstDzhKtJUSVdTkw08f6tO7pJLSpcM10shBLrakABqgqJz8uhIZANkEYcGB7tpTFolcM",
-	"RE1zUUymVRnUDRDOlIRsTODW3kXU8uWeclmlGNj8istiNqP58pFuDs3MzZvDdUI5yMJLrdjrPNE9YE1v",
-	"zZzwCOCpkW0rjbSharV623wXYeD47q4iVhrra+4i7FLWXEV4QR3fk9gDSn3yG4knv3Eo+XfjjYPF6T0v",
-	"HO5vRTjGq9LRIxw9qyA85kWBFbX3vCioLHvDVYoT5mlzSRvN4nKW7W4gqmS+2hymEt1Yq0xdb/O5I7+N",
-	"t3gsu69h8Z1Jqc1qmpU3kWj58SWxyVAPMfFqhFsn1IeFklUwtMF4YqX7rjVtPETs9vnjD45mY2pNFNvX",
-	"B6Qx9ZSBaJsMQac2ApxrMg8ffLB3Z9tAOMfqSL3V1W+m8I0b8D2Hnq0T103xvF52egtwO5G5RWQWU98u",
-	"IqtNZFdjsCoipGEsPjgayxUUavOwX/z8mhwdPn9JbLkkYmojSZKKpGgkMz1qacvyJjW4N7b3muW18aZL",
-	"ya8qcFn36rf7is5u5xnlwYU4k67+nq1WUdLMPdHSDD+1eFoRW54vMVqtvEVGZBKRB/fiXRvOrsE1r8NM",
-	"ot7WJnEQHtBW/WNN4P6vV1cfXOB+ItIqbszuNK407H613qUQaQwWZ2A7Im2W823d7brUblo9Hy/OA4uY",
-	"pVoEj5eufE443QmJA+KJyQwot/kc5XqJpEtUNDSrXvtVCG+TtLBxmgYxQTq4pc8VLK6Pwqu9nXMzoHR3",
-	"Oq1IeapXwfKwDps9jK7ye7Y6F72L8KG+y9fO02hhfaz8iEtFeUrzlIwKnjoUJBosn0n0MCvyjS3z9xO+",
-	"N5TwaCK/to47uxyzSPvMV3kPay8qse6nfBLf4CM4tPAsjMcLR3/Pqk4uTY1aYtpBxs/1zb1bGwxJKxqQ",
-	"n/DO/xt6FQPe2FBDUA97XAecnfuZJF3DSs9kb4MzbhOpfhtfnENaCcBXud4scjf73uy8/xLON7eWNd63",
-	"UtBt735rEuqP73+rrWmNNl7pbfmTq71HStL7od0a27gVHB21+RW22v9/IddCgyxXexc2O4qyRnRRSdj3",
-	"qufoWeDLWoVax2LJL9+3TyNY4SqnRoD1r/BhfMQwlm3i6KXPwLFxkkYZeudaIaGSKL4xkj4Y0diMjxLS",
-	"n5atfZ30RFhntS2OeX0giQlqdjy5TfBiPTb5htFK2VzwKesrgqHXxj7fbay7uy5uIAjaKNAqZqoat+1O",
-	"B0GsZMWwYNvbzmY/zrhqtyVKNGwdeLCu2Oml/w0FRuA2MDvepaaTW5leQEsS6D3JGlvDDeu30MGa2nmt",
-	"nKDNZxgyFxJ5I/i47i+w9Gztzu2qVa8l6cbZ1M6wNvTdxGeHeel4vDwhCJcfZsmwUY1jpdW8ISjXEH0Q",
-	"mrshyn91+vWm+9Jt37M6/t0dIdxBPYSczGj+GbWje36ryHbct83R7I3N6dogF9wWs7+PFrpuycUA12SB",
-	"O8ynGAvXXYAa0rKNqH5zGVq/FiMyo4wryjhgDeFqgbWwXApXYlqM3P+d1iYTI5p8BpMIFs5xTEa5WEiT",
-	"P2SiTVsKi5BuyeJRkOJLKE+HvOR4MslFMcd2QEpUvIDuhNdzn+ZCul5CEuNSMa3B1C2LfDc4yglNMOlh",
-	"Z8iH/G9/M61m5JAbZ5DpV8P0HOVtQ7yqU0PsLx5IN9bbEkckRk+o/sO4QmOMtVWUZXHvZMh9g6mG25um",
-	"qZ41Nh9NBoe2HDVVm2rTa/zobjVljwg55GVDzNx+aZti2uYL5x/QFSSK3PRgAHnsij/bEmuR/UwTDPDt",
-	"/nJ2FZEPp1evfzU79ebs7dnVWVAmrBcZuIGn6OQwm6VlSgZ931gmB5rKHRLvmrharChmSu9aKHcIbseQ",
-	"O6jL3kUYii3luMgItqdREUlo7oP8zs+ufia+CQMx2WiuhFdcaysRR0Met3SKiBHquNb6ISZdG/Td2yGn",
-	"/uJE3HgRpGfEYOz4cP8oRqLTE5QNIOLjoGBUmXdx35aadrNfV4ovyiF3tbtNqQwiFhzyHWIKLBsHn+1h",
-	"JH2t4XoFx8VU85HvLzkVGm90yA8P+r6jpCkkeKLH4qaZQbaand7byJSyC/tSlaX9TIslW4tQEjkVCz7k",
-	"gidgHKr4StN4hnQFz1DzkctfT/v7z1+QlOmTMWF6D7buiTXkjaZYYHpixYeDQxugnrEEuMkPsLLz3flV",
-	"Q0yKOXBDxVgX0T4kd/XY8n6oKnZPP5xr6Q25NOJzb2ewg3mk+mV0zjrHnYOdwc6BTaJEG2GXztnuzd5u",
-	"KSd3v3jlcLc7cV1AJm3tYWvZNb5wvI0V96XjSXdWZIrNs0p60jGJbUpH7JKXOCw0c2LmmOYZ87v/WWQp",
-	"VgAEI42hWv0fJYDPiWRqfWX9IUdhp9U38r1NcQsS2YxzoFKrv5IquENemzYTrAz91yIQi/WJXJUNvYy7",
-	"EVJt7eovDCFosFH6nWub7xdQ1dYr1Ra1v7ebv+WQ3bCVpj7dVJo37g8Ga7oCuW5A27XiqYK5ojeUTz17",
-	"cGetg8HhqsF+abthk7C7qHNolrn+maCRJT6y3TSmKZp+YP9o8wP1jkx3Uef5NrBV++PhUwebn2rpmYVd",
-	"fZyvtaVrT6U/jzYX6UR6w1CfHz7d3ZcAK210saigEy7GOsKaeUK2tZnWUti5BYJizDaFwWgSk44SKhEj",
-	"4bU2cfLdhiE4GZ9QPuSGBavVUUvzpWGpdOOL06uz67fn786vrk1N2NcXZ6dXZ3FEXAuz/cHuVBR5r42P",
-	"TRlj0/TC2Nwg1U8iXT4a/4XVye+qhr2tvVRj/b2nmDpdxfnGNFhQSawrqyYFXtNkCv3XgqtcZJvEgWsH",
-	"j3M9hLv3tmCfeg+/H5TJzb44Czngact+n+4aLLn7BQ2WO8OSGbTVu/+7tW5kUDW5K8VYEfOENlK1zbmg",
-	"eWq41NhcE3YD0ho+DS55g4+WXFKh18M1bSyQsLzB9U8lrW0UR7V77A9KWI4C1pFW1G4hXljhXZKOamk2",
-	"T+wZTgnXF9X/PqVyWh7bys6oLebTCmoaPK70Wyv2/qLHb0GPF0DT9bR4P8MFkXKlCdFEWrV3o79YW8Lb",
-	"+kqULShjS3pLRZcYV830tyeNYbaKni/v7WLn8FBqauGUBXr0A3Zcao72poHPDPIJpL2TdaXBh7y1Nrh3",
-	"HpEZXWJAJDYlwhO8VDC/T6HhIe9KUN7fH3bSLqRtsqoxQ7joi3nvBIO5zTWUyimXzDiCtN2mfwkqqaOn",
-	"znYTt0XVGWqWI72CshZ9XOmr1GKbmaLuT26b2drxW9lm31I62b4GyjdD/wHF1WALceX7yf/ZDEB7aNrK",
-	"ACwLxq9w7phCpdbjeAOmdZgx+dJepQSiaRu2nEMUBM5iwchWPV2pg/qEDFGZZwVfuKqYD6ThH5FIsBJT",
-	"o9BsuwughV68e1A/dbeSes4C+tDaBOvGthfItC0yTBgZmdMJM2kFO+TvtmurdfTRifcrD7n5LqxeCLfU",
-	"XJ7jVTncADfXZH6tNAdC09R4+SwlkxGoBWgTlE5QaQz5pSl00I3/iHvGj46l59DJMM/wLlQJshD6uNPN",
-	"QGkbwng82YQpiZrNwYRJDiAtIOauQT9pNGFCJfQZl4Da7wa0PTBmt8Y5g8PEGE9UAbZIt+BaACfoMpGg",
-	"7RgFBpxoyC0DWtc/Sy2F28p9+pVKiF5k3oo3f9g2BD8GOxjvEPQkauybkI0hHxdZ1ldwq0hXyRtIsGFw",
-	"LNlsnkHsS7qYljnkl/P3hPEUbo2NQonCmGeZUL5DLkAWmb0v4kKbP5R/NnSRQwY3xjusprAsO+GEKEA6",
-	"IlIYO6qkGGtvSZwL99KEDZMxyzAJxOZC631FY0c1irliBUZ85j//9/+rlUCJyDwrUCIOefUuMSj2SxTe",
-	"bCRhfAesafCKr6R8uf6VPlnO3AibW+A2E+ctk+qsDGW7nyHsuppvHGgiTHFkvd4S8g5S4wmRYOs7OhBJ",
-	"MBpDP6ZiYXhEE9pC5J9rRfHneF1PfHHCoIimvTz5oxO2kK80ABlgWxv3ea/lTrwZp9xKFMxlhpBuNaG+",
-	"15px1wamr3zQDuvz55tg/fTkmhJDt9v667cWcf7L275Sxb41N9NNBfiYfvar5RyanvZ2LR1e6a3U2Hqb",
-	"Q3XqKr0xrUgxt4xcAk8xZCE+u6KT+ITE5+P+e8Ghj8oi9u3GrO/voNX3503A7/eKy5XibjcayyLEf11u",
-	"fS/uIOHbDD0Nk0Vfcf21mSl3Cwlpf7Tc5qbdRKCYKMNqZGUYQhcEk3bRkMJwGaZ6QWzpkIeFOLtB5Vtv",
-	"ZvTwSBfZME03k2nzWDFQbLAaYWrF5bYNCv5uWd7Ct4LlC6mNfCsS/+L/7+t6AktVrogp1wctzVxbSoXm",
-	"zpuDq9l4/SK7+yfmALHaZtdnGxw/sl5O2V5X3NmLtqy5NRerzWkaRba3pOhadsDdV0mxIAu0VUS9LesD",
-	"yRX1p6IypAajohpHfn1MDfuENM8273yu4hMfbZ5S1gRlyjbY275Q2Z/HQYXWc5mS6rjWfVNxStkvd794",
-	"Gltt364rbmr8Ia3FEZ1L019S3ICvBGC8M0Mejj+x3iofMyZyN7EpUF6pIYZJarbKWGzzS+IVGtTXC/hO",
-	"NWiltuwKPWow8Zfq/N5MZ++eaLLbFjoyKEGEGQom7R977LmA+HgHA9nXOEyqCjCsC7Ra/d3ThRJIDhfX",
-	"v16dlfnd7Rndj6DQPjhAfmiNFmb/b1BpZf7/n0ynzcuddlzmv6poNfft7peS1NbptU1lbFaorlqBm0B3",
-	"meeH/CsV1gdfYeI71VjVAkErVJbF7l8663vTWWUBkxZ22kJrhYnm91NbZSJ6i+aqZH8/quqa+iYXrYLg",
-	"jcAY6hywCMGKDhPdkf4FUv21by7Rs4HWc5GrsnyXExJDHrSBwNikHfLehOMFYdQrZIBtzPGETGxnWBX4",
-	"0uzH8LX0uwHq9gYjYZ+OLVuMlD0i7qLHxUXKTEEpg5OWXiNVjqs2UQn4zX7xCeeTkN+sZjbzqzkC4d+2",
-	"gHBYUdFkQO2izLdTtFllHGStG8XSRpntlFxoQWte8b0xiYcmVMbkG9BMRkFdLnsz7Itzsbyed1BOYyNr",
-	"mtO8Xpl3GjqJ1nbED11BDNomsc4Qk70aHGdPzN35jC4tjojgNtQuqHxesbTbXu9MU1fZSlbTtILSMiZj",
-	"q2cBac7hBfPdp7v/HwAA//8=",
+	"7H3bchs5suCvIDgb0dRuUaIkyrakJ7XtntYJ2+2V5J0923KowCqQxLgIsAso0RyHIvZpP2Bjv/B8yQYy",
+	"ARTqRlI21eM+0y+2SKIKiUTekMjLl14i5wspmNCqd/alN2M0ZTn8+fqGTs3/KVNJzheaS9E7670WmusV",
+	"0XRK5IToGSM5W+RMMaGpGRKRicxJfDkZvJOCDd5Snczi/V7UY5/pfJGx3lnvtneSjg5HwyM6TkbjI/r8",
+	"2fj0+eFpenp4ODx8npycHt32elFPJTM2pwYCvVqY55TOuZj2Hh6i3jt5rWXOmuBdZEu6UiQWcqDMiPic",
+	"pDmdaJIztZBCMUXmhdJESE3GjCQ0mbG0Cp57dAMIV1SzN3zONfzThOSK/VYwpRWhWSaXLCULlpMlF6lc",
+	"Ei6InnFFkowqVZn9aNgyKxeaTVlenfaKzSkXBpruqTM20TgZI0mR50xoC0Jl0kfMqVjLUq9ZIkWqSCE0",
+	"z2CycZFOmSZckUmRZSuDfYPSKqaPnw03zsx0vrqYaJY3Z/3bTGaMqMbcgn022w0oIEtZZKnZabsLFQAO",
+	"X6yf/yHqLWhO50xblnhZ5Eq2gPLLgv5WAIqVzMkkl3NCySJn91wWiizolP1gaJJ91nc4Jj4ndGx4BrjF",
+	"QD3hudIwtEqNbPVv+eXfJf/w1/+xSo5Oi0sx7EU9bmb9rWD5qhf1BJ2bkfjmCtXO6ec3TEz1rHd2ODwa",
+	"Rb05F/6LqIWoXxleuZGfmGgu8sYQEV3QMc9AAphRZwh7TqdzsxgrEYJRH67ekP7omCQzmtPE4DEiY6rY",
+	"s1GRZ3v75EKsboXUM5aTe5oVjCg+X2QrMuFmU4VE7t2/FRWkHP92NHi+vLi4uHg1MP92f75wyFpQPStx",
+	"BcD3op4hE56ztHem84KtZ3iUfJev3ps3tWKHwYgfFOEp6XOtyIRnjJgpyZLrmSw0iff/rqSI96qb/J7l",
+	"Sop2UPGldzxdC26w00cnJ5s3Ghdzs1qwTcsh5uEquAnVbCqB9roBhjnXgfxfcjbpnfX+clBqoAP8VR2U",
+	"4AG0lxOjTECXtIh8QWKjq2LLeIIwmmec5V7mn5PljAnCNVGaZxmZmxcxBbRKhVqy3Eiq+Hg4+jpNBUhA",
+	"zVmioaIB13Nlc3s6dMp7OjUc8g8WkUOiJTkcDhvao000ZPC6EIaUTWiRaXxkIvM51Sj6jo96kYGQz4u5",
+	"gW8ItGQ/Ra0y0qtW8+IfaWrVj/mUSKGZgD/pYpHxBGyEg0Uuxxmb/zfDC+Y3vwADmKY8sxTopHgqmQKV",
+	"DTsH+3bx/pKYtxupAjjIc2mE9K9fehPOsjRYdSZx2gAvc6YUnYK2L+ZjlqNRYNSEJnOptMFs7+Fj1FOa",
+	"6kL1zkYGEZprIIsfaUrcIj1K6FgW+mycUfGp97Atnb9HRCAemxzo1n/PZUa1pVi3atKf08xsHUvJv13/",
+	"8i4iy1yKKfBrRArxScilIEwUcxStEZGFHsjJIKdiygguPCJzrhQXU+IYlQD69vbNIl5KMcl48q1biUgk",
+	"CRVmD5MZzA/MqorxnGvNUkPNCyZSwwAh1k9LrHtgnhTlFjqO9OZsN2tDgTL6QXlbysDJAFOgON9J/ZMs",
+	"RPqN6IJ3wfQTeFuIj1GJj3dSk5/sgCdCyDurf62VwhVq/X3yAakrIp4EI8I+L4B+qEhB3aU5XQp8AIxg",
+	"YixCeIkyGtFJjYiMV5rBDOYPwOal0CwXNHttmPobsXkhCLevIyAkiExg/8AWdJg9CfnbTU+uWX7PcoJg",
+	"PBmWLwQpBPu8YIlhBIVzAqj7BI2uQgFFZnI6NZgW7B60my5yYZYBB6KdkJ493X0ntKeKZGboRBZ5wkhf",
+	"5sYghC+NxbHnFv5WpnzCWdpuxVSPp2RGkbORz1OiuEgYMLc1Iqb83tgKou0M23I6bludHXYAY2Bp7+kq",
+	"kzS9kfINzadsh6pxLNMVYZ8TxlJFDoejFyfPnwEjqZC8R4fH5eZZYMiNlATB+V2UGEBqqNhMacQJFSR+",
+	"e/E/73785dW/3/347zevr2PSt4YJOSRv+Y97++Sd1DOjnpZUEXeGfIh6hjN5wj4Iek95RsfZLnCaUk3N",
+	"4cRAWZRvPic6XxE6pVwQNZO5zlZV0RHg1sJFQsCeTnCQlBmlyUSyIn0drGCvtgTA2Y2Ub6lYOe/ANyLs",
+	"impGwMSy5MfScyOTDKrMgZ0cvhi603mFFI8CnW5I0MBEPFBPhqxf7hmetPMScK/WkowbfW5Ul/fJBMzu",
+	"HSADb5iv4/uaayj0oAwqbputXlI+UXuR9cVs+RIz2nlUBt6lsvbh0vnyAAi1WAZPiD0C/jWni5Yz2aWY",
+	"sZxramTr1AwB1LLJhCWa3zMyZ8b4VEROCCXuOFk5ynzpmYcNx6NRn7KFPcyWB+Kz3sXUUG/Uy+iYZcFn",
+	"a9T2ziY0UwzcOOjh/PWjser9AdbQdvA6fw537/NfVF/4EPWSVZIxeCESGhMptTOE01mIzHe5XLBcc4br",
+	"Caf9mao7OKmZ0xsgrjwvO0je4e/1hTWO16Ar78oFWgDgLFOM5fjvLLF4qIJUwXfD6XvPDFvbAcYAobkR",
+	"6ei06o9zRlM9G8DHvYgwmsyIFEnVbbDrTeSazdUmgQD0+U6mzNC+kyx5Tlfmc0gGm70RV2zSCzZ+Hcnj",
+	"GDJnmixnPGNkSbNPRosZ+YP80B/TFMS1wxdVhIJdY5iCp+qcsPkCbLF8TrOsyh2/huuvyTlh54/MK82E",
+	"7qVuuebtRv2C/JsrwnX13b03Ui7uaC/CP8a97skuwpcSaT3NZvaqI8W/sebqaO5J/XOFt9rpshyya8q8",
+	"1kVapc3ym27qdFJjR1TqX9zukEX0/6BIynOWaGKHR8aEBf+jzFOW13bYS6XOfcXXhO/ntXsSx6Ybt7Qq",
+	"Ztp20I5YWe+xpagZhVVYgUikYIpwkWRFCsfNrq38J0jW7Tf5LSi+NiyF0rkdS37EztF0kaY5U6qKJYsH",
+	"L5X9mG5M2S+aqLIcsRtcPYRT/hp6ox2rRIEyq4qQCjVWkO4l+0c/H/7k3TttbILuEes0Mq+WimY1Q8YY",
+	"5HeJnM+5vlMz2jsTRZZFvSRnVLP0DjyvR8OjZ4PDw8HRs5vD52fD4dlw+L/gLQueMxWOORoMjytjYAeH",
+	"45PJcXJIB8/SIzYYTZ7TwWnyYjw4pEfj42SUnrBnE0AQHP283dNmjXibJ3TkB07/B2M62C1e8k+8d9ab",
+	"ab1QZwcH5uO+Xfm+zENXXq/07hWLdMPCG0KjgcI2WSiFlpmcrggORN1nt8Sch8xLDH9UxdhockRPk0M2",
+	"HD9Pj+nJ5Bl7kZyOh/QwPWLHkxE9GT9LnqcvjIgw+4ZHTRQJDckXbmkdwpfmN25UJJ/XtGPH5nu3vEHX",
+	"wDzWJm1DEmlekbLAcWk9dOrcOpDm8p6pNkgaJLYdJLzDA+O8pjwlfXCqmmNhzoy2lpoUyqCUaElykFUe",
+	"3Nod2ZYU7kEtCp62QRmwAE1TbuCk2fuA2nBvm8tAUmKp5fYak38bO1UFTtT7PJjKgf3SHML3r+jyrb2z",
+	"CH4dqE98MZALXMRgIcHTiUuoM2nbzphfqmySyDlT4JuvYn8Nh2/kCicC1ot8ELHXOPShKiQaoPM5c3fN",
+	"GVW6bUfqTHXyCFKuKRgeuEFL+qmiN2qIqApnVkRDZXGd2gbkRVuECxFsaa/FqyT4ewv371RKB9erz0Zb",
+	"kOeuBEJEqFjBTRzBrfxTQlgJEQYnDEcvNu5Jjf/cBm1glXRjyMqHqzfocSo5iFzP5FKAgXxOuHZ3lGNG",
+	"cpbIe1aPWfrSK993V+RZsPBZMQ7XfQATqL88LlZlG4OvvLy+pvcMHZhmaYOuBZALsZICg1DsGHLP2RKd",
+	"cim313JWpjTYur7ilvCvnGmScfHJqHGvwM9IfFsMh8eJYWn4izmk4PdwN4g/xBE8B9+421YXVtROZztB",
+	"9w6sKdKPX11d/HRzd3PzJrau78Taens7tK78rjcVQs7mXKQsN9j/xNgCgPxw9aY6+5MQyyberdFOTSm6",
+	"NXVy9rU3HaprfsMnDI5ryM8AzDmJ7RV0bPSIYpqM0aNgr1SlsF40UcxBrvgTyT3NOGhkPBJiSIIHFiRP",
+	"icfyscYeAcwfQLl3qxN7SG440vAMqaVbT4RbkLNFRhOziDkVmicKAkkhSOPMBxGaT4ooTVcRsded9stb",
+	"YV8QkdiI3ZgkGaO5InEg+2MicxLX1Hdci7r7Up7lSnw9QHhQuLzDR1sFVwggOivh/g1Hn9cgrvkpn8wm",
+	"qCpXN3b/nf3jVxz2saJm+Xwhc41WmJmlN+XaSKhEzg8kXfBBIlM2ZeLAT/2wvZb+KgulgtUlxMra92xr",
+	"lwTOs6pl4tx1/zTLpLI2Gx5gRm6imN3ZKN8djagOSXnjIqJtEBbNpJiS2Aox8h//5/8Sz83wycu/+DGy",
+	"siIhwyFN9dCQ9Hi90n6TYWNQfWCxkIInNPOniLpx9lVetroonhVzKsiY4YIfY6pbb9zz5JQ9e/b8dPB8",
+	"dHQyGA1TNjgdjcYDNnw+SQ4np0PKnrfdMuJZ+C5lEy44gvOlt+FmsnnX+PBVLrZN5zaEbZCzhVRcy7xy",
+	"gLPbtKQKD+RcTJkyFNU8J/xe/jZvrVnY8EaILhaM1o36b3PAVaZtQkErGOI1h1ud2DYuOaDGTSHo1ozG",
+	"jSPlxnXEnndNhd9vH6/d7gj0MXW5XDaukrbkl42+Pcsc9blfcbXI6Aoj8SFOhqcYEo6ZFxmzYWGC7W2L",
+	"nFZWfZz/wO8VamfwHAAwVGH03XY7aCVE1y26s8bvKgEIpXJ/OhW+zoVX587Ajbc73mzz44XpFNVMBURc",
+	"daPa9jnqVbx8j3HsIZu8lEXrfe4bfm/xwRla+Y3UCyOm3cPl9dpxVJpkZy+CW63e2aHZXalp1js7PGqR",
+	"+e2QAIQAQZADQvoMriHhb67cOSMi/2C59DeOew13yZZQ1n0OZWhGLS4UA/bLeAZeu8Q4bmYphDN3v6+E",
+	"oPK+F23vC4DvfmF5u1hNO4vaUt26rjQd4OGcbbRld7nhnCnm3nqC3a6CcrQZFqQRN0E3Wb9v9U4YI25B",
+	"p3BQd7RdI5GZEUXss/ZHY3tF/OvHqBfkzKFF16CU8ukWGQOJZdQmmAEYE5llclkFoaJqx1JmjArQY+3B",
+	"EV52GzYF3HJM8osw1oKlZLwisZc0cf3qfSdWqlhhYCwE8iRUEJroM0IN1yopzIGemn+nVPB/UCu42qKu",
+	"1luyx5PD5IiessGL8fN0MEqesQE9mYwGw/SQHU2O6Wh8krQonW5D9lvU1BZW7bYBBvbM0RKHUaG4hmDE",
+	"DE/LUHCuMhvvz502Agq02ba5nI9zhuPqqmBGJRN0s+eVQUab73DCcgYx8BJy52BwRCYZnU5Z6jPnfAoW",
+	"+8xV69XGo6L5Gmy8wa71YKbbxyF1WIOX2hxSxizzuwZrtPC1v3ujWe5X1wA+LxhOICTJvIaHsB2UHLX1",
+	"WBlYl0Y1MgjNGGe4OBi6aeDGmvJN/H7iIgVfqigv6HCO0AuwhV5qzRJtoOsnzrLUZ/c0NQYmvHEjxyaV",
+	"pLca4e0s1a9OjvbFbajyKeFwnohA0qLxbg3gQcY/2ahLLuyFCCQ/9GPrgYsjEgMjHwwPeBrvuVhPlwwO",
+	"oyEgFI4GVZosL6CbFO+X36ILc0xzkZOJ9f1gwrU9kdodNjP3Io88m9lrc1sr22tHbn9PAUdhrmyWor1e",
+	"qC3NxQHeulXe9swjjrI3CUe//shu4PorhjDKrC0E0kEj8yD2jtYi7zDsMoNRPnpujXz8PUISHylc3UJ/",
+	"UJWltsR8BsA3w3/K1XQLQa6DC2QjbVyg3lYG2Q4kukXtjgQ6JKNZgQ6KUW0jy8OdbKvdAWmUfcBQ7O2i",
+	"/xqTzEywZ/bInbn3yS9ZaiQOXclC4wC084348KO2wW2DmNaFG6PVmbIkozlTZlf7ukz1wihUkIxoJmFM",
+	"ttvqva309xYKz//ehD4kx/WasYy9bqss4GA2aynjSJ1jhtfTXGp8v7t8h2YU9aKtbMP1TOba4Fr4Q2gI",
+	"o9JsYVmvul2tKTiHbQffDaLka+LFvzM7jbrYd65Aw6dkXGjP7J4DHsPua0P4hUyZkbxL4WL3SZ+lU3e2",
+	"tJS1t23+xw5D9x9hc0aWIsu1tvHaz4xmrWRrsyZn8HudiWxOozEppRCQJW2Yn2p2B3bfHZZrOuvN2Rx5",
+	"319U4wvbshD8Szu9BiQHH6zO+cKcjd5Lpac5u/7vbwwhYMIjWDFckKMw0dEbywGwhYDgViDNqpEcDGrs",
+	"RnOJ7WadGTfAjEYsvKTgpHFGYsRITPpcDBa5TJhSe5FRKilXMemrGc1Zar5J2TSnKUvjW9G/Mr8a6k+k",
+	"mPBpkVsWCBZxjgmUxoqc0CxTZEwTCP4p53GgGH11K+KUQ5xv6qIKLJL8lgFIQEYIiPnTPlLFmH9iTZxp",
+	"FUmxpYK49Pn7TF8s/2INNguTIxqzbe7vCgjlgPU6y8eMempr2dM2Pnkr0yJjr2yqbZPD5/C7s6FV4AmF",
+	"KB2fFWy+yJmS2X1LGJt7pHHvf8UUo3kyg2o2TklVvqyd5SEFspwSXuieeylzRnA9LSoOF4LTJgYblXet",
+	"7pJMqiJn3/pG/DL0K9/xFPxLwbI+Rl/tmKusHaf9WHfYvSz3yBzzaEJTNucJbFhuoYBjLvuMauVrbpLd",
+	"cgL8BPhw02ybg9HqxasQTg1/XZiozv7Q5e1vzRALrApuIz4s+Tvzs5bqVpa0gVQo68ham/60ncvqcb5F",
+	"my7azGcMUdSaLoHLqrLxV60x5JgNrPLSscpWK0Tq2rTCgH3bE9rsPnqtQvQsl8V0VhVg/WDLuVYsmxD2",
+	"2V421RI+v2e0lDJo8yuui/mc5qsd3TPjzM175nUaIcgQLfHwNBfFNaU5d5IrgKfGNq001oaqbt26+bIK",
+	"4fju7qo6zxhrLqvsUtbcVXmab95VdSjMu2kui0Uv8hnRO1OfL1vVp9dsMK+KiMJ50eLRRoQYvqdKcaVt",
+	"qieQ7gl9kT5LRmxwNDkcD0bsmA5Ok+fp4Nn4hI4mx+woPQxvsN7QcU1r4jc7vHtq8PiTX0E9+RVTKfk2",
+	"XjFZanzkDdPjjT8nsqocuANfQxWEXd4MWSX3yJuhyrI33J05NZo2l7TxNFPOst2VU5XMu08xVIHfsuuE",
+	"4iWPs8pcdYUdyZuGpHmtlDEOaVZe8oPBLlbEpvp9jWVeI9w6oX5dyGYFQxsMZ176a1uLQYSI3abax1cW",
+	"g/jqMFOu14SXfnukKNdPGSG6yeZ3GjrYJMMX4YPb+/8exeTtFVc2x7O6SYA5qhNtZqCN2/U9R5Cu0wZN",
+	"6b9eNHvTfNvN2hhTyfXvF0vZphGq0ZMVCdWw4r86jtKVeWu7sbn66SU5HZ08J7aIHcGKdYqkMika6YQ7",
+	"LThc3swHcQj2nrwMQ9h0yf1NZYfrt0TtHsTXnxcZFUGABVeuKmq9Usxj0dKMIrd46sjuyFcQZ1pGJQAy",
+	"icyDOIu+TSgx4OLrIJdvr35W2WXh560s+SCMpa2iz5qUnJ9vbt67lJxEplWc4643rt4sHbTe+RGFdpY7",
+	"FzjibxZvb6WiujZoKpUPV5eBIc/N0YtPVq6mWTjdOYkDoozJnFFhM7XK9RJFV6DuaFa9nq4Q9CYpZCO3",
+	"ETFBjQZL9x2iY8LX+dYXOKB0rjvdDOfMGeN5WHXTeh+6vOytrmzvkP5aT7n3SllYd5X5dK2pSGmeknEh",
+	"UoeCxIDlcwS/zvh9ZYu6/gjvDTVH5cRvl4OLtM98k6+69qIS63bKh7Z79W91XsLpGw40jnR+qDo0DSEZ",
+	"IWoHoU/zD+fJ3GDJWqkArARhKb+PBzv6UvfkrHnEjNgNSgJG3FCe1gzbrXvXzv2DIn3k2x/U3gZXb+Wa",
+	"7y4DRDWukDI6dvZ6nXEiQN3H38ch7HBbgvFN/l+7B5sdwHbe/xQeYLeWNS7gUvg+Sb4CCE3MWKDlfWdG",
+	"xz8oLDIjGEvVGVkwuchYZN28gdI1RiZNtDPnnSY6ZS/S58mz8eCEjiaDETtOBy+So/HgkA4n7retqLui",
+	"jCyB11RSjWN26BJuCoY/vk+4tqY1planB/Bf3KbZUYL2H9pzto0vytFRmzNqq/3/T+SPapBlt0tqsy8y",
+	"a4Q4loT9VO7HkGG+rDV36jOU3PV9u82CFXb5zYI9+gY32QeIn9sm9Uf59Ewb2o02iPffFopVqoFsTP4J",
+	"RjQ244Ni6Y+r1oaOZiKog96WerE+gg3zMBwHbxPeU0+nuOe0UtWZ+bokHfkba9M1HjYW3F8X9RREixVw",
+	"SuK6mmriTptBeHfFnuONs9TuEbSVaYO7/VrodrumRPLWIVXrKmVf+99AeAX+KaSnPsUGsWW+FS0JbO/r",
+	"MeiLYzfLZXdg0f6+Gzy2RmrXY2gCvLVLi3KCNsd6KB6ATRsZH3Xnl0WXPbBs12hjLc01vDV2hrX5RpgU",
+	"E9ZgAYfLOQG4/DDLSI2iUZ3HrQ2ZEMi2QRD+htSq7lIjm2IWtn1Pd9KRO3s611UIOZnT/BNYA+75rdKJ",
+	"YN82pxA1NqdvQ/xgW3B/d5YvZMkFgWuywAMksU2ka4xEkbRsD81fXFrsz8WYzCkXmnLBoMB8tQ5oWNVL",
+	"aDkrxu7/Xmt/rDFNPjHMvg3nOCPjXC4VJm1ioH5L/SvSL1k8CipYmIPzrSg5Hs/T0MlQy4pL27kG9tyn",
+	"hVSuDaKCkH7IJcPympFvZAsFByDTbP9W3Iq//AW75Klbge5RbLXHzRzllVzc1WQq9rdzpB+bbYkjEoNb",
+	"3/yBfv0Y0hTM4T/eO78Vvjdm426IpqmZNcaPmDZnLGVD1dgOYc1l0/6tuMDc3YRmmU3xIJTMmZ7JtBKn",
+	"pIrFQuba5hAoEo+GJ7EdL0h8kWVyGRPMnT0HcjdQY9dD0o/fwhvfSX2BTSZjUkARzzgQ/r61arxHxiyT",
+	"YgpbYuBTJKeWaakgWt4Ks/eACBURJYmQxH9j+Yz7zbqBGp4W57fipqySCf/ZACTfapQqEh/IBRN0wfdX",
+	"dJ7FpF9p22hGoJ2qWbqH1Fc+AVscYQXRz4tM2pxBQNX1kk6nLCcfLgnVJD5IZWK2mmaZp7WyY5dy8Jfd",
+	"x9StKFut5/ZL227dtvW6fA++Z1nk2N2LqTPXuMEWao3sZ5pA6kr/r69vIvL+4ublz7iUV6/fvL55HRQb",
+	"3YuQrJhIwXmJvGREfsYGvmVhzmiq9kl8gBkjUJcUa+9bKPcJcMutcFCXXTEhyUipSZERaHyoI5LQ3MfA",
+	"X76++Yn49l6Wylwh0LjWsCyObkXc0oMsBqjjWlOxmPRtOtPePrnwl7/y3msIMyOkGcWjo1MkeTNB2Vos",
+	"PgvKTpa5iI9t1m43+2WlhLMyHIrbhVW7iFwKlu8T7LCANwq2O6byzQbqdaCXMyPmfOfymTR4o7didDzw",
+	"vcqxHPG5GQubhoNsTVyztxEWxA07npYFgrF5p61orIiayaW4FVIkDG+A4JXY0pD0pcjAMCHXP18Mjk6e",
+	"kZRPDUq42YOtu63eika7VYbdVuPRcGRTrzKeMIGZb1a1vb28aWgxw7pIxVBd2T6kDszY8i66qhUv3l8a",
+	"5cpyhdrtcH+4D7UVrBzonfWO94f7x7awAJhwB3TBD+4PD0o1dvDF6+6Hg6nrLzdlemPGqW/6YrOgfNsX",
+	"0p8XmeaLrJKye0Zim6wYu4RewZaGOSGb2vAM/u5/llkKdYQZKktWbV4EEsDXCeB6fWeeWwG6yFhXwPc2",
+	"7TtI7kb5WOn1U0mf3ycvsc8YL5PajAiEkr8y12WrWLxGYKkR1+YLJASvHS6NSf5XpqtN/SCVE5UinrDb",
+	"TiflkIOwSbs51VTagh8Nh2v6Tbo+k9s1eayC2dF11Kdjf3XP1uPhqGuwX9pB2H72IeqNcJnrnwlapMMj",
+	"202D7XbNA0enmx+o9/p8iHon28BW7bwMTx1vfqqlGyv0i3Su/5Z+kJXOj8aap1Pl7XZzvPv48FgCRCfB",
+	"5av3VM+wNLETLmi8QuVdqVrkyLUGk4TWWzrY5DzUJJhoGSoRlPBGmzj5bkOpnIxPqLgVyILVGuul+dKw",
+	"VPrx1cXN67s3l28vb+6wsvzLq9cXN6/jiLjmuEfDg5ks8r02PsZmCNiwCo9ETOkfZbraGf+F7Ukequcu",
+	"W/mxxvqHTzF12sX5aBosjUGKA2tS4CVNZmzw0pi2MtskDt5JoA2c62u4+3AL9ql3h/6DMjnui7OQA562",
+	"7AfhNlWWPPgCBssDsmTG2hre/M1aNyrovdBXcqIJPmGMVGNzLmmeIpeizTXl5hyDhk+DS17BoyWXVOh1",
+	"tKaPFRCWN7j+qaS1jeKAFf7RtYejgHWkFbVbiFdWeJeko6s9YZBW7BlOS9dx3/8+o2pWHtvKnvst5lMH",
+	"NQ13K/3Wir0/6fH3oMcrRtP1tPg4wwWQcmMIEaM6wYTuanrQ0QjEurK0LbJmG4MoTVeQScLNt+eNYbaG",
+	"r28S4uJ04VCK9eHKonXmATsuxaM9dvCbs3zK0r3zdQ1GbkVrhxHv2yNzuoKgbuhKCCd4pdniMe0KbkVf",
+	"Me2vfDCavex7AO37DWaIkAO52DuHhBS859Q5FYqjI8jYbeaXoB8LOFJxFteahYNmOTUrKDvaxJXGii22",
+	"GbaGeXLbzHag2co2+z2lk+2OBLvjO/b9wcTVcAtx9VKKScaTfz0D0B6atjIAy7YzHc4dLJNuPY73DHuH",
+	"osmX7lUKMGPf0NWCRUG8IJSrbtXTlSrsT8gQlXk6+MLV5P5KGv4jEglUJ2yUuW93AbTQi3cPmqceOqnn",
+	"dUAfRptA1fr28ty20RZGNZIFnXJMjdonf7Nt+62jj069X/lW4HdhRV/2mWJ0BsRisHsm8BbTr5XmjNA0",
+	"RS+fpWQyZnrJjAlKpwyvN64xQrUf/xbvoR8dspfAybDI4KpaS7KU5rjTz5g2NgR6PPmUawWazcEEiVpM",
+	"WUDwrsE8iZowoYoNuFAMtN89M/bAhH9G5wwMkxM4UQXYIn24plIJuEwUM3aMZghOdCssA1rXP08thdtq",
+	"tuaVWsq9CN8KF7PQfAw+BjsY7xPwJBrsY0zQrZgUWTbQ7LMmfa3uWaJlHpFY8fkiY7EvVoaN98hfL98R",
+	"LlL2GW0USjQkaaiEin1yxVSR2fsiIY35Q8UnpIucZewevcN6xlZlP70QBUBHREm0o0qKsfaWgrlgLzFr",
+	"gEx4BolsttCG2VcwdnSjlDzkocEz//G//1+tuFdEFlkBEvFWVK96g1YDRMPNRhIGELE1DeLhlVSs1r/S",
+	"J/y6i0TFskmbifOGK/26jKx8nCEMl1CQxLFhIAY8w8h6JUHgHaDGc6KYrXns70GD0XB3OZNL5BFDaEuZ",
+	"f6r157HV9H3B3iCV0F6e/OYzD4wQqrQRG0JzPPf5sCVkoZl/0EoU3GWhkX61Wstea4xlG5i+rE47rCcn",
+	"m2D9+OSaElIyWvRkewuJP73tnSr2Dd5MNxXgLv3sN6sFa3ra27V0eKXXqbHNNofq1FU/5UaRQh4ruWYi",
+	"hYiS+PUNncbnJL6cDN5JwQagLGLftNT6/o5bfX/eBPx+r7hce4p2o7EszP/n5db34g6Svlnh0zBZ9A3X",
+	"X5uZ8qBQLB2MV9vctGMECgaBVoNrwwjHIFq5D4YUhMtwvRcEL9+KsDh1P6gG782MPTjSRTZS182EzaIr",
+	"BoqNJcQQpzaWt1Hn3y3LW/g6WL5Qxsi3IvFP/v++riegCHNH0oI5aBnm2lIqNHceD6648eZFdvfP8QDR",
+	"bbObsw2MH1svp2rvteHsRdvqw5qL1dZ4jcYTW1J0Lf3k4ZukWJB23iqi3pQl1FRHccOoDKmBqKjGkd8c",
+	"U8MuZc2zzVufg/zER5unlDVBDcwN9ravgvmv46AC67lMNXdc676pOKXslwdfPI1127frynajP6S18q9z",
+	"afpLinvmq46gd+ZWhOPPrbfKx4zJ3E2MTTsqZRYhZ9IWYoxtAlPcoUF9bZLvVINWqqZ36FHExJ+q83sz",
+	"nb17osluW+jIoIwaJJBgnRFo9+tiyGMMQl/jMKkqwLC2Wbf6e6QLJZAcLu1ivTor6za0V2rYgUJ77wD5",
+	"Q2u0sKrHBpVW1vX4F9Npi3KnHZf5rypazX178KUktXV6bVPJrA7VVSumFegufP5WfKPCeu8rx3ynGqta",
+	"jKxDZVns/qmzvjedVRYmamGnLbRWWMngcWqrrHTQorkq5QV2qrpmvn1TqyB4JSGGOmdQE6Ojd1J/bH5h",
+	"qfnat03as4HWC5nrslSgExK3ImhwBLFJ++QdhuMFYdQdMsC2nHpCJrYzdAW+NDsNfSv9boC6vXVW2IFq",
+	"y+ZZZfejh2i3uEg5VsBDnLR00apyXLU9WMBv9ouPMB/mL3Yxm81uBI0SpjiGVWExA+oAZL6dos0qE0zV",
+	"+iytbJTZfsmFFrTmFd8rTDzEUBnMN6CZioJCgvZm2FcT5Hk976CcxkbWNKd52ZkWHDqJXHfdRl7xfs0V",
+	"xFnbJNYZgsnFwXH2HO/O53RlcUSksKF2QVuNiqXd9npnmrrCdqqaphVUOsKMrT0LSHMOL5gfPj78/wAA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -20,7 +20,7 @@ func (s *Server) mountDocs(mux *http.ServeMux) error {
 	}
 	mux.HandleFunc("GET /openapi.yaml", serveBytes("application/yaml", ontohub.Spec))
 	mux.HandleFunc("GET /openapi.json", serveBytes("application/json", specJSON))
-	ui := v5emb.New("Ontology Hub API", "/openapi.json", "/docs/")
+	ui := v5emb.New("Ontology Hub API", "/openapi.yaml", "/docs/")
 	mux.Handle("GET /docs/", ui)
 	mux.Handle("GET /docs", ui)
 	return nil
