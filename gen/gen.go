@@ -208,7 +208,10 @@ type CategoryGraph struct {
 	// Example: {"entity_id":"Agent","label":"Agent","missing":false}
 	Category EntityRef `json:"category"`
 
-	// Cycles Inheritance cycles met while walking the graph (bad data), each as a path of ids; empty normally.
+	// Cycles Inheritance cycles met while walking the graph (bad data), each as a closed path of ids in
+	// the parent direction starting and ending at its smallest id (`[A, B, A]`; `[D, D]` for a
+	// category that is its own parent); empty normally.
+	//
 	//
 	// Example: []
 	Cycles [][]string `json:"cycles"`
@@ -534,7 +537,10 @@ type GraphMember struct {
 	// Example: true
 	Required bool `json:"required"`
 
-	// SourceCategory The category that declares it (the requested one, or the nearest ancestor).
+	// SourceCategory The category that declares it: the requested one, or the nearest ancestor that lists it.
+	// When several ancestors at the same distance list it, one that marks it required wins;
+	// otherwise the first in breadth-first (file) order.
+	//
 	//
 	// Example: Agent
 	SourceCategory string `json:"source_category"`
@@ -1183,14 +1189,16 @@ type ClientInterface interface {
 	// every live entity exactly once, even when entities are added or deleted between pages.
 	//
 	// Search (`q`): the query is split into words (letters and digits); an entity matches when every
-	// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words,
-	// and the whole id counts as a word too), its `label` or its `description`. Matching uses a
-	// full-text (tsvector, `simple` configuration) GIN index, not a table scan. Results are not
-	// ranked by relevance: they keep the `entity_id` order so that pagination stays stable.
+	// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
+	// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
+	// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
+	// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
+	// that pagination stays stable. A `q` without any letter or digit is `400`.
 	//
 	// Module filter (`module`): only the entities of that module — its categories, plus the
 	// properties and subobjects those categories use, inherited ones included, plus any
-	// properties and subobjects the module lists itself.
+	// properties and subobjects the module lists itself, plus the properties of all those
+	// subobjects. An unknown module is `404`.
 	//
 	// Corresponds with GET /api/v1/entities/{entity_type} (the `ListEntities` operationId).
 	ListEntities(ctx context.Context, entityType EntityTypePath, params *ListEntitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1412,14 +1420,16 @@ func (c *Client) GetEntityCounts(ctx context.Context, reqEditors ...RequestEdito
 // every live entity exactly once, even when entities are added or deleted between pages.
 //
 // Search (`q`): the query is split into words (letters and digits); an entity matches when every
-// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words,
-// and the whole id counts as a word too), its `label` or its `description`. Matching uses a
-// full-text (tsvector, `simple` configuration) GIN index, not a table scan. Results are not
-// ranked by relevance: they keep the `entity_id` order so that pagination stays stable.
+// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
+// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
+// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
+// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
+// that pagination stays stable. A `q` without any letter or digit is `400`.
 //
 // Module filter (`module`): only the entities of that module — its categories, plus the
 // properties and subobjects those categories use, inherited ones included, plus any
-// properties and subobjects the module lists itself.
+// properties and subobjects the module lists itself, plus the properties of all those
+// subobjects. An unknown module is `404`.
 //
 // Corresponds with GET /api/v1/entities/{entity_type} (the `ListEntities` operationId).
 func (c *Client) ListEntities(ctx context.Context, entityType EntityTypePath, params *ListEntitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2389,14 +2399,16 @@ type ClientWithResponsesInterface interface {
 	// every live entity exactly once, even when entities are added or deleted between pages.
 	//
 	// Search (`q`): the query is split into words (letters and digits); an entity matches when every
-	// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words,
-	// and the whole id counts as a word too), its `label` or its `description`. Matching uses a
-	// full-text (tsvector, `simple` configuration) GIN index, not a table scan. Results are not
-	// ranked by relevance: they keep the `entity_id` order so that pagination stays stable.
+	// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
+	// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
+	// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
+	// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
+	// that pagination stays stable. A `q` without any letter or digit is `400`.
 	//
 	// Module filter (`module`): only the entities of that module — its categories, plus the
 	// properties and subobjects those categories use, inherited ones included, plus any
-	// properties and subobjects the module lists itself.
+	// properties and subobjects the module lists itself, plus the properties of all those
+	// subobjects. An unknown module is `404`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3867,14 +3879,16 @@ func (c *ClientWithResponses) GetEntityCountsWithResponse(ctx context.Context, r
 // every live entity exactly once, even when entities are added or deleted between pages.
 //
 // Search (`q`): the query is split into words (letters and digits); an entity matches when every
-// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words,
-// and the whole id counts as a word too), its `label` or its `description`. Matching uses a
-// full-text (tsvector, `simple` configuration) GIN index, not a table scan. Results are not
-// ranked by relevance: they keep the `entity_id` order so that pagination stays stable.
+// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
+// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
+// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
+// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
+// that pagination stays stable. A `q` without any letter or digit is `400`.
 //
 // Module filter (`module`): only the entities of that module — its categories, plus the
 // properties and subobjects those categories use, inherited ones included, plus any
-// properties and subobjects the module lists itself.
+// properties and subobjects the module lists itself, plus the properties of all those
+// subobjects. An unknown module is `404`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8329,163 +8343,166 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bchs5suCvIDgb0dRuUaIkyrakJ7XtntYJ2+2V5J0923KowCqQxLgIsAso0RyHIvZpP2Bjv/B8yQYy",
-	"ARTqRlI21eM+0y+2SKIKiUTekMjLl14i5wspmNCqd/alN2M0ZTn8+fqGTs3/KVNJzheaS9E7670WmusV",
-	"0XRK5IToGSM5W+RMMaGpGRKRicxJfDkZvJOCDd5Snczi/V7UY5/pfJGx3lnvtneSjg5HwyM6TkbjI/r8",
-	"2fj0+eFpenp4ODx8npycHt32elFPJTM2pwYCvVqY55TOuZj2Hh6i3jt5rWXOmuBdZEu6UiQWcqDMiPic",
-	"pDmdaJIztZBCMUXmhdJESE3GjCQ0mbG0Cp57dAMIV1SzN3zONfzThOSK/VYwpRWhWSaXLCULlpMlF6lc",
-	"Ei6InnFFkowqVZn9aNgyKxeaTVlenfaKzSkXBpruqTM20TgZI0mR50xoC0Jl0kfMqVjLUq9ZIkWqSCE0",
-	"z2CycZFOmSZckUmRZSuDfYPSKqaPnw03zsx0vrqYaJY3Z/3bTGaMqMbcgn022w0oIEtZZKnZabsLFQAO",
-	"X6yf/yHqLWhO50xblnhZ5Eq2gPLLgv5WAIqVzMkkl3NCySJn91wWiizolP1gaJJ91nc4Jj4ndGx4BrjF",
-	"QD3hudIwtEqNbPVv+eXfJf/w1/+xSo5Oi0sx7EU9bmb9rWD5qhf1BJ2bkfjmCtXO6ec3TEz1rHd2ODwa",
-	"Rb05F/6LqIWoXxleuZGfmGgu8sYQEV3QMc9AAphRZwh7TqdzsxgrEYJRH67ekP7omCQzmtPE4DEiY6rY",
-	"s1GRZ3v75EKsboXUM5aTe5oVjCg+X2QrMuFmU4VE7t2/FRWkHP92NHi+vLi4uHg1MP92f75wyFpQPStx",
-	"BcD3op4hE56ztHem84KtZ3iUfJev3ps3tWKHwYgfFOEp6XOtyIRnjJgpyZLrmSw0iff/rqSI96qb/J7l",
-	"Sop2UPGldzxdC26w00cnJ5s3Ghdzs1qwTcsh5uEquAnVbCqB9roBhjnXgfxfcjbpnfX+clBqoAP8VR2U",
-	"4AG0lxOjTECXtIh8QWKjq2LLeIIwmmec5V7mn5PljAnCNVGaZxmZmxcxBbRKhVqy3Eiq+Hg4+jpNBUhA",
-	"zVmioaIB13Nlc3s6dMp7OjUc8g8WkUOiJTkcDhvao000ZPC6EIaUTWiRaXxkIvM51Sj6jo96kYGQz4u5",
-	"gW8ItGQ/Ra0y0qtW8+IfaWrVj/mUSKGZgD/pYpHxBGyEg0Uuxxmb/zfDC+Y3vwADmKY8sxTopHgqmQKV",
-	"DTsH+3bx/pKYtxupAjjIc2mE9K9fehPOsjRYdSZx2gAvc6YUnYK2L+ZjlqNRYNSEJnOptMFs7+Fj1FOa",
-	"6kL1zkYGEZprIIsfaUrcIj1K6FgW+mycUfGp97Atnb9HRCAemxzo1n/PZUa1pVi3atKf08xsHUvJv13/",
-	"8i4iy1yKKfBrRArxScilIEwUcxStEZGFHsjJIKdiygguPCJzrhQXU+IYlQD69vbNIl5KMcl48q1biUgk",
-	"CRVmD5MZzA/MqorxnGvNUkPNCyZSwwAh1k9LrHtgnhTlFjqO9OZsN2tDgTL6QXlbysDJAFOgON9J/ZMs",
-	"RPqN6IJ3wfQTeFuIj1GJj3dSk5/sgCdCyDurf62VwhVq/X3yAakrIp4EI8I+L4B+qEhB3aU5XQp8AIxg",
-	"YixCeIkyGtFJjYiMV5rBDOYPwOal0CwXNHttmPobsXkhCLevIyAkiExg/8AWdJg9CfnbTU+uWX7PcoJg",
-	"PBmWLwQpBPu8YIlhBIVzAqj7BI2uQgFFZnI6NZgW7B60my5yYZYBB6KdkJ493X0ntKeKZGboRBZ5wkhf",
-	"5sYghC+NxbHnFv5WpnzCWdpuxVSPp2RGkbORz1OiuEgYMLc1Iqb83tgKou0M23I6bludHXYAY2Bp7+kq",
-	"kzS9kfINzadsh6pxLNMVYZ8TxlJFDoejFyfPnwEjqZC8R4fH5eZZYMiNlATB+V2UGEBqqNhMacQJFSR+",
-	"e/E/73785dW/3/347zevr2PSt4YJOSRv+Y97++Sd1DOjnpZUEXeGfIh6hjN5wj4Iek95RsfZLnCaUk3N",
-	"4cRAWZRvPic6XxE6pVwQNZO5zlZV0RHg1sJFQsCeTnCQlBmlyUSyIn0drGCvtgTA2Y2Ub6lYOe/ANyLs",
-	"impGwMSy5MfScyOTDKrMgZ0cvhi603mFFI8CnW5I0MBEPFBPhqxf7hmetPMScK/WkowbfW5Ul/fJBMzu",
-	"HSADb5iv4/uaayj0oAwqbputXlI+UXuR9cVs+RIz2nlUBt6lsvbh0vnyAAi1WAZPiD0C/jWni5Yz2aWY",
-	"sZxramTr1AwB1LLJhCWa3zMyZ8b4VEROCCXuOFk5ynzpmYcNx6NRn7KFPcyWB+Kz3sXUUG/Uy+iYZcFn",
-	"a9T2ziY0UwzcOOjh/PWjser9AdbQdvA6fw537/NfVF/4EPWSVZIxeCESGhMptTOE01mIzHe5XLBcc4br",
-	"Caf9mao7OKmZ0xsgrjwvO0je4e/1hTWO16Ar78oFWgDgLFOM5fjvLLF4qIJUwXfD6XvPDFvbAcYAobkR",
-	"6ei06o9zRlM9G8DHvYgwmsyIFEnVbbDrTeSazdUmgQD0+U6mzNC+kyx5Tlfmc0gGm70RV2zSCzZ+Hcnj",
-	"GDJnmixnPGNkSbNPRosZ+YP80B/TFMS1wxdVhIJdY5iCp+qcsPkCbLF8TrOsyh2/huuvyTlh54/MK82E",
-	"7qVuuebtRv2C/JsrwnX13b03Ui7uaC/CP8a97skuwpcSaT3NZvaqI8W/sebqaO5J/XOFt9rpshyya8q8",
-	"1kVapc3ym27qdFJjR1TqX9zukEX0/6BIynOWaGKHR8aEBf+jzFOW13bYS6XOfcXXhO/ntXsSx6Ybt7Qq",
-	"Ztp20I5YWe+xpagZhVVYgUikYIpwkWRFCsfNrq38J0jW7Tf5LSi+NiyF0rkdS37EztF0kaY5U6qKJYsH",
-	"L5X9mG5M2S+aqLIcsRtcPYRT/hp6ox2rRIEyq4qQCjVWkO4l+0c/H/7k3TttbILuEes0Mq+WimY1Q8YY",
-	"5HeJnM+5vlMz2jsTRZZFvSRnVLP0DjyvR8OjZ4PDw8HRs5vD52fD4dlw+L/gLQueMxWOORoMjytjYAeH",
-	"45PJcXJIB8/SIzYYTZ7TwWnyYjw4pEfj42SUnrBnE0AQHP283dNmjXibJ3TkB07/B2M62C1e8k+8d9ab",
-	"ab1QZwcH5uO+Xfm+zENXXq/07hWLdMPCG0KjgcI2WSiFlpmcrggORN1nt8Sch8xLDH9UxdhockRPk0M2",
-	"HD9Pj+nJ5Bl7kZyOh/QwPWLHkxE9GT9LnqcvjIgw+4ZHTRQJDckXbmkdwpfmN25UJJ/XtGPH5nu3vEHX",
-	"wDzWJm1DEmlekbLAcWk9dOrcOpDm8p6pNkgaJLYdJLzDA+O8pjwlfXCqmmNhzoy2lpoUyqCUaElykFUe",
-	"3Nod2ZYU7kEtCp62QRmwAE1TbuCk2fuA2nBvm8tAUmKp5fYak38bO1UFTtT7PJjKgf3SHML3r+jyrb2z",
-	"CH4dqE98MZALXMRgIcHTiUuoM2nbzphfqmySyDlT4JuvYn8Nh2/kCicC1ot8ELHXOPShKiQaoPM5c3fN",
-	"GVW6bUfqTHXyCFKuKRgeuEFL+qmiN2qIqApnVkRDZXGd2gbkRVuECxFsaa/FqyT4ewv371RKB9erz0Zb",
-	"kOeuBEJEqFjBTRzBrfxTQlgJEQYnDEcvNu5Jjf/cBm1glXRjyMqHqzfocSo5iFzP5FKAgXxOuHZ3lGNG",
-	"cpbIe1aPWfrSK993V+RZsPBZMQ7XfQATqL88LlZlG4OvvLy+pvcMHZhmaYOuBZALsZICg1DsGHLP2RKd",
-	"cim313JWpjTYur7ilvCvnGmScfHJqHGvwM9IfFsMh8eJYWn4izmk4PdwN4g/xBE8B9+421YXVtROZztB",
-	"9w6sKdKPX11d/HRzd3PzJrau78Taens7tK78rjcVQs7mXKQsN9j/xNgCgPxw9aY6+5MQyyberdFOTSm6",
-	"NXVy9rU3HaprfsMnDI5ryM8AzDmJ7RV0bPSIYpqM0aNgr1SlsF40UcxBrvgTyT3NOGhkPBJiSIIHFiRP",
-	"icfyscYeAcwfQLl3qxN7SG440vAMqaVbT4RbkLNFRhOziDkVmicKAkkhSOPMBxGaT4ooTVcRsded9stb",
-	"YV8QkdiI3ZgkGaO5InEg+2MicxLX1Hdci7r7Up7lSnw9QHhQuLzDR1sFVwggOivh/g1Hn9cgrvkpn8wm",
-	"qCpXN3b/nf3jVxz2saJm+Xwhc41WmJmlN+XaSKhEzg8kXfBBIlM2ZeLAT/2wvZb+KgulgtUlxMra92xr",
-	"lwTOs6pl4tx1/zTLpLI2Gx5gRm6imN3ZKN8djagOSXnjIqJtEBbNpJiS2Aox8h//5/8Sz83wycu/+DGy",
-	"siIhwyFN9dCQ9Hi90n6TYWNQfWCxkIInNPOniLpx9lVetroonhVzKsiY4YIfY6pbb9zz5JQ9e/b8dPB8",
-	"dHQyGA1TNjgdjcYDNnw+SQ4np0PKnrfdMuJZ+C5lEy44gvOlt+FmsnnX+PBVLrZN5zaEbZCzhVRcy7xy",
-	"gLPbtKQKD+RcTJkyFNU8J/xe/jZvrVnY8EaILhaM1o36b3PAVaZtQkErGOI1h1ud2DYuOaDGTSHo1ozG",
-	"jSPlxnXEnndNhd9vH6/d7gj0MXW5XDaukrbkl42+Pcsc9blfcbXI6Aoj8SFOhqcYEo6ZFxmzYWGC7W2L",
-	"nFZWfZz/wO8VamfwHAAwVGH03XY7aCVE1y26s8bvKgEIpXJ/OhW+zoVX587Ajbc73mzz44XpFNVMBURc",
-	"daPa9jnqVbx8j3HsIZu8lEXrfe4bfm/xwRla+Y3UCyOm3cPl9dpxVJpkZy+CW63e2aHZXalp1js7PGqR",
-	"+e2QAIQAQZADQvoMriHhb67cOSMi/2C59DeOew13yZZQ1n0OZWhGLS4UA/bLeAZeu8Q4bmYphDN3v6+E",
-	"oPK+F23vC4DvfmF5u1hNO4vaUt26rjQd4OGcbbRld7nhnCnm3nqC3a6CcrQZFqQRN0E3Wb9v9U4YI25B",
-	"p3BQd7RdI5GZEUXss/ZHY3tF/OvHqBfkzKFF16CU8ukWGQOJZdQmmAEYE5llclkFoaJqx1JmjArQY+3B",
-	"EV52GzYF3HJM8osw1oKlZLwisZc0cf3qfSdWqlhhYCwE8iRUEJroM0IN1yopzIGemn+nVPB/UCu42qKu",
-	"1luyx5PD5IiessGL8fN0MEqesQE9mYwGw/SQHU2O6Wh8krQonW5D9lvU1BZW7bYBBvbM0RKHUaG4hmDE",
-	"DE/LUHCuMhvvz502Agq02ba5nI9zhuPqqmBGJRN0s+eVQUab73DCcgYx8BJy52BwRCYZnU5Z6jPnfAoW",
-	"+8xV69XGo6L5Gmy8wa71YKbbxyF1WIOX2hxSxizzuwZrtPC1v3ujWe5X1wA+LxhOICTJvIaHsB2UHLX1",
-	"WBlYl0Y1MgjNGGe4OBi6aeDGmvJN/H7iIgVfqigv6HCO0AuwhV5qzRJtoOsnzrLUZ/c0NQYmvHEjxyaV",
-	"pLca4e0s1a9OjvbFbajyKeFwnohA0qLxbg3gQcY/2ahLLuyFCCQ/9GPrgYsjEgMjHwwPeBrvuVhPlwwO",
-	"oyEgFI4GVZosL6CbFO+X36ILc0xzkZOJ9f1gwrU9kdodNjP3Io88m9lrc1sr22tHbn9PAUdhrmyWor1e",
-	"qC3NxQHeulXe9swjjrI3CUe//shu4PorhjDKrC0E0kEj8yD2jtYi7zDsMoNRPnpujXz8PUISHylc3UJ/",
-	"UJWltsR8BsA3w3/K1XQLQa6DC2QjbVyg3lYG2Q4kukXtjgQ6JKNZgQ6KUW0jy8OdbKvdAWmUfcBQ7O2i",
-	"/xqTzEywZ/bInbn3yS9ZaiQOXclC4wC084348KO2wW2DmNaFG6PVmbIkozlTZlf7ukz1wihUkIxoJmFM",
-	"ttvqva309xYKz//ehD4kx/WasYy9bqss4GA2aynjSJ1jhtfTXGp8v7t8h2YU9aKtbMP1TOba4Fr4Q2gI",
-	"o9JsYVmvul2tKTiHbQffDaLka+LFvzM7jbrYd65Aw6dkXGjP7J4DHsPua0P4hUyZkbxL4WL3SZ+lU3e2",
-	"tJS1t23+xw5D9x9hc0aWIsu1tvHaz4xmrWRrsyZn8HudiWxOozEppRCQJW2Yn2p2B3bfHZZrOuvN2Rx5",
-	"319U4wvbshD8Szu9BiQHH6zO+cKcjd5Lpac5u/7vbwwhYMIjWDFckKMw0dEbywGwhYDgViDNqpEcDGrs",
-	"RnOJ7WadGTfAjEYsvKTgpHFGYsRITPpcDBa5TJhSe5FRKilXMemrGc1Zar5J2TSnKUvjW9G/Mr8a6k+k",
-	"mPBpkVsWCBZxjgmUxoqc0CxTZEwTCP4p53GgGH11K+KUQ5xv6qIKLJL8lgFIQEYIiPnTPlLFmH9iTZxp",
-	"FUmxpYK49Pn7TF8s/2INNguTIxqzbe7vCgjlgPU6y8eMempr2dM2Pnkr0yJjr2yqbZPD5/C7s6FV4AmF",
-	"KB2fFWy+yJmS2X1LGJt7pHHvf8UUo3kyg2o2TklVvqyd5SEFspwSXuieeylzRnA9LSoOF4LTJgYblXet",
-	"7pJMqiJn3/pG/DL0K9/xFPxLwbI+Rl/tmKusHaf9WHfYvSz3yBzzaEJTNucJbFhuoYBjLvuMauVrbpLd",
-	"cgL8BPhw02ybg9HqxasQTg1/XZiozv7Q5e1vzRALrApuIz4s+Tvzs5bqVpa0gVQo68ham/60ncvqcb5F",
-	"my7azGcMUdSaLoHLqrLxV60x5JgNrPLSscpWK0Tq2rTCgH3bE9rsPnqtQvQsl8V0VhVg/WDLuVYsmxD2",
-	"2V421RI+v2e0lDJo8yuui/mc5qsd3TPjzM175nUaIcgQLfHwNBfFNaU5d5IrgKfGNq001oaqbt26+bIK",
-	"4fju7qo6zxhrLqvsUtbcVXmab95VdSjMu2kui0Uv8hnRO1OfL1vVp9dsMK+KiMJ50eLRRoQYvqdKcaVt",
-	"qieQ7gl9kT5LRmxwNDkcD0bsmA5Ok+fp4Nn4hI4mx+woPQxvsN7QcU1r4jc7vHtq8PiTX0E9+RVTKfk2",
-	"XjFZanzkDdPjjT8nsqocuANfQxWEXd4MWSX3yJuhyrI33J05NZo2l7TxNFPOst2VU5XMu08xVIHfsuuE",
-	"4iWPs8pcdYUdyZuGpHmtlDEOaVZe8oPBLlbEpvp9jWVeI9w6oX5dyGYFQxsMZ176a1uLQYSI3abax1cW",
-	"g/jqMFOu14SXfnukKNdPGSG6yeZ3GjrYJMMX4YPb+/8exeTtFVc2x7O6SYA5qhNtZqCN2/U9R5Cu0wZN",
-	"6b9eNHvTfNvN2hhTyfXvF0vZphGq0ZMVCdWw4r86jtKVeWu7sbn66SU5HZ08J7aIHcGKdYqkMika6YQ7",
-	"LThc3swHcQj2nrwMQ9h0yf1NZYfrt0TtHsTXnxcZFUGABVeuKmq9Usxj0dKMIrd46sjuyFcQZ1pGJQAy",
-	"icyDOIu+TSgx4OLrIJdvr35W2WXh560s+SCMpa2iz5qUnJ9vbt67lJxEplWc4643rt4sHbTe+RGFdpY7",
-	"FzjibxZvb6WiujZoKpUPV5eBIc/N0YtPVq6mWTjdOYkDoozJnFFhM7XK9RJFV6DuaFa9nq4Q9CYpZCO3",
-	"ETFBjQZL9x2iY8LX+dYXOKB0rjvdDOfMGeN5WHXTeh+6vOytrmzvkP5aT7n3SllYd5X5dK2pSGmeknEh",
-	"UoeCxIDlcwS/zvh9ZYu6/gjvDTVH5cRvl4OLtM98k6+69qIS63bKh7Z79W91XsLpGw40jnR+qDo0DSEZ",
-	"IWoHoU/zD+fJ3GDJWqkArARhKb+PBzv6UvfkrHnEjNgNSgJG3FCe1gzbrXvXzv2DIn3k2x/U3gZXb+Wa",
-	"7y4DRDWukDI6dvZ6nXEiQN3H38ch7HBbgvFN/l+7B5sdwHbe/xQeYLeWNS7gUvg+Sb4CCE3MWKDlfWdG",
-	"xz8oLDIjGEvVGVkwuchYZN28gdI1RiZNtDPnnSY6ZS/S58mz8eCEjiaDETtOBy+So/HgkA4n7retqLui",
-	"jCyB11RSjWN26BJuCoY/vk+4tqY1planB/Bf3KbZUYL2H9pzto0vytFRmzNqq/3/T+SPapBlt0tqsy8y",
-	"a4Q4loT9VO7HkGG+rDV36jOU3PV9u82CFXb5zYI9+gY32QeIn9sm9Uf59Ewb2o02iPffFopVqoFsTP4J",
-	"RjQ244Ni6Y+r1oaOZiKog96WerE+gg3zMBwHbxPeU0+nuOe0UtWZ+bokHfkba9M1HjYW3F8X9RREixVw",
-	"SuK6mmriTptBeHfFnuONs9TuEbSVaYO7/VrodrumRPLWIVXrKmVf+99AeAX+KaSnPsUGsWW+FS0JbO/r",
-	"MeiLYzfLZXdg0f6+Gzy2RmrXY2gCvLVLi3KCNsd6KB6ATRsZH3Xnl0WXPbBs12hjLc01vDV2hrX5RpgU",
-	"E9ZgAYfLOQG4/DDLSI2iUZ3HrQ2ZEMi2QRD+htSq7lIjm2IWtn1Pd9KRO3s611UIOZnT/BNYA+75rdKJ",
-	"YN82pxA1NqdvQ/xgW3B/d5YvZMkFgWuywAMksU2ka4xEkbRsD81fXFrsz8WYzCkXmnLBoMB8tQ5oWNVL",
-	"aDkrxu7/Xmt/rDFNPjHMvg3nOCPjXC4VJm1ioH5L/SvSL1k8CipYmIPzrSg5Hs/T0MlQy4pL27kG9tyn",
-	"hVSuDaKCkH7IJcPympFvZAsFByDTbP9W3Iq//AW75Klbge5RbLXHzRzllVzc1WQq9rdzpB+bbYkjEoNb",
-	"3/yBfv0Y0hTM4T/eO78Vvjdm426IpqmZNcaPmDZnLGVD1dgOYc1l0/6tuMDc3YRmmU3xIJTMmZ7JtBKn",
-	"pIrFQuba5hAoEo+GJ7EdL0h8kWVyGRPMnT0HcjdQY9dD0o/fwhvfSX2BTSZjUkARzzgQ/r61arxHxiyT",
-	"YgpbYuBTJKeWaakgWt4Ks/eACBURJYmQxH9j+Yz7zbqBGp4W57fipqySCf/ZACTfapQqEh/IBRN0wfdX",
-	"dJ7FpF9p22hGoJ2qWbqH1Fc+AVscYQXRz4tM2pxBQNX1kk6nLCcfLgnVJD5IZWK2mmaZp7WyY5dy8Jfd",
-	"x9StKFut5/ZL227dtvW6fA++Z1nk2N2LqTPXuMEWao3sZ5pA6kr/r69vIvL+4ublz7iUV6/fvL55HRQb",
-	"3YuQrJhIwXmJvGREfsYGvmVhzmiq9kl8gBkjUJcUa+9bKPcJcMutcFCXXTEhyUipSZERaHyoI5LQ3MfA",
-	"X76++Yn49l6Wylwh0LjWsCyObkXc0oMsBqjjWlOxmPRtOtPePrnwl7/y3msIMyOkGcWjo1MkeTNB2Vos",
-	"PgvKTpa5iI9t1m43+2WlhLMyHIrbhVW7iFwKlu8T7LCANwq2O6byzQbqdaCXMyPmfOfymTR4o7didDzw",
-	"vcqxHPG5GQubhoNsTVyztxEWxA07npYFgrF5p61orIiayaW4FVIkDG+A4JXY0pD0pcjAMCHXP18Mjk6e",
-	"kZRPDUq42YOtu63eika7VYbdVuPRcGRTrzKeMIGZb1a1vb28aWgxw7pIxVBd2T6kDszY8i66qhUv3l8a",
-	"5cpyhdrtcH+4D7UVrBzonfWO94f7x7awAJhwB3TBD+4PD0o1dvDF6+6Hg6nrLzdlemPGqW/6YrOgfNsX",
-	"0p8XmeaLrJKye0Zim6wYu4RewZaGOSGb2vAM/u5/llkKdYQZKktWbV4EEsDXCeB6fWeeWwG6yFhXwPc2",
-	"7TtI7kb5WOn1U0mf3ycvsc8YL5PajAiEkr8y12WrWLxGYKkR1+YLJASvHS6NSf5XpqtN/SCVE5UinrDb",
-	"TiflkIOwSbs51VTagh8Nh2v6Tbo+k9s1eayC2dF11Kdjf3XP1uPhqGuwX9pB2H72IeqNcJnrnwlapMMj",
-	"202D7XbNA0enmx+o9/p8iHon28BW7bwMTx1vfqqlGyv0i3Su/5Z+kJXOj8aap1Pl7XZzvPv48FgCRCfB",
-	"5av3VM+wNLETLmi8QuVdqVrkyLUGk4TWWzrY5DzUJJhoGSoRlPBGmzj5bkOpnIxPqLgVyILVGuul+dKw",
-	"VPrx1cXN67s3l28vb+6wsvzLq9cXN6/jiLjmuEfDg5ks8r02PsZmCNiwCo9ETOkfZbraGf+F7Ukequcu",
-	"W/mxxvqHTzF12sX5aBosjUGKA2tS4CVNZmzw0pi2MtskDt5JoA2c62u4+3AL9ql3h/6DMjnui7OQA562",
-	"7AfhNlWWPPgCBssDsmTG2hre/M1aNyrovdBXcqIJPmGMVGNzLmmeIpeizTXl5hyDhk+DS17BoyWXVOh1",
-	"tKaPFRCWN7j+qaS1jeKAFf7RtYejgHWkFbVbiFdWeJeko6s9YZBW7BlOS9dx3/8+o2pWHtvKnvst5lMH",
-	"NQ13K/3Wir0/6fH3oMcrRtP1tPg4wwWQcmMIEaM6wYTuanrQ0QjEurK0LbJmG4MoTVeQScLNt+eNYbaG",
-	"r28S4uJ04VCK9eHKonXmATsuxaM9dvCbs3zK0r3zdQ1GbkVrhxHv2yNzuoKgbuhKCCd4pdniMe0KbkVf",
-	"Me2vfDCavex7AO37DWaIkAO52DuHhBS859Q5FYqjI8jYbeaXoB8LOFJxFteahYNmOTUrKDvaxJXGii22",
-	"GbaGeXLbzHag2co2+z2lk+2OBLvjO/b9wcTVcAtx9VKKScaTfz0D0B6atjIAy7YzHc4dLJNuPY73DHuH",
-	"osmX7lUKMGPf0NWCRUG8IJSrbtXTlSrsT8gQlXk6+MLV5P5KGv4jEglUJ2yUuW93AbTQi3cPmqceOqnn",
-	"dUAfRptA1fr28ty20RZGNZIFnXJMjdonf7Nt+62jj069X/lW4HdhRV/2mWJ0BsRisHsm8BbTr5XmjNA0",
-	"RS+fpWQyZnrJjAlKpwyvN64xQrUf/xbvoR8dspfAybDI4KpaS7KU5rjTz5g2NgR6PPmUawWazcEEiVpM",
-	"WUDwrsE8iZowoYoNuFAMtN89M/bAhH9G5wwMkxM4UQXYIn24plIJuEwUM3aMZghOdCssA1rXP08thdtq",
-	"tuaVWsq9CN8KF7PQfAw+BjsY7xPwJBrsY0zQrZgUWTbQ7LMmfa3uWaJlHpFY8fkiY7EvVoaN98hfL98R",
-	"LlL2GW0USjQkaaiEin1yxVSR2fsiIY35Q8UnpIucZewevcN6xlZlP70QBUBHREm0o0qKsfaWgrlgLzFr",
-	"gEx4BolsttCG2VcwdnSjlDzkocEz//G//1+tuFdEFlkBEvFWVK96g1YDRMPNRhIGELE1DeLhlVSs1r/S",
-	"J/y6i0TFskmbifOGK/26jKx8nCEMl1CQxLFhIAY8w8h6JUHgHaDGc6KYrXns70GD0XB3OZNL5BFDaEuZ",
-	"f6r157HV9H3B3iCV0F6e/OYzD4wQqrQRG0JzPPf5sCVkoZl/0EoU3GWhkX61Wstea4xlG5i+rE47rCcn",
-	"m2D9+OSaElIyWvRkewuJP73tnSr2Dd5MNxXgLv3sN6sFa3ra27V0eKXXqbHNNofq1FU/5UaRQh4ruWYi",
-	"hYiS+PUNncbnJL6cDN5JwQagLGLftNT6/o5bfX/eBPx+r7hce4p2o7EszP/n5db34g6Svlnh0zBZ9A3X",
-	"X5uZ8qBQLB2MV9vctGMECgaBVoNrwwjHIFq5D4YUhMtwvRcEL9+KsDh1P6gG782MPTjSRTZS182EzaIr",
-	"BoqNJcQQpzaWt1Hn3y3LW/g6WL5Qxsi3IvFP/v++riegCHNH0oI5aBnm2lIqNHceD6648eZFdvfP8QDR",
-	"bbObsw2MH1svp2rvteHsRdvqw5qL1dZ4jcYTW1J0Lf3k4ZukWJB23iqi3pQl1FRHccOoDKmBqKjGkd8c",
-	"U8MuZc2zzVufg/zER5unlDVBDcwN9ravgvmv46AC67lMNXdc676pOKXslwdfPI1127frynajP6S18q9z",
-	"afpLinvmq46gd+ZWhOPPrbfKx4zJ3E2MTTsqZRYhZ9IWYoxtAlPcoUF9bZLvVINWqqZ36FHExJ+q83sz",
-	"nb17osluW+jIoIwaJJBgnRFo9+tiyGMMQl/jMKkqwLC2Wbf6e6QLJZAcLu1ivTor6za0V2rYgUJ77wD5",
-	"Q2u0sKrHBpVW1vX4F9Npi3KnHZf5rypazX178KUktXV6bVPJrA7VVSumFegufP5WfKPCeu8rx3ynGqta",
-	"jKxDZVns/qmzvjedVRYmamGnLbRWWMngcWqrrHTQorkq5QV2qrpmvn1TqyB4JSGGOmdQE6Ojd1J/bH5h",
-	"qfnat03as4HWC5nrslSgExK3ImhwBLFJ++QdhuMFYdQdMsC2nHpCJrYzdAW+NDsNfSv9boC6vXVW2IFq",
-	"y+ZZZfejh2i3uEg5VsBDnLR00apyXLU9WMBv9ouPMB/mL3Yxm81uBI0SpjiGVWExA+oAZL6dos0qE0zV",
-	"+iytbJTZfsmFFrTmFd8rTDzEUBnMN6CZioJCgvZm2FcT5Hk976CcxkbWNKd52ZkWHDqJXHfdRl7xfs0V",
-	"xFnbJNYZgsnFwXH2HO/O53RlcUSksKF2QVuNiqXd9npnmrrCdqqaphVUOsKMrT0LSHMOL5gfPj78/wAA",
-	"AP//",
+	"7H3tchs5ttiroLipMpU0JUqiJEv6pbE1O7plexxJzuZm6FKD3SCJdRPgNNCiuC5V5VceIJUnvE+Swjlo",
+	"NPqLpGTK67k7f2yRRDeAg/OF8/m1E8nZXAomtOqcfe1MGY1ZCn9e3tKJ+T9mKkr5XHMpOmedS6G5XhJN",
+	"J0SOiZ4ykrJ5yhQTmpohARnLlIRX494HKVjvPdXRNNztBB32QGfzhHXOOsPOUTzYH/QP6CgajA7oyfHo",
+	"9GT/ND7d3+/vn0RHpwfDTifoqGjKZtSsQC/n5jmlUy4mncfHoPNB3miZsvryLpIFXSoSCtlTZkR4TuKU",
+	"jjVJmZpLoZgis0xpIqQmI0YiGk1ZXF5e/uiaJVxTzd7xGdfwT30l1+z3jCmtCE0SuWAxmbOULLiI5YJw",
+	"QfSUKxIlVKnS7Af9hlm50GzC0vK012xGuTCraZ86YWONkzESZWnKhLZLKE36hDkVa9jqDYukiBXJhOYJ",
+	"TDbK4gnThCsyzpJkaaBvQFqG9OFxf+3MTKfLi7FmaX3Wv01lwoiqzS3YgzluAAFZyCyJzUnbUygtYP/1",
+	"6vkfg86cpnTGtCWJN1mqZMNSfp3T3zMAsZIpGadyRiiZp+yey0yROZ2wVwYn2YO+wzHhOaEjQzNALWbV",
+	"Y54qDUPL2MiW/5Ze/V3yT3/9H8vo4DS7Ev1O0OFm1t8zli47QUfQmRmJby5h7Yw+vGNioqeds/3+wSDo",
+	"zLhwXwQNSP3W0Mqt/MJEfZO3BononI54AhzAjDrDtad0MjObsRzBG/Xp+h3pDg5JNKUpjQwcAzKiih0P",
+	"sjTZ2SUXYjkUUk9ZSu5pkjGi+GyeLMmYm0MVEql3dyhKQDn8/aB3sri4uLh42zP/tn++yIE1p3pawAoW",
+	"3wk6Bk14yuLOmU4ztprgkfNdvf1o3tQIHQYjXinCY9LlWpExTxgxU5IF11OZaRLu/l1JEe6UD/kjS5UU",
+	"zUvFl97xeOVyvZM+ODpaf9C4mdvlnK3bDjEPl5cbUc0mEnCvfcEw56ol/5eUjTtnnb/sFRJoD39Ve8Xy",
+	"YLVXYyNMQJY0sHxBQiOrQkt4gjCaJpyljuefk8WUCcI1UZonCZmZFzEFuEqFWrDUcKrwsD94nqQCIKDk",
+	"LMBQkoCrqbJ+PC0y5SOdGAr5BwvIPtGS7Pf7NenRxBoSeJ2/hpiNaZZofGQs0xnVyPoODzqBWSGfZTOz",
+	"vj7gkv0UNPJIJ1rNi3+isRU/5lMkhWYC/qTzecIj0BH25qkcJWz23wwtmN/cBszCNOWJxcCci8eSKRDZ",
+	"cHJwbhcfr4h5u+EqAIM0lYZJ//a1M+Ysib1dJxKn9eAyY0rRCUj7bDZiKSoFRkxoMpNKG8h2Hj8HHaWp",
+	"zlTnbGAAobkGtPiJxiTfpAMJHclMn40SKr50HjfF848ICIRjnQLz/d9zmVBtMTbfNenOaGKOjsXk325+",
+	"/RCQRSrFBOg1IJn4IuRCECayGbLWgMhM9+S4l1IxYQQ3HpAZV4qLCckJlQD4dnbNJt5IMU549K1HiUAk",
+	"ERXmDKMpzA/EqrLRjGvNYoPNcyZiQwA+1E8LqLvFvCjI7eo44luuu1kdCoTRK+V0KbNOBpACwflB6p9l",
+	"JuJvBBe8C6Yfw9t8eAwKeHyQmvxsB7wQQD5Y+Wu1FK5Q6u+ST4hdAXEoGBD2MAf8oSIGcRendCHwAVCC",
+	"idEI4SXKSMScawRktNQMZjB/ADSvhGapoMmlIepvhOaFINy+jgCTIDKC8wNdMIfskU/f+fTkhqX3LCW4",
+	"jBeD8oUgmWAPcxYZQlA4Jyx1l6DSlSnAyEROJgbSgt2DdNNZKsw24EK0FdSzt7sfBPdUFk0NnsgsjRjp",
+	"ytQohPCl0Th28o2/lzEfcxY3azHl6ymZUqRspPOYKC4iBsRtlYgJvze6gmi6wzbcjpt2Z4ftwRjY2ke6",
+	"TCSNb6V8R9MJ26JoHMl4SdhDxFisyH5/8Pro5BgISfnoPdg/LA7PLobcSklwOd9FiMFKDRabKQ07oYKE",
+	"7y/+591Pv77997uf/v328iYkXauYkH3ynv+0s0s+SD014mlBFcnvkI9Bx1Amj9gnQe8pT+go2QZMY6qp",
+	"uZyYVWbFm8+JTpeETigXRE1lqpNlmXV4sLXrIv7CXo5xkJgZoclEtCRd7e1gp7IFgNmtlO+pWObWgW8E",
+	"2DXVjICKZdGPxeeGJxlQmQs72X/dz2/nJVQ88GS6QUGzJuIW9WLA+vWe4U07LRbuxFqUcCPPjehyNhmP",
+	"2J0BpOcU81V0XzEN+RaUXslss9FLiicqL7K2mA1fYkbnFpWeM6msfLgwvjwCQC2UwRJir4B/Tem84U52",
+	"JaYs5Zoa3joxQwC0bDxmkeb3jMyYUT4VkWNCSX6dLF1lvnbMw4biUamP2dxeZosL8VnnYmKwN+gkdMQS",
+	"77NVajtnY5ooBmYctHD+9tlo9e4Ca3Dbe527h+fvc1+UX/gYdKJllDB4ISIaEzG1M/jT2RWZ71I5Z6nm",
+	"DPfjT/sLVXdwUzO3NwBccV/OV/IBf69urHa9Bll5V2zQLgDuMtlIjv7OIguH8pJK8K4Zfe+ZIWs7wCgg",
+	"NDUsHY1W3VHKaKynPfi4ExBGoymRIiqbDbZ9iFyzmVrHEAA/P8iYGdzPOUua0qX57KPBemvENRt3vINf",
+	"hfI4hsyYJospTxhZ0OSLkWKG/yA9dEc0Bnadw4sqQwqJVCwG9cbQBo8V4WIozGO4exLz1NCQFObykWrz",
+	"UiAtuDqZ6yvXiqgZTRJzQDwm3fC3i4D8FJCLz+E5CX97G5C3n0NgfXQochAYcQz2WvO4uTfidDvnhM3m",
+	"oBGm5p3LiiXuN/8cKvxWWDgEZmu4A9yVm9NsD+Y1VwgzdRlfOu+knN/RToB/jDrtk134LyXSWrzN7GWD",
+	"jntjxeRSx43q5xKNN9NHMWTbFHKjs7hMI8U37VSSc68tUYt7cbNhGMH/SlkMtQikAqNKgx1UpjFLKyfs",
+	"uGPruVq0997PK/6anF2sPdIyu2s6QTtiaa3YFqOmFHZhGTORghmqjJIshmtv21H+Ezj85of8HgRwE5R8",
+	"KdEMJTdi62C6iOOUKVWGkoWDkw5uTDuk7Bd1UFmK2A6sHv0pf/Ot4jmpBJ5QLbOQEjaWgO4kzGc3H/7k",
+	"zExNZIJmGmu8Mq+WiiYVhcpcDO4iOZtxfaemtHMmsiQJOlHKqGbxHViAD/oHx739/d7B8e3+yVm/f9bv",
+	"/y94y5ynTPljDnr9w9IYOMH+6Gh8GO3T3nF8wHqD8QntnUavR719ejA6jAbxETseA4DgCur0ryatyOle",
+	"vkPBcz48GhXGHvGCf+Gds85U67k629szH3ftzndl6psUO4WVMZvHazZeYxo1EDbxQim0TORkSXAgyj57",
+	"JEbEmpcY+iizscH4gJ5G+6w/OokP6dH4mL2OTkd9uh8fsMPxgB6NjqOT+LVhEebc8MqLLKHG+fwjra7w",
+	"jfnN6A+azyrSseXwnXvAgKtnHmvitj6K1F21zDOgWkuhOreGrJm8Z6ppJTUU22wlvMUSlFtvjVIExl1z",
+	"PU2ZkdZSk0wZkBItSQq8yi234qvbEMPdUrOMx02r9EiAxjE366TJRw/b8Gzr20BUYrGl9gqRfxs5lRlO",
+	"0HnoTWTPfvl3JcXuNV28t74T79ee+sLnPTnHTfTmEiyuuIUqkTadjPmlTCaRnDEFPoIy9FdQ+FqqyFnA",
+	"apYPLPYGhz6WmURt6XzGcp93QpVuOpEqUR09AZUrAoZ75tgCf8rgDWosqkSZJdZQ2lyrtAF+0RRpQwRb",
+	"WPd8GQW/N3P/Qbm05+Y9HmyAnttiCAGhYgkeQYJH+SeHsBzCD5LoD16vPZMK/eUHtIZU4rWhM5+u36Hl",
+	"q6AgcjM1t26jIJ8TrnNf6YiRlEXynlVjp752ivfdZWnibXyajfx978EE6i9Pi5nZROErnOg39J6hIdVs",
+	"rde2AXIhllJgMIwdQ+45W6AFI+bWPWh5So2sqztuCENLmSYJF1+MGHcC/IyEw6zfP4wMScNfLAcKfg8+",
+	"SvwhDOA5+Cb3+ubhTc14thVwb0GbIt3w7fXFz7d3t7fvQmuCj6yut7NF7cqdel0gpGzGRcxSA/0vjM1h",
+	"kZ+u35VnfxFkWUe7FdypCMV8T62UfeNUh/Ke3/Exg+sa0jMs5pyE1hUeGjmimCYjtChY164U6EBiIpsB",
+	"X3E3knuacJDIeCXE0Ai3WOA8BRyLx2pnBGv+BMK9XZzYS3LNkIZ3SC3z/QR4BCmbJzQym5hRoXmkIKAV",
+	"gkXOXDCj+aSI0nQZEOt2tV8OhX1BQELDdkMSJYymioQe7w+JTElYEd9hxeb4tbjLFfB6hDAlf3v7T9YK",
+	"rnGBaKwEPyCOPq+suGKnfDGdoCxc87G7H+wfv+GwzyUxy2dzmWrUwswsnQnXhkNFcrYn6Zz3IhmzCRN7",
+	"burHzaX0szSUElQXELNr37OpXuIZz8qaSW6u+6dpJqW92TAFM3IdxmxPR/nhcES1cMrbPDLbBoPRRIoJ",
+	"CS0TI//xf/4vcdQMnxz/C5/CK0sc0h9SFw81To9unmZPho2FdQHOQgoe0cTdIqrK2bOsbFVWPM1mVJAR",
+	"ww0/RVW31riT6JQdH5+c9k4GB0e9QT9mvdPBYNRj/ZNxtD8+7VN20uTtxLvwXczGXHBcztfOGg9p3ef5",
+	"+CwT27p7G66tl7K5VFzLtHSBs8e0oAov5FxMmDIYVb8nfC97m9PW7NrQI0Tnc0arSv23GeBK09ZXQUsQ",
+	"4hWDWxXZ1m7Zw8Z1ofBWjcaDI8XBtcTAt02F328eN95sCHSxfalc1FxJG9LLWtueJY7q3G+5mid0iRkB",
+	"EK/DYwxNxwyQhNnwNMF2NgVOI6k+zX7gzgqlM1gOYDFUYRTgZidoOUSbNz/Xxu9KgRCFcH85Eb7KhFel",
+	"Ts+Mtz3abLLj+Wkd5YwJBFz5oJrOOeiUrHxPMewhmbyRWaM/9x2/t/DgDLX8WgqIYdP5w4V77TAoVLKz",
+	"155Xq3O2b05Xapp0zvYPGnh+80pghbACLxeFdBm4IeFvrvJ7RkD+wVLpPI47NXPJhqus2hyKEJFKfCom",
+	"DhTxDLzixDisZ0v4M7e/r1hB6X2vm97nLb79hYV3sZz+FjSl3LW5NPOF+3M24ZY95ZpxJps57QlOu7yU",
+	"g/VrQRzJJ2hH64+N1gmjxM3pBC7qOW5XUGRqWBF70O5qbF3Ev30OOl7uHmp0NUwpnm7gMZDgRm2iGyxj",
+	"LJNELspLKInakZQJowLkWHNwhOPdhkwBthyTDQOMtWAxGS1J6DhNWHW9b0VLFUsM0IVAnogKQiN9Rqih",
+	"WiWFudBT8++ECv4PahlXU/TXak32cLwfHdBT1ns9Ool7g+iY9ejReNDrx/vsYHxIB6OjqEHotCuy3yKm",
+	"NtBqNw0wsHeOhjiMEsbVGCNmmlqCgnuVOXh377QRUCDNNs0pfZoxHHdXXmZQEEE7eV4bYDTZDscsZRCL",
+	"LyGHDwYHZJzQyYTFLoPPpYKxB64aXRtPiiqskfEavdYtM948DqlFG7zS5pIyYok7NdijXV/zu9eq5W53",
+	"tcWnGcMJhCSJk/AQtoOco7IfywOr3KiCBr4akysu+RraceDWqvJ1+H7hIgZbqigcdDiHbwXYQC41ZqvW",
+	"wPUzZ0nssozqEgMT77jhY+NS8l0F8baWclhFR/viJlC51HS4TwTAaVF5twpwL+FfbNQlF9YhAkkY3dBa",
+	"4MKAhEDIe/09Hocu2jNPSofREJgKV4MyThYO6DrGu+03yMIU023keGxtP5j4bW+k9oTNzJ3AAc9mGNsc",
+	"29Lx2pGb+yn+ZiNdMVvSuhcqW8vjAIf5Locd80iO2euYo9t/YA9wtYvBjzJrCoHMVyNTL/aOViLvMOwy",
+	"gVEuem4Ff/weIYlPZK75Rl+p0lYbYj69xdfDf4rdtDNBrj0HsuE2eaDeRgrZFji6Be2WGDokxVmGDoJR",
+	"bcLL/ZNsqiEC6ZxdgFDo9KL/GpLETLBjzii/c++SX5PYcBy6lJnGAajnG/bhRm0C2xoyrQo3Rq0zZlFC",
+	"U6YI12e2JA1kE2EUKnBGVJMwJjs/anwY18r17lCAMUCZ2yVN3ChFrOUMslZjrjDE3zxGuA7MDPiiGU2/",
+	"mBcVmdQLLtS5LW+x4Ip5hT64IKWYcNId84Tt2CDpSrmLFs1iA1Hsfq/D1SeU1TK7iApvqr3goClTLwI+",
+	"NxnxaiJQhSNtLyOkHt89bypscTOVqTZYINz12F+j0mxumUIZkRqTlPabruRrmNxzItl/MA2S5lH5XIHu",
+	"EZNRph0bcrT5FEa0MrlAyJi98tNSFOmyeJLfei1mlS0+v32XpIInaMOBxchir0209gujSSPa2rzSKfxe",
+	"JSKb9WmUXSkE5JEb4qea3YFGeocFrc46MzZD2ncudHxhU36Ee2mrPYOkYB3WKZ+bW9tHqfQkZTf//Z1B",
+	"BEwJBf2KC3Lgp4I6Nd5bbCYg7BZQs6y+e4Nqp1HfYrPCacb1MOcTS1MpuAOdkRAhEpIuF715KiOm1E5g",
+	"xF3MVUi6akpTFptvYjZJaczicCi61+ZXg/2RFGM+yVJLAt4mzjHF1Oi3Y5okioxoBGFJxTz5UgzXH4ow",
+	"5hCBHOfxDhZI7shgSYBGuBDzp32kDDH3xIoI2DKQQosFYeGNcLnQWCDHqpJ2TTnSmGPL/y4toRiwWma5",
+	"aFaHbQ1n2kQn72WcJeytTUauU/gMfs+1e+XZaCF+yOVNmy9SpmRy3xBglz9Si0i4ZorRNJpCvZ9cSJW+",
+	"rFgZIEm0mBJemD/3RqaM4H4aRBxuBKeNDDRK71reRYlUWcq+9Y34pW/xvuMxWL68bX0Onm0yLO0dp/1c",
+	"NSW+Kc4IshMjGrMZj+DAUrsKuICzBxQrz/Fx59vx4OPBI59m0+yQRvtiCXEq8GuDRHn2xzY/RGPumqdV",
+	"cBuLYtE/V4wrSXhF0R9I0rImtpWJWZsZ055m9bQJtfVMSx9EjYkcuK0yGT9rjz7FrCGVNzmpbLRDxK51",
+	"O/TItznVzp6jkypET1OZTaZlBtb1jpxrxZIxYQ/WDVZJRf2RwVLwoPWvuMlmM5out+QBx5nrHvBVEsHL",
+	"XS3g8DIu7IrQnOWcy1tPhWwacawJVO2ydb0bDdfxw3nRWu8YK9xodisrvGgO5+tetBaBeTdJZTbvBC5X",
+	"e2vi802j+HSSDeZVAVE4L2o82rAQKBGgFNgwwJcKqHtEX8fH0YD1Dsb7o96AHdLeaXQS945HR3QwPmQH",
+	"8b7vW3tHRxWpid9s0StWo/EXd469uPOr4HxrnV8WG5/o+3q68pezrDIFbsHWUF7CNn1WVsg90WdV2vYa",
+	"r14uRuP6ltbeZopZNnOGldG8/RZDFZgb224ojvPkWlle92FL/KbGaS6VMsohTYrwA1DYxZLYJMTnaOYV",
+	"xK0i6vOCSUsQWqM488KS3FimwgfsJnVInlmm4tkBsFyvCHz99hhWrl8ydnWdzp9LaO+QDF34D25u/3sS",
+	"kTfXglkfaZtPAsRRnmg9Aa09rh85tnWVNKhz/9Ws2anmmx7W2mhPrr9flGeTRCjHdZY4VE2Lf3aEZ14I",
+	"r8ljc/3zG3I6ODohtswfwZp+isQyymqJjlstyVzEDHgREtaDXwRIrHO/f1Nh5qqXqNmCePkwT6jwQj+4",
+	"yuvGVmvYPBUs9fh2C6eWvJN0CRGwRbwEAJPI1IsA6dpUF7NcfB1kGe5U7yrbLI29kSbvBdg01RpakSz0",
+	"y+3txzxZKJJxGeZ46jXXm8WDRp8fUahn5feCHPnr5e0bsagqDepC5dP1lafIc3P14uNlXvXNn+6chB5S",
+	"hmTGqLA5ZMV+iaJLEHc0KTvOSwi9jgvZmHIEjFc9wuJ9C+sY81W29TkOKIzruWyGe+aU8dSvS2qtD21W",
+	"9kZTtjNIP9dS7qxSdq3bysm60VTENI3JKBNxDoLILMtlLz5P+X1ry97+BO/1JUfpxm+3g5u0z3yTrbry",
+	"ogLqdsrHJr/6txov4fYNF5ocdV6VDZoGkQwTtYPQpvmHs2Su0WQtVwBSgiCU72PBDr5WLTkrHjEjtgMS",
+	"jxDXFPA1w7Zr3rVzv1Kki3T7Su2sMfWW3Hx3CQCq5kJK6CjX16uEEwDoPn8fg3AO22IZ32T/tWew3gBs",
+	"5/1PYQHO97LCBFww3xfJpACmibkUtPB3JnT0SmH5G8FYrM7InMl5wgJr5vWErlEyaaRzdT6XRKfsdXwS",
+	"HY96R3Qw7g3YYdx7HR2Mevu0P85/2wi7S8LIInhFJFUoZosm4Tpj+OPbhCt7WqFqtVoA/8V1mi2ljv+h",
+	"LWeb2KJyPGoyRm10/v+J7FE1tGw3Sa23RSa1EMcCsV/K/OgTzNeV6k51hoK6fmyzmbfDNruZd0bfYCb7",
+	"BPFzmyQlKZc4aoPOUQdx9ttMsVKdkrVpSd6I2mF8Uiz+adnY8tJMpKC7ZENSyOoINswQySl4k/CeaqLH",
+	"PaeletPMVUxpySxZmUjyuLYlwaqoJy9aLINbEtflJJj8tumFd5f0OV67S20fQBupNnjal0I36zUFkDcO",
+	"qVpVw/vG/QbMy7NPIT51KbbQLTLBaIFgO8+HoCvbXS/k3QJF+/t24NgYqV2NofHg1swtigmaDOs+ewAy",
+	"reWiVI1fFlz2wrJZK5KVOFez1tgZVmZCYQqMXx0GDC7nBNblhllCqpWzar1urcmEQLL1gvDXJH21F0FZ",
+	"F7Ow6Xva06Hyu2duuvJXXs/82SjRCc5tfXJT7XC6NsQPjgXPd2d3S/lCFl1wcXUSeIT0urHMW0dRRC3b",
+	"ZfTXPGH3l2xEZpQLTblgUPq+XKHUrzcmtJxmo/z/TmMHsRGNvjDMC/bnOCOjVC5sWhUG6jdU5iLdgsQD",
+	"r7aGuTgPRUHxeJ+GXo9alkzauWlgJ/80lypvFKkgpB+y3LDwZ+Ba/UIpBMiB2x2KofjLX7CPoBoKNI9i",
+	"M0Ju5ihccmFbG67QeedINzTHEgYkBLO++QPt+iGkKZjLf7hzPhSue2jNN0Tj2Mwa4kdM6DOassFqbNSw",
+	"wtm0OxQXmFUc0SSxKR6EkhnTUxmX4pRUNp/LVNscAkXCQf8otOMFCS+SRC5Cglm954DuZtXYF5J0w/fw",
+	"xg9SX2AbzpBkUF409Ji/az4b7pARS6SYwJGY9SmSUku0VBAth8KcPQBCBURJIiRx3/h5gHBYt1Bd1MJ8",
+	"KG6L+p3wnw1Acs1YqSLhnpwzQed8d0lnSUi6pcaWZgTqqZrFO4h9xRNwxAHWNn2YJxKzGRFUNws6mbCU",
+	"fLoiVJNwL5aROWqaJA7Xip5mKl9/0Z9NDUXRjD61X9qG9Lbx2dVHsD3LLMX+Z0yd5S0lbAnZwH6mEaSu",
+	"dP96eRuQjxe3b37Brby9fHd5e+mVQd0JEK2YiMF4ibRkWH7Ceq6pY8porHZJuIcZI1AxFbsC2FXuEqCW",
+	"ochXXfQNhSQjpcZZQqA1pA5IRFMXA391efszcQ3QLJblJUrDSku3MBiKsKFLWwirDitt10LStelMO7vk",
+	"wjl/5b2TEGZGSDMKBweniPJmgqL5WnjmFcQschGf2s7eHvabUnFpZSgUjwvriRG5ECzdJdj7AT0Ktn+o",
+	"cm0QqhWqF1PD5lxv96k0cKNDMTjsuW7uWCj53IyFQ8NBtlqvOdsAS/X6PWGL0sXY3tTWWlZETeVCDIUU",
+	"EUMPELwSmz6SrhQJKCbk5peL3sHRMYn5BFpcmTPYuB/tUNQa0trM3nDQH9jUq4RHTGDmmxVt769ua1LM",
+	"kC5iMdR9tg+pPTO28EWXpeLFxysjXFmqULrt7/Z3oeqD5QOds87hbn/30JY8ABVuj8753v3+XiHG9r46",
+	"2f24N8k78E2YXptx6iU1QxaUa0hDurMs0XyelFJ2z0hokxXDPKFXsIUhTsjzNjSDv7ufZRJDhWOGwpKV",
+	"2yoBB3AVDLhe3TNoKEAWGe0K6N5mVXtp58gfS12ISon9u+QNdmLjRVKbYYFQjFimumimi24EFht2bb5A",
+	"RHDS4cqo5H9lutz2EFI5USjiDbvpdlIM2fPb2JtbTalx+kG/v6IjZ96Jc7M2mOVltvRldenYz+5qe9gf",
+	"tA12W9vzG/Q+Bp0BbnP1M14TeXhks2mwIbF54OB0/QPVbqiPQedok7WVe1PDU4frn2roVwsdNXPTf0PH",
+	"zFJvTKPN04lyeru53n1+fCoCopHg6u1HqqdYNDlnLqi8Qk1gqRr4yI0GlYRWm03Y5DyUJJho6QsR5PBG",
+	"muT83YZS5Tw+omIokATL1d8L9aWmqXTD64vby7t3V++vbu+w5v2b68uL28swIHn74IP+3lRm6U4THWOb",
+	"BmylhVcipvRPMl5ujf78ximP5XuXrUlZIf39l5g6bqN8VA0WRiHFgRUu8IZGU9Z7Y1RbmaxjBx8k4AbO",
+	"9Rzq3t+AfKr9s/+gRI7nkmvIHk1b8oNwmzJJ7n0FheURSTJhTa14/ma1G+V1hegqOdYEnzBKqtE5FzSN",
+	"kUpR55pwc49BxadGJW/h0YJKSvg6WNFhCxDLKVz/VNTaRHDADv/o0iPHgFWoFTRriNeWeReoo8vdahBX",
+	"7B1OS2Tp3u9TqqbFtQ1lAbKUmvrUgk397XK/lWzvT3z8Hvh4zWi8GhefprgAUG4NImJUJ6jQbe0YWlqU",
+	"WFNW3ujYtixRmi4hk4Sbb89rw2x1Yde+JI/ThUspVq4ryumZB+y4GK/22FtwxtIJi3fOV7U+GYrG3ifO",
+	"tkdmdAlB3dAvEW7wSrP5UxopDEVXMe1cPhjNXnRkmFAO93BKhOzJ+c45JKSgn1OnVCiOhiCjt5lfvE4x",
+	"YEjFWfKmMRwky6nZQdFrJyy1fGzQzbBpzYvrZrY3zka62ffkTrZvE5yO6yX4B2NX/Q3Y1RspxgmP/vUU",
+	"QHtp2kgBLBritBh3sIC7tTjeM+xqiipfvFMqDY0dTZdzFnjxglBIu1FOl+rDvyBBlOZpoYu8WvgzcfiP",
+	"iCRQN7FWgL/ZBNCAL848aJ56bMWeSw8/oIjhcs5aCofbFmAY1UjmdMIxNWqX/I0mX8BrhIY+OnF25aHA",
+	"7/xaw+yBYnQGxGKweybQi+n2SlNGaByjlc9iMhkxvWBGBaUThu6NG4xQ7Ya/hztoR4fsJTAyzBNwVWtJ",
+	"FtJcd7oJ00aHQIsnn3CtQLLla4JELabsQtDXYJ5ESRhRxXpcKAbS754ZfWDMH9A4A8PkGG5UHrRIF9xU",
+	"KgKTiWJGj9EMl7MTDAUMB48r9DuDj97RhLsETIQQ06LQ2wQHQsk4S5KeZg+a/PXqA+EiZg+kq9U9i7RM",
+	"g6EIFZ/NExa6umTY/Q8dE3AQqVyoc79Sm9EqlOZJQhQUbycaUjWUJGpGkwT1ICPfza9ckWjK6Jylu+Sa",
+	"qSyxHiXDd1IqvuA6U5awezQf6ylbFq0AfRgBohElhwJmKHDKamQK1rFLLkj4e+j5VJcEzxMQxJymVTT6",
+	"IWAG5iCQMU8gLc6W7TBYAqqTrpXMh6w2eOY//vf/q5QKC8g8yYC/DkXZcey1VCAa/CSRH47EVjTCh1dS",
+	"sVz9Spc+nLslMQMmX4/vxzaoCAclFfMd2rvkQpAMHSNeMrLn5yjz/Xdc6csi4vNpCjo4xyC5ZM1ADMSG",
+	"kdUKh0DTQCXnRDFbJdr5Z73R4FOdygXSrqGThUy/VDoa2f4DrsSxl+JonTq/u4wIwxxLjdf60E4w/7zf",
+	"EEpRz4toRC+eZ8eRbrmKzE5j7GfTMl25n+a1Hh2tW+vnF5fgkCrSIL+bm2786QVoFf3v0GNeF8zbtP/f",
+	"Lues7gFo1h58V2OrJmGO2RfzeVVWbgQ85NeSGyZiiHQJL2/pJDwn4dW490EK1gNZF7o2r9Ymedhok3Sq",
+	"6Y/ressbejQrs0Urgz+dbj+KmUq69o4vQ2TBN7jl1hPlXqZY3BstN4kAwMgYDE4tB/36kZdeFHUX9Ddb",
+	"6nzHC6oeCr9odtern+8Ulh24agY2gjifCdtrl1QdG+OIoVdNJG+j4X9YkrfrayH5TJnLh2WJf9L/j+U2",
+	"geLQLckURlk2xLUhV6ifPF6o8eDNi+zpn+NVpF37NzcqGD+y1lfV3J0k1xdtcxSrLpabCdZadWyI0ZW0",
+	"mMdv4mJeOnwji3pXlHZTLUUXgyLUB6K1aqYIQlWpr1v9bvPe5Ua/8NXmJXmNV5tzjb7tqnP+6xjOQHsu",
+	"UuBzqs2/KRnL7Jd7Xx2Oteu3q8qJB/C5sSJxbmp1zpN75qqhoNVoKPzx59aK5mLZZJpPjG1OSuUfIZfT",
+	"FogMbWJV2CJBXc2UH1SClqq5t8hRhMSfovNHU52deaJObhvISK+8GyS2YP0TaJCc2/xCDI5fYTApC0C/",
+	"5lq7+HuiCcXjHHk6yGpxVtSTaK4gsQWB9jFfyB9aovnVRtaItKLeyL+YTJsXJ51TmfuqJNXyb/e+Fqi2",
+	"Sq6tK+XVIroqRb482YXPW6P+8wXWR1fR5geVWOUiaS0iy0L3T5n1o8msomBSAzltILX8CgtPE1tFBYYG",
+	"yVUqe7BV0TV1baUaGcFbCbHdKYNaHS09nboj8wuLzdeundOODQCfy1QXJQxzJjEUXuMliJnaJR8wTNAL",
+	"727hAbYV1gsSsZ2hLSCn3gHpW/F3zaqbW3r5nbE2bOpVdGV6DLYLi5hjZT6ESUN3rzLFlduWefRmv/gM",
+	"82FeZRux2axLkCh+6qVfrRYzs/aA59spmrQywVSl/9PSRr/tFlRol1Z38b3FhEgM4cE8CJqowCtwaH3M",
+	"rsohT6v5EMU0NuKnPs2b1nRl30iU9yOu5TvvVkxBnDVNYo0hmPTsXWfP0WU/o0sLIyKFDQH02n2UNO2m",
+	"1+eqaV5wT5XTx7wKTJhJtmMXUp/DMebHz4//PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -124,14 +124,16 @@ export interface paths {
          *     every live entity exactly once, even when entities are added or deleted between pages.
          *
          *     Search (`q`): the query is split into words (letters and digits); an entity matches when every
-         *     word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words,
-         *     and the whole id counts as a word too), its `label` or its `description`. Matching uses a
-         *     full-text (tsvector, `simple` configuration) GIN index, not a table scan. Results are not
-         *     ranked by relevance: they keep the `entity_id` order so that pagination stays stable.
+         *     word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
+         *     its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
+         *     `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
+         *     scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
+         *     that pagination stays stable. A `q` without any letter or digit is `400`.
          *
          *     Module filter (`module`): only the entities of that module — its categories, plus the
          *     properties and subobjects those categories use, inherited ones included, plus any
-         *     properties and subobjects the module lists itself.
+         *     properties and subobjects the module lists itself, plus the properties of all those
+         *     subobjects. An unknown module is `404`.
          */
         get: operations["listEntities"];
         put?: never;
@@ -881,7 +883,9 @@ export interface components {
              */
             required: boolean;
             /**
-             * @description The category that declares it (the requested one, or the nearest ancestor).
+             * @description The category that declares it: the requested one, or the nearest ancestor that lists it.
+             *     When several ancestors at the same distance list it, one that marks it required wins;
+             *     otherwise the first in breadth-first (file) order.
              * @example Agent
              */
             source_category: string;
@@ -997,7 +1001,9 @@ export interface components {
              */
             subobjects: components["schemas"]["GraphMember"][];
             /**
-             * @description Inheritance cycles met while walking the graph (bad data), each as a path of ids; empty normally.
+             * @description Inheritance cycles met while walking the graph (bad data), each as a closed path of ids in
+             *     the parent direction starting and ending at its smallest id (`[A, B, A]`; `[D, D]` for a
+             *     category that is its own parent); empty normally.
              * @example []
              */
             cycles: string[][];
