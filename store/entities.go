@@ -96,11 +96,7 @@ type EntityQuery struct {
 }
 
 // EntityPage is one page of entities.
-type EntityPage struct {
-	Items []Entity
-	// HasNext reports whether more entities follow the last item.
-	HasNext bool
-}
+type EntityPage = Page[Entity]
 
 // Entities returns one page of live entities. Pagination is keyset on entity_id (the query asks
 // for entity_id > After), so a walk over every page returns every entity that stays live
@@ -108,17 +104,9 @@ type EntityPage struct {
 // than the page holds to know whether another page follows.
 func (s *Store) Entities(ctx context.Context, q EntityQuery) (EntityPage, error) {
 	sql, args := entitiesSQL(q)
-	rows, err := s.pool.Query(ctx, sql, args...)
+	page, err := queryPage[Entity](ctx, s, q.Limit, sql, args...)
 	if err != nil {
 		return EntityPage{}, fmt.Errorf("store: entities: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Entity])
-	if err != nil {
-		return EntityPage{}, fmt.Errorf("store: entities: %w", err)
-	}
-	page := EntityPage{Items: items}
-	if len(items) > q.Limit {
-		page.Items, page.HasNext = items[:q.Limit], true
 	}
 	return page, nil
 }

@@ -31,11 +31,7 @@ type Module struct {
 const moduleColumns = `id, module_id, label, description, category_ids, dependencies, schema_definition, commit_sha, created_at, updated_at`
 
 // ModulePage is one page of modules.
-type ModulePage struct {
-	Items []Module
-	// HasNext reports whether more modules follow the last item.
-	HasNext bool
-}
+type ModulePage = Page[Module]
 
 const modulesSQL = `
 SELECT ` + moduleColumns + `
@@ -48,17 +44,9 @@ LIMIT $2`
 // Modules returns one page of live modules ordered by module_id, those after after ("" for the
 // first page: ids are never empty, ingest rejects them); keyset pagination as in Entities.
 func (s *Store) Modules(ctx context.Context, after string, limit int) (ModulePage, error) {
-	rows, err := s.pool.Query(ctx, modulesSQL, after, limit+1)
+	page, err := queryPage[Module](ctx, s, limit, modulesSQL, after, limit+1)
 	if err != nil {
 		return ModulePage{}, fmt.Errorf("store: modules: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Module])
-	if err != nil {
-		return ModulePage{}, fmt.Errorf("store: modules: %w", err)
-	}
-	page := ModulePage{Items: items}
-	if len(items) > limit {
-		page.Items, page.HasNext = items[:limit], true
 	}
 	return page, nil
 }

@@ -29,11 +29,7 @@ type Profile struct {
 const profileColumns = `id, profile_id, label, description, module_ids, schema_definition, commit_sha, created_at, updated_at`
 
 // ProfilePage is one page of profiles.
-type ProfilePage struct {
-	Items []Profile
-	// HasNext reports whether more profiles follow the last item.
-	HasNext bool
-}
+type ProfilePage = Page[Profile]
 
 const profilesSQL = `
 SELECT ` + profileColumns + `
@@ -46,17 +42,9 @@ LIMIT $2`
 // Profiles returns one page of live profiles ordered by profile_id, those after after ("" for
 // the first page: ids are never empty, ingest rejects them); keyset pagination as in Entities.
 func (s *Store) Profiles(ctx context.Context, after string, limit int) (ProfilePage, error) {
-	rows, err := s.pool.Query(ctx, profilesSQL, after, limit+1)
+	page, err := queryPage[Profile](ctx, s, limit, profilesSQL, after, limit+1)
 	if err != nil {
 		return ProfilePage{}, fmt.Errorf("store: profiles: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Profile])
-	if err != nil {
-		return ProfilePage{}, fmt.Errorf("store: profiles: %w", err)
-	}
-	page := ProfilePage{Items: items}
-	if len(items) > limit {
-		page.Items, page.HasNext = items[:limit], true
 	}
 	return page, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -57,6 +58,31 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("store: ping: %w", err)
 	}
 	return nil
+}
+
+// Page is one page of a keyset-paginated list.
+type Page[T any] struct {
+	Items []T
+	// HasNext reports whether more items follow the last one.
+	HasNext bool
+}
+
+// queryPage runs a keyset query that asks for limit+1 rows (the extra one only tells whether
+// another page follows) and scans them into T by position.
+func queryPage[T any](ctx context.Context, s *Store, limit int, sql string, args ...any) (Page[T], error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[T])
+	if err != nil {
+		return Page[T]{}, err
+	}
+	page := Page[T]{Items: items}
+	if len(items) > limit {
+		page.Items, page.HasNext = items[:limit], true
+	}
+	return page, nil
 }
 
 // IsUnavailable reports whether err means the database could not be reached (as opposed to a
