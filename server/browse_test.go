@@ -38,12 +38,12 @@ var browseExample = filepath.Join("..", "examples", "ontology")
 // browseEnv is the full handler chain over a fresh database of its own.
 type browseEnv struct {
 	*testEnv
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 }
 
 // newBrowseEnv creates and migrates a database for t alone and starts a server on it.
-func newBrowseEnv(t *testing.T) *browseEnv {
+func newBrowseEnv(t testing.TB) *browseEnv {
 	t.Helper()
 	ctx := context.Background()
 	url, drop, err := testdb.Create(ctx, "server_browse")
@@ -75,7 +75,7 @@ func (b *browseEnv) sql(statement string, args ...any) {
 }
 
 // browseStatus fails the test unless the response has the wanted status.
-func browseStatus(t *testing.T, what string, resp *http.Response, body []byte, want int) {
+func browseStatus(t testing.TB, what string, resp *http.Response, body []byte, want int) {
 	t.Helper()
 	if resp.StatusCode != want {
 		t.Fatalf("%s: status %d, want %d; body %s", what, resp.StatusCode, want, body)

@@ -13,7 +13,7 @@ import (
 )
 
 // decodeProblem checks that resp is an RFC 9457 document with the given status and returns it.
-func decodeProblem(t *testing.T, resp *http.Response, body []byte, status int) gen.Problem {
+func decodeProblem(t testing.TB, resp *http.Response, body []byte, status int) gen.Problem {
 	t.Helper()
 	if resp.StatusCode != status {
 		t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, status, body)

@@ -59,7 +59,7 @@ type testOptions struct {
 }
 
 // newTestEnv starts the full handler chain against the package database.
-func newTestEnv(t *testing.T, opts testOptions) *testEnv {
+func newTestEnv(t testing.TB, opts testOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	url := dbURL
