@@ -116,6 +116,8 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 		{http.MethodPost, "/api/v1/entities", "GET"},
 		{http.MethodPut, "/api/v1/drafts/sometoken", "GET, PATCH, DELETE"},
 		{http.MethodPost, "/health", "GET, HEAD"},
+		{http.MethodPost, "/docs", "GET, HEAD"},
+		{http.MethodDelete, "/openapi.yaml", "GET, HEAD"},
 	} {
 		req, _ := http.NewRequest(tc.method, env.URL+tc.path, strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/json")

@@ -310,6 +310,8 @@ func TestMissingDraftsAreIndistinguishable(t *testing.T) {
 		"non-canonical trailing": strings.Repeat("A", 42) + "B",
 		"empty-looking":          " ",
 		"slash inside":           strings.Repeat("A", 20) + "/" + strings.Repeat("A", 22),
+		"only a slash":           "/",
+		"slash at the end":       strings.Repeat("A", 42) + "/",
 	}
 	// The reference answer, against which every other is compared.
 	ref, err := env.Client.GetDraftWithResponse(ctx, unknown)

@@ -112,8 +112,12 @@ func secureHeaders(allowedOrigins []string, next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		}
 		origin := r.Header.Get("Origin")
-		if origin != "" && len(allowedOrigins) > 0 {
+		if len(allowedOrigins) > 0 && !anyOrigin {
+			// The answer depends on Origin, so caches must keep one copy per origin, including
+			// the copy for requests without one.
 			h.Add("Vary", "Origin")
+		}
+		if origin != "" && len(allowedOrigins) > 0 {
 			if anyOrigin || slices.Contains(allowedOrigins, origin) {
 				if anyOrigin {
 					h.Set("Access-Control-Allow-Origin", "*")

@@ -120,14 +120,22 @@ func TestOversizedBodiesAreRefused(t *testing.T) {
 		return `{"source_wiki": "` + marker + `", "payload": {"x": "` + strings.Repeat("x", 2048) + `"}}`
 	}
 	for _, tc := range []struct {
-		name string
-		body func() io.Reader
+		name        string
+		body        func() io.Reader
+		contentType string
 	}{
-		{"with Content-Length", func() io.Reader { return strings.NewReader(oversized()) }},
-		{"chunked", func() io.Reader { return chunkedReader{strings.NewReader(oversized())} }},
+		{"with Content-Length", func() io.Reader { return strings.NewReader(oversized()) }, "application/json"},
+		{"chunked", func() io.Reader { return chunkedReader{strings.NewReader(oversized())} }, "application/json"},
+		// Size is judged before the contract: an oversized body that would also fail validation
+		// is still 413, and the validator never reads past the limit.
+		{"invalid JSON", func() io.Reader { return strings.NewReader("{" + strings.Repeat("x", 4096)) }, "application/json"},
+		{"violates the schema", func() io.Reader {
+			return strings.NewReader(`{"payload": "` + strings.Repeat("x", 4096) + `"}`)
+		}, "application/json"},
+		{"wrong media type", func() io.Reader { return strings.NewReader(strings.Repeat("x", 4096)) }, "text/plain"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/json", tc.body())
+			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, tc.contentType, tc.body())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -66,11 +66,24 @@ func (s *Server) Handler() (http.Handler, error) {
 		ErrorHandlerFunc: s.requestError,
 	})
 
+	// A path the validator lets through but no route takes: a path parameter that decodes to
+	// "/" (say /api/v1/drafts/%2F). A draft path keeps the one draft 404, so a malformed token
+	// looks like any other unknown one.
+	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/v1/drafts/") {
+			writeProblem(w, newProblem(http.StatusNotFound, detailDraftNotFound))
+			return
+		}
+		notFoundHandler(w, r)
+	})
+
 	validate, err := newValidator()
 	if err != nil {
 		return nil, err
 	}
-	validated := validate(limitBody(s.cfg.MaxBodyBytes, api))
+	// The body limit comes first: the validator reads the whole body, and must never be handed
+	// more than MAX_BODY_BYTES of it.
+	validated := limitBody(s.cfg.MaxBodyBytes, validate(api))
 	limited := make(map[string]http.Handler)
 	for _, class := range []string{ratelimit.ClassDraftCreate, ratelimit.ClassDraftRead, ratelimit.ClassList, ratelimit.ClassRead} {
 		limited[class] = s.limiter.Middleware(class, validated)
@@ -93,7 +106,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			mux = api
 		}
-		if _, pattern := mux.Handler(r); pattern != "" {
+		if _, pattern := mux.Handler(r); pattern != "" && pattern != "/" {
 			return pattern
 		}
 		return "unmatched"
