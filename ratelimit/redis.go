@@ -64,6 +64,10 @@ func newRedisBackend(cfg Config, rates map[string]Rate, log *slog.Logger) (*redi
 	if opts.DialerRetries == 0 {
 		opts.DialerRetries = 1
 	}
+	// go-redis logs every failed dial through a process-wide logger of its own, in plain text;
+	// route it into the structured log at debug level, so an outage is reported once (markDown)
+	// rather than on every probe, and the JSON log stays JSON.
+	redis.SetLogger(redisLogger{log})
 	client := redis.NewClient(opts)
 
 	prefix := cfg.KeyPrefix
@@ -114,11 +118,14 @@ func (b *redisBackend) allow(ctx context.Context, class, key string) (Result, bo
 	return res, true
 }
 
-// status reports StatusRedis or StatusDegraded, pinging Redis first when it
-// is down and due for a probe.
+// status reports StatusRedis or StatusDegraded after asking Redis itself: a
+// ping while it is thought up (so /health notices an outage even when no
+// limited request has run into it), or a probe when it is down and due for one.
 func (b *redisBackend) status() string {
-	if b.down.Load() && b.claimProbe() {
-		if err := b.ping(); err == nil {
+	if !b.down.Load() || b.claimProbe() {
+		if err := b.ping(); err != nil {
+			b.markDown(err)
+		} else {
 			b.markUp()
 		}
 	}
@@ -196,4 +203,12 @@ func (s markedStore) SetIfNotExistsWithTTL(ctx context.Context, key string, valu
 func (s markedStore) CompareAndSwapWithTTL(ctx context.Context, key string, old, new int64, ttl time.Duration) (bool, error) {
 	ok, err := s.store.CompareAndSwapWithTTL(ctx, key, old, new, ttl)
 	return ok, markStoreError(err)
+}
+
+// redisLogger adapts go-redis's internal logging to slog.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf implements go-redis's logging interface.
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "ratelimit: go-redis: "+fmt.Sprintf(format, v...))
 }

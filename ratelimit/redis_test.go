@@ -268,3 +268,39 @@ func TestRedisUnreachableAtStart(t *testing.T) {
 		t.Errorf("%d warnings, want 1:\n%s", n, logs)
 	}
 }
+
+// TestStoreStatusNoticesAnOutageWithoutTraffic covers a replica that only answers /health: its
+// status must not keep saying "redis" while Redis is gone.
+func TestStoreStatusNoticesAnOutageWithoutTraffic(t *testing.T) {
+	server := startRedisServer(t)
+	logs := &logBuffer{}
+	l := newTestLimiter(t, Config{
+		RedisURL:      server.url(),
+		KeyPrefix:     "quiet:",
+		ProbeInterval: 50 * time.Millisecond,
+		// Debug level, so go-redis's own dial errors would show here if they escaped slog.
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if got := l.StoreStatus(); got != StatusRedis {
+		t.Fatalf("StoreStatus = %q, want %q", got, StatusRedis)
+	}
+	server.stop()
+	if got := l.StoreStatus(); got != StatusDegraded {
+		t.Fatalf("StoreStatus after Redis stopped, no requests = %q, want %q", got, StatusDegraded)
+	}
+	for range 5 {
+		time.Sleep(60 * time.Millisecond)
+		l.StoreStatus()
+	}
+	if n := logs.count("level=WARN"); n != 1 {
+		t.Errorf("%d warnings for one outage, want 1:\n%s", n, logs)
+	}
+	server.start()
+	deadline := time.Now().Add(15 * time.Second)
+	for l.StoreStatus() != StatusRedis {
+		if time.Now().After(deadline) {
+			t.Fatalf("StoreStatus stayed %q after Redis came back", l.StoreStatus())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
