@@ -8,14 +8,16 @@ import (
 	"io"
 
 	"github.com/ontohub/ontohub/ingest"
-	"github.com/ontohub/ontohub/store"
 )
 
 const ingestUsage = "usage: ontohub ingest DIR [--commit SHA]"
 
 // runIngest is the "ingest" subcommand: it loads the schema repository
 // checkout in DIR into the database. args are the arguments after "ingest".
-func runIngest(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
+// The command line is checked before the database is touched; like serve, it
+// creates the database and applies pending migrations first unless
+// MIGRATE_ON_START=false.
+func runIngest(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
 	dir, commit, err := parseIngestArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		_, err := fmt.Fprintln(stdout, ingestUsage+"\n\n"+
@@ -27,6 +29,14 @@ func runIngest(ctx context.Context, st *store.Store, args []string, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	if _, err := prepareDatabase(ctx, cfg); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	_, err = ingest.Run(ctx, st, dir, commit, stdout)
 	return err
 }
@@ -45,7 +55,7 @@ func parseIngestArgs(args []string) (dir, commit string, err error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return "", "", err
 			}
-			return "", "", fmt.Errorf("ingest: %w\n%s", err, ingestUsage)
+			return "", "", fmt.Errorf("%w: ingest: %v (%s)", errUsage, err, ingestUsage)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -62,10 +72,10 @@ func parseIngestArgs(args []string) (dir, commit string, err error) {
 
 	switch len(positional) {
 	case 0:
-		return "", "", fmt.Errorf("ingest: missing DIR\n%s", ingestUsage)
+		return "", "", fmt.Errorf("%w: ingest: missing DIR (%s)", errUsage, ingestUsage)
 	case 1:
 		return positional[0], commit, nil
 	default:
-		return "", "", fmt.Errorf("ingest: unexpected arguments %q after DIR\n%s", positional[1:], ingestUsage)
+		return "", "", fmt.Errorf("%w: ingest: unexpected arguments %q after DIR (%s)", errUsage, positional[1:], ingestUsage)
 	}
 }

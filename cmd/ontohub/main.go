@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/ontohub/ontohub"
+	"github.com/ontohub/ontohub/migrate"
+	"github.com/ontohub/ontohub/migrations"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -28,7 +30,8 @@ Usage:
         MIGRATE_ON_START=false; with --ingest, loads the schema repository DIR before serving.
   ontohub ingest DIR [--commit SHA]
         Load a schema repository checkout into the database (one transaction, all or nothing).
-        commit_sha is --commit, else DIR's git HEAD, else empty.
+        commit_sha is --commit, else DIR's git HEAD, else empty. Like serve, creates the
+        database and applies pending migrations first unless MIGRATE_ON_START=false.
   ontohub migrate apply [--dir DIR]
         Apply pending versioned migrations (built into the binary unless --dir).
   ontohub migrate status [--dir DIR]
@@ -92,12 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "schema":
 		return runSchema(ctx, rest, cfg.DatabaseURL, cfg.DevDatabaseURL, ontohub.SchemaHCL, stdout)
 	case "ingest":
-		st, err := openStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return runIngest(ctx, st, rest, stdout)
+		return runIngest(ctx, cfg, rest, stdout)
 	}
 	return fmt.Errorf("%w: unknown command %q (try: ontohub help)", errUsage, cmd)
 }
@@ -113,6 +111,18 @@ func openStore(ctx context.Context, cfg config) (*store.Store, error) {
 		return nil, fmt.Errorf("database unreachable (DATABASE_URL): %w", err)
 	}
 	return st, nil
+}
+
+// prepareDatabase creates the database if it is missing and applies pending migrations, unless
+// MIGRATE_ON_START=false: what serve and ingest need before they touch any table.
+func prepareDatabase(ctx context.Context, cfg config) ([]string, error) {
+	if !cfg.MigrateOnStart {
+		return nil, nil
+	}
+	if err := migrate.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	return migrate.Apply(ctx, cfg.DatabaseURL, migrations.FS)
 }
 
 // newLogger builds the process logger from LOG_LEVEL and LOG_FORMAT.

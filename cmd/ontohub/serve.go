@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/ontohub/ontohub/ingest"
-	"github.com/ontohub/ontohub/migrate"
-	"github.com/ontohub/ontohub/migrations"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/server"
 	"github.com/ontohub/ontohub/store"
@@ -31,16 +29,16 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	if flags.NArg() > 0 {
 		return fmt.Errorf("%w: serve: unexpected argument %q", errUsage, flags.Arg(0))
 	}
+	if *commit != "" && *ingestDir == "" {
+		return fmt.Errorf("%w: serve: --commit needs --ingest DIR", errUsage)
+	}
 	log := newLogger(cfg, logOut)
 
+	applied, err := prepareDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	if cfg.MigrateOnStart {
-		if err := migrate.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-			return err
-		}
-		applied, err := migrate.Apply(ctx, cfg.DatabaseURL, migrations.FS)
-		if err != nil {
-			return err
-		}
 		log.Info("migrations applied", "count", len(applied), "versions", applied)
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
@@ -49,9 +47,15 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	}
 	defer st.Close()
 	if *ingestDir != "" {
-		if _, err := ingest.Run(ctx, st, *ingestDir, *commit, logOut); err != nil {
+		// The summary goes into the log as one structured line, not as the CLI's table.
+		summary, err := ingest.Run(ctx, st, *ingestDir, *commit, io.Discard)
+		if err != nil {
 			return err
 		}
+		log.Info("ingested", "dir", *ingestDir,
+			kindAttrs("category", summary.Category), kindAttrs("property", summary.Property),
+			kindAttrs("subobject", summary.Subobject), kindAttrs("module", summary.Module),
+			kindAttrs("profile", summary.Profile))
 	}
 
 	limiter, err := ratelimit.New(ratelimit.Config{
@@ -121,4 +125,9 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, time
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// kindAttrs is one kind's line of an ingest summary as a log group.
+func kindAttrs(kind string, k store.KindSummary) slog.Attr {
+	return slog.Group(kind, "added", k.Added, "updated", k.Updated, "unchanged", k.Unchanged, "deleted", k.Deleted)
 }
