@@ -13,8 +13,9 @@ import (
 	"github.com/ontohub/ontohub/store"
 )
 
-// samplesDir holds the two real layouts; in CI shared/ is cloned beside the repository.
-var samplesDir = filepath.Join("..", "..", "shared", "samples")
+// samplesDir holds the two real layouts: a copy of the snapshots in shared/samples, kept in the
+// repository so that a clone anywhere can run the tests.
+var samplesDir = filepath.Join("testdata", "samples")
 
 // exampleDir is the example ontology shipped with the repository.
 var exampleDir = filepath.Join("..", "examples", "ontology")

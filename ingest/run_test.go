@@ -181,7 +181,8 @@ func queryString(t *testing.T, st *store.Store, sql string, args ...any) string 
 
 func TestRunStoredFields(t *testing.T) {
 	st := openStore(t)
-	run(t, st, filepath.Join(samplesDir, "profiles-layout"), "")
+	// A copy outside any git checkout, so that no commit can be found.
+	run(t, st, copyDir(t, filepath.Join(samplesDir, "profiles-layout")), "")
 	for _, tc := range []struct{ sql, want string }{
 		{`SELECT dependencies::text FROM modules WHERE module_id = 'research'`, `["core"]`},
 		{`SELECT dependencies::text FROM modules WHERE module_id = 'core'`, `[]`},

@@ -29,7 +29,7 @@ const browseCommit = "0123456789abcdef0123456789abcdef01234567"
 
 // browseSamples is a snapshot of the public ontology in the given layout.
 func browseSamples(layout string) string {
-	return filepath.Join("..", "..", "shared", "samples", layout)
+	return filepath.Join("..", "ingest", "testdata", "samples", layout)
 }
 
 // browseExample is the example ontology shipped in the repository.
