@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,12 +27,20 @@ const (
 	codeInsufficientPrivilege = "42501"
 )
 
+// defaultConnectTimeout bounds connecting to the database when the URL sets no connect_timeout.
+const defaultConnectTimeout = 10 * time.Second
+
 // parseConfig parses a PostgreSQL URL or keyword/value connection string.
 func parseConfig(databaseURL string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
 		// pgx redacts the password in its parse errors.
 		return nil, fmt.Errorf("migrate: bad database URL: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		// A server that accepts connections but never answers must give a clear error, not
+		// a hang; connect_timeout in the URL overrides this.
+		cfg.ConnectTimeout = defaultConnectTimeout
 	}
 	// Atlas runs DDL and then inspects the catalog on the same pool; cached prepared
 	// statements could go stale in between, so use the unprepared extended protocol.

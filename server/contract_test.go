@@ -86,6 +86,9 @@ func TestContractViolationsAreBadRequests(t *testing.T) {
 		{"wrong type in query", func() (*http.Response, []byte, error) {
 			return rawGet(env.URL + "/api/v1/modules?limit=ten")
 		}, gen.FieldErrorLocationQuery, "limit"},
+		{"repeated query parameter", func() (*http.Response, []byte, error) {
+			return rawGet(env.URL + "/api/v1/entities/category?limit=1&limit=2")
+		}, gen.FieldErrorLocationQuery, "limit"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,5 +171,35 @@ func TestEveryOffendingParameterIsNamed(t *testing.T) {
 		if !hasFieldError(p, want.loc, want.field) {
 			t.Errorf("errors %s do not name %s %q", body, want.loc, want.field)
 		}
+	}
+}
+
+// Text PostgreSQL cannot store is bad input (400), never an internal error.
+func TestUnstorableTextIsBadRequest(t *testing.T) {
+	env := newTestEnv(t, testOptions{})
+	ctx := context.Background()
+	for _, body := range []string{
+		`{"payload": {"a": "\u0000"}}`,
+		`{"payload": {}, "source_wiki": "a\u0000b"}`,
+	} {
+		r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		decodeProblem(t, r.HTTPResponse, r.Body, http.StatusBadRequest)
+	}
+	for _, path := range []string{
+		"/api/v1/entities/category/%00",
+		"/api/v1/entities/category/%ff",
+		"/api/v1/modules/%00",
+		"/api/v1/profiles/%ff",
+		"/api/v1/entities/property/%ff/used-by",
+		"/api/v1/entities/property?module=%00",
+	} {
+		r, body, err := rawGet(env.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		decodeProblem(t, r, body, http.StatusBadRequest)
 	}
 }

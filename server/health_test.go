@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,8 @@ type flakyProxy struct {
 	mu    sync.Mutex
 	ln    net.Listener
 	conns []net.Conn
+	// mute makes the proxy accept connections and then never answer, like a hung server.
+	mute bool
 }
 
 func newFlakyProxy(t *testing.T, target string) *flakyProxy {
@@ -49,6 +52,15 @@ func (p *flakyProxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
+			p.mu.Lock()
+			mute := p.mute
+			if mute {
+				p.conns = append(p.conns, c)
+			}
+			p.mu.Unlock()
+			if mute {
+				continue
+			}
 			up, err := net.Dial("tcp", p.target)
 			if err != nil {
 				c.Close()
@@ -71,6 +83,17 @@ func (p *flakyProxy) down() {
 		p.ln.Close()
 		p.ln = nil
 	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// hang cuts the open connections and answers new ones with silence.
+func (p *flakyProxy) hang() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.mute = true
 	for _, c := range p.conns {
 		c.Close()
 	}
@@ -187,5 +210,44 @@ func TestHealthWhenDatabaseRefusesConnections(t *testing.T) {
 	}
 	if ct := list.HTTPResponse.Header.Get("Content-Type"); ct != problemContentType {
 		t.Fatalf("content type %q", ct)
+	}
+}
+
+func TestHungDatabaseGetsAnswersNotHangs(t *testing.T) {
+	target, _ := url.Parse(dbURL)
+	proxy := newFlakyProxy(t, target.Host)
+	env := newTestEnv(t, testOptions{DatabaseURL: viaProxy(t, proxy)})
+	// Cut the muted connections before the pool closes, or closing waits on them.
+	t.Cleanup(proxy.down)
+	ctx := context.Background()
+	if resp, err := env.Client.GetHealthWithResponse(ctx); err != nil || resp.JSON200 == nil {
+		t.Fatalf("health before the hang: %v", err)
+	}
+
+	proxy.hang()
+	start := time.Now()
+	resp, err := env.Client.GetHealthWithResponse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode() != http.StatusServiceUnavailable || resp.JSON503 == nil || resp.JSON503.Database != gen.HealthDatabaseUnreachable {
+		t.Fatalf("health with a hung database: %d %s", resp.StatusCode(), resp.Body)
+	}
+	if elapsed := time.Since(start); elapsed >= 2*time.Second {
+		t.Errorf("health took %v with a hung database; the contract promises an answer within 2s", elapsed)
+	}
+
+	// An API request that needs the database gets 503 problem+json, not a hang or a 500, and
+	// the warning in the log carries the request's id.
+	list, err := env.Client.ListModulesWithResponse(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.StatusCode() != http.StatusServiceUnavailable || list.ApplicationproblemJSON503 == nil {
+		t.Fatalf("list modules with a hung database: %d %s", list.StatusCode(), list.Body)
+	}
+	id := list.HTTPResponse.Header.Get("X-Request-ID")
+	if id == "" || !strings.Contains(env.Logs.String(), `"msg":"database unavailable","request_id":"`+id+`"`) {
+		t.Errorf("no database warning with request_id %q in the log:\n%s", id, env.Logs.String())
 	}
 }

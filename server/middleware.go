@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -23,6 +24,7 @@ type recorder struct {
 	bytes  int64
 }
 
+// WriteHeader records the first status written.
 func (r *recorder) WriteHeader(status int) {
 	if r.status == 0 {
 		r.status = status
@@ -30,6 +32,7 @@ func (r *recorder) WriteHeader(status int) {
 	r.ResponseWriter.WriteHeader(status)
 }
 
+// Write counts the body bytes (an implicit 200 when no status came first).
 func (r *recorder) Write(p []byte) (int, error) {
 	if r.status == 0 {
 		r.status = http.StatusOK
@@ -64,6 +67,15 @@ func isPlainToken(s string) bool {
 	return true
 }
 
+// requestIDKey is the context key of the request id, so errors logged deeper can name it.
+type requestIDKey struct{}
+
+// requestIDFrom returns the id logRequests gave the request ("" outside one).
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
 // logRequests writes one access-log line per request and turns panics into a generic 500. The
 // line names the route pattern, never the raw path: a draft path holds a secret capability token.
 func logRequests(log *slog.Logger, route func(*http.Request) string, next http.Handler) http.Handler {
@@ -71,6 +83,7 @@ func logRequests(log *slog.Logger, route func(*http.Request) string, next http.H
 		start := time.Now()
 		id := requestID(r)
 		w.Header().Set(requestIDHeader, id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		rec := &recorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

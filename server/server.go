@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/ontohub/ontohub/gen"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/store"
@@ -57,7 +59,7 @@ func New(st *store.Store, limiter *ratelimit.Limiter, cfg Config, log *slog.Logg
 // the documentation routes outside the validator.
 func (s *Server) Handler() (http.Handler, error) {
 	api := http.NewServeMux()
-	strict := gen.NewStrictHandlerWithOptions(s, []gen.StrictMiddlewareFunc{s.withBaseURL}, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(s, []gen.StrictMiddlewareFunc{s.withBaseURL, withQueryTimeout}, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.requestError,
 		ResponseErrorHandlerFunc: s.responseError,
 	})
@@ -131,24 +133,81 @@ func rateClass(api *http.ServeMux, r *http.Request) string {
 }
 
 // requestError answers a request the generated wrapper could not decode. The validator has
-// already checked it against the contract, so this is rare (a body that changed shape, say).
-func (s *Server) requestError(w http.ResponseWriter, _ *http.Request, err error) {
-	writeProblem(w, newProblem(http.StatusBadRequest, detailInvalid,
-		gen.FieldError{Location: gen.FieldErrorLocationBody, Message: err.Error()}))
+// already checked it against the contract, so this is rare: a repeated query parameter, say.
+func (s *Server) requestError(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, newProblem(http.StatusBadRequest, detailInvalid, wrapperFieldError(r, err)))
 }
 
-// responseError answers a handler that returned an error: 503 when the database is away, else a
-// generic 500. The cause is logged, never sent to the client.
+// wrapperFieldError names the parameter a generated-wrapper error is about.
+func wrapperFieldError(r *http.Request, err error) gen.FieldError {
+	var (
+		format   *gen.InvalidParamFormatError
+		tooMany  *gen.TooManyValuesForParamError
+		required *gen.RequiredParamError
+		header   *gen.RequiredHeaderError
+		unmarsh  *gen.UnmarshalingParamError
+	)
+	name := ""
+	switch {
+	case errors.As(err, &format):
+		name = format.ParamName
+	case errors.As(err, &tooMany):
+		name = tooMany.ParamName
+	case errors.As(err, &required):
+		name = required.ParamName
+	case errors.As(err, &unmarsh):
+		name = unmarsh.ParamName
+	case errors.As(err, &header):
+		return gen.FieldError{Location: gen.FieldErrorLocationHeader, Field: header.ParamName, Message: err.Error()}
+	default:
+		return gen.FieldError{Location: gen.FieldErrorLocationBody, Message: err.Error()}
+	}
+	location := gen.FieldErrorLocationQuery
+	if r.PathValue(name) != "" {
+		location = gen.FieldErrorLocationPath
+	}
+	return gen.FieldError{Location: location, Field: name, Message: err.Error()}
+}
+
+// responseError answers a handler that returned an error: 400 for text the database cannot store
+// (a NUL character, invalid UTF-8), 503 when the database is away or too slow, else a generic
+// 500. The cause is logged with the request id, never sent to the client.
 func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error) {
-	if store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded) {
-		s.log.Warn("database unavailable", "error", err)
+	log := s.log.With("request_id", requestIDFrom(r.Context()))
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && (pgErr.Code == pgCharacterNotInRepertoire || pgErr.Code == pgUntranslatableCharacter):
+		log.Info("request text rejected by the database", "error", err)
+		writeProblem(w, newProblem(http.StatusBadRequest,
+			"The request holds text that cannot be stored: a NUL character or invalid UTF-8."))
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads the answer, but the access log gets a status.
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
-		return
+	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
+		log.Warn("database unavailable", "error", err)
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
+	default:
+		log.Error("internal error", "error", err)
+		writeProblem(w, newProblem(http.StatusInternalServerError, detailInternal))
 	}
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		// The client went away; nobody reads the answer.
-		return
+}
+
+// SQLSTATEs of text PostgreSQL refuses to store: invalid UTF-8 (character_not_in_repertoire) and
+// \u0000 in jsonb (untranslatable_character).
+const (
+	pgCharacterNotInRepertoire = "22021"
+	pgUntranslatableCharacter  = "22P05"
+)
+
+// queryTimeout is the longest a handler waits on the database before answering 503: a database
+// that accepts connections but stops answering must not hold requests forever.
+const queryTimeout = 10 * time.Second
+
+// withQueryTimeout bounds every operation's context by queryTimeout.
+func withQueryTimeout(next gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+		defer cancel()
+		return next(ctx, w, r, request)
 	}
-	s.log.Error("internal error", "error", err)
-	writeProblem(w, newProblem(http.StatusInternalServerError, detailInternal))
 }

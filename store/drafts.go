@@ -83,6 +83,7 @@ type DraftConflictError struct {
 	Reason string
 }
 
+// Error returns the reason, prefixed with where it comes from.
 func (e *DraftConflictError) Error() string { return "store: draft conflict: " + e.Reason }
 
 // Is makes errors.Is(err, ErrConflict) hold.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,6 +16,9 @@ import (
 
 // ErrNotFound is returned when the row asked for does not exist (or is deleted or expired).
 var ErrNotFound = errors.New("not found")
+
+// connectTimeout bounds establishing a connection when the URL sets no connect_timeout.
+const connectTimeout = 5 * time.Second
 
 // Store holds the connection pool.
 type Store struct {
@@ -33,6 +37,11 @@ func Open(ctx context.Context, databaseURL string, maxConns int32) (*Store, erro
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database URL: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// A database that accepts connections but never answers must not hang requests and
+		// commands; connect_timeout in the URL overrides this.
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
 	}
 	if maxConns > 0 {
 		// pgxpool's default is max(4, NumCPU): too few for a web server on two cores.

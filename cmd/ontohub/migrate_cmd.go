@@ -88,10 +88,14 @@ func migrateApply(ctx context.Context, args []string, databaseURL string, stdout
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: migrate apply: unexpected argument %q (try: ontohub help)", errUsage, rest[0])
 	}
+	dir, err := migrationDir(*dirPath)
+	if err != nil {
+		return err
+	}
 	if err := migrate.EnsureDatabase(ctx, databaseURL); err != nil {
 		return err
 	}
-	applied, err := migrate.Apply(ctx, databaseURL, migrationDir(*dirPath))
+	applied, err := migrate.Apply(ctx, databaseURL, dir)
 	for _, version := range applied {
 		fmt.Fprintf(stdout, "applied %s\n", version)
 	}
@@ -119,7 +123,11 @@ func migrateStatus(ctx context.Context, args []string, databaseURL string, stdou
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: migrate status: unexpected argument %q (try: ontohub help)", errUsage, rest[0])
 	}
-	applied, pending, err := migrate.Status(ctx, databaseURL, migrationDir(*dirPath))
+	dir, err := migrationDir(*dirPath)
+	if err != nil {
+		return err
+	}
+	applied, pending, err := migrate.Status(ctx, databaseURL, dir)
 	if err != nil {
 		return err
 	}
@@ -174,11 +182,14 @@ func runSchema(ctx context.Context, args []string, databaseURL, devDatabaseURL s
 }
 
 // migrationDir returns the directory at path, or the embedded migrations when path is empty.
-func migrationDir(path string) fs.FS {
+func migrationDir(path string) (fs.FS, error) {
 	if path == "" {
-		return migrations.FS
+		return migrations.FS, nil
 	}
-	return migrate.DirFS(path)
+	if info, err := os.Stat(path); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("migration directory %s does not exist or is not a directory", path)
+	}
+	return migrate.DirFS(path), nil
 }
 
 // newFlagSet returns a flag set that reports errors to its caller instead of printing them.
