@@ -203,3 +203,18 @@ func TestUnstorableTextIsBadRequest(t *testing.T) {
 		decodeProblem(t, r, body, http.StatusBadRequest)
 	}
 }
+
+func TestHeadIsGetWithoutBody(t *testing.T) {
+	env := newTestEnv(t, testOptions{})
+	for _, path := range []string{"/api/v1/entities", "/health", "/openapi.yaml"} {
+		r, err := http.Head(env.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		if r.StatusCode != http.StatusOK || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d body bytes, want 200 and none", path, r.StatusCode, len(body))
+		}
+	}
+}

@@ -93,6 +93,12 @@ func (s *Server) Handler() (http.Handler, error) {
 
 	root := http.NewServeMux()
 	root.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			// HEAD is GET without a body: the contract lists GETs only, and net/http drops the
+			// body of a response to a HEAD request by itself.
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
 		limited[rateClass(api, r)].ServeHTTP(w, r)
 	}))
 	root.Handle("GET /health", api)
