@@ -4,18 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ontohub/ontohub/internal/testredis"
 )
 
 // redisTestURL is the standing Redis the shared-budget tests use.
@@ -108,58 +107,6 @@ func TestRedisConcurrentRequests(t *testing.T) {
 	}
 }
 
-// redisServer is a redis-server of a test's own, for killing.
-type redisServer struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
-}
-
-func startRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &redisServer{t: t, port: port}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
-
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.cmd = exec.Command("/usr/bin/redis-server",
-		"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no")
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	opts, _ := redis.ParseURL(s.url())
-	client := redis.NewClient(opts)
-	defer client.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for client.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server on port %d did not answer", s.port)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (s *redisServer) stop() {
-	if s.cmd == nil {
-		return
-	}
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
-	s.cmd = nil
-}
-
 // logBuffer collects log output from concurrent writers.
 type logBuffer struct {
 	mu  sync.Mutex
@@ -185,11 +132,11 @@ func (b *logBuffer) String() string {
 }
 
 func TestRedisOutageAndRecovery(t *testing.T) {
-	server := startRedisServer(t)
+	server := testredis.Start(t)
 	logs := &logBuffer{}
 	l := newTestLimiter(t, Config{
 		Rates:         map[string]Rate{ClassDraftCreate: {3, time.Hour}},
-		RedisURL:      server.url(),
+		RedisURL:      server.URL(),
 		KeyPrefix:     "outage:",
 		ProbeInterval: 50 * time.Millisecond,
 		Logger:        slog.New(slog.NewTextHandler(logs, nil)),
@@ -202,7 +149,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 		t.Fatalf("before the outage: status %d, want 200", w.Code)
 	}
 
-	server.stop()
+	server.Stop()
 	// Requests still get answers, and are still limited, in-process.
 	for i := range 3 {
 		if w := serve(h, "192.0.2.2:1"); w.Code != http.StatusOK {
@@ -221,7 +168,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 		t.Errorf("%d warnings during the outage, want 1:\n%s", n, logs)
 	}
 
-	server.start()
+	server.Start()
 	deadline := time.Now().Add(15 * time.Second)
 	for l.StoreStatus() != StatusRedis {
 		if time.Now().After(deadline) {
@@ -233,7 +180,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if w := serve(h, "192.0.2.4:1"); w.Code != http.StatusOK {
 		t.Errorf("after recovery: status %d, want 200", w.Code)
 	}
-	opts, _ := redis.ParseURL(server.url())
+	opts, _ := redis.ParseURL(server.URL())
 	client := redis.NewClient(opts)
 	defer client.Close()
 	if n, err := client.Exists(context.Background(), "outage:draft_create:192.0.2.4").Result(); err != nil || n != 1 {
@@ -248,12 +195,12 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 }
 
 func TestRedisUnreachableAtStart(t *testing.T) {
-	server := startRedisServer(t)
-	server.stop()
+	server := testredis.Start(t)
+	server.Stop()
 	logs := &logBuffer{}
 	l := newTestLimiter(t, Config{
 		Rates:    map[string]Rate{ClassDraftCreate: {1, time.Hour}},
-		RedisURL: server.url(),
+		RedisURL: server.URL(),
 		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if got := l.StoreStatus(); got != StatusDegraded {
@@ -272,10 +219,10 @@ func TestRedisUnreachableAtStart(t *testing.T) {
 // TestStoreStatusNoticesAnOutageWithoutTraffic covers a replica that only answers /health: its
 // status must not keep saying "redis" while Redis is gone.
 func TestStoreStatusNoticesAnOutageWithoutTraffic(t *testing.T) {
-	server := startRedisServer(t)
+	server := testredis.Start(t)
 	logs := &logBuffer{}
 	l := newTestLimiter(t, Config{
-		RedisURL:      server.url(),
+		RedisURL:      server.URL(),
 		KeyPrefix:     "quiet:",
 		ProbeInterval: 50 * time.Millisecond,
 		// Debug level, so go-redis's own dial errors would show here if they escaped slog.
@@ -284,7 +231,7 @@ func TestStoreStatusNoticesAnOutageWithoutTraffic(t *testing.T) {
 	if got := l.StoreStatus(); got != StatusRedis {
 		t.Fatalf("StoreStatus = %q, want %q", got, StatusRedis)
 	}
-	server.stop()
+	server.Stop()
 	if got := l.StoreStatus(); got != StatusDegraded {
 		t.Fatalf("StoreStatus after Redis stopped, no requests = %q, want %q", got, StatusDegraded)
 	}
@@ -295,7 +242,7 @@ func TestStoreStatusNoticesAnOutageWithoutTraffic(t *testing.T) {
 	if n := logs.count("level=WARN"); n != 1 {
 		t.Errorf("%d warnings for one outage, want 1:\n%s", n, logs)
 	}
-	server.start()
+	server.Start()
 	deadline := time.Now().Add(15 * time.Second)
 	for l.StoreStatus() != StatusRedis {
 		if time.Now().After(deadline) {

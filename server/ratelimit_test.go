@@ -5,20 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/internal/testredis"
 	"github.com/ontohub/ontohub/ratelimit"
 )
 
@@ -278,57 +274,6 @@ func TestReplicasShareOneRedisBudget(t *testing.T) {
 	}
 }
 
-// redisServer is a redis-server process of the test's own, on a free port.
-type redisServer struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
-}
-
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &redisServer{t: t, port: port}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
-
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.cmd = exec.Command("/usr/bin/redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no")
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	client := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.port)})
-	defer client.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for client.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server on port %d did not answer", s.port)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop kills the server this test started (by its process, never by name) and waits for it.
-func (s *redisServer) stop() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	s.cmd = nil
-}
-
 // waitForStore polls /health until it reports want; a recovery is noticed at the next probe.
 func waitForStore(t *testing.T, env *testEnv, want gen.HealthRateLimitStore) {
 	t.Helper()
@@ -346,8 +291,8 @@ func waitForStore(t *testing.T, env *testEnv, want gen.HealthRateLimitStore) {
 }
 
 func TestRedisOutageFailsOpen(t *testing.T) {
-	srv := startRedis(t)
-	env := limitedEnv(t, 100, ratelimit.Config{RedisURL: srv.url(), KeyPrefix: uniquePrefix(t), ProbeInterval: 50 * time.Millisecond})
+	srv := testredis.Start(t)
+	env := limitedEnv(t, 100, ratelimit.Config{RedisURL: srv.URL(), KeyPrefix: uniquePrefix(t), ProbeInterval: 50 * time.Millisecond})
 	marker := newMarker(t)
 	if got := healthStore(t, env); got != gen.HealthRateLimitStoreRedis {
 		t.Fatalf("rate_limit_store = %q, want redis", got)
@@ -356,7 +301,7 @@ func TestRedisOutageFailsOpen(t *testing.T) {
 		t.Fatalf("creation with Redis up: %d", r.StatusCode())
 	}
 
-	srv.stop()
+	srv.Stop()
 	for i := range 3 {
 		r := tryCreate(t, env, marker)
 		if r.StatusCode() != http.StatusCreated {
@@ -372,7 +317,7 @@ func TestRedisOutageFailsOpen(t *testing.T) {
 		t.Errorf("the outage was logged %d times, want once", n)
 	}
 
-	srv.start()
+	srv.Start()
 	waitForStore(t, env, gen.HealthRateLimitStoreRedis)
 	if r := tryCreate(t, env, marker); r.StatusCode() != http.StatusCreated {
 		t.Fatalf("creation after recovery: %d", r.StatusCode())
