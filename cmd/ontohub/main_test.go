@@ -238,6 +238,9 @@ func TestMigrateApplyStatusAndSchemaDryRun(t *testing.T) {
 		}
 		return out.String()
 	}
+	if out := runOut("migrate", "status"); !strings.Contains(out, "0 applied, ") || strings.Contains(out, ", 0 pending") {
+		t.Fatalf("status before apply: %q", out)
+	}
 	if out := runOut("migrate", "apply"); !strings.Contains(out, "applied ") {
 		t.Fatalf("first apply: %q", out)
 	}

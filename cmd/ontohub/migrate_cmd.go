@@ -127,6 +127,10 @@ func migrateStatus(ctx context.Context, args []string, databaseURL string, stdou
 	if err != nil {
 		return err
 	}
+	// Like apply, status creates a missing database (then reports every migration pending).
+	if err := migrate.EnsureDatabase(ctx, databaseURL); err != nil {
+		return err
+	}
 	applied, pending, err := migrate.Status(ctx, databaseURL, dir)
 	if err != nil {
 		return err
