@@ -51,6 +51,13 @@ func (c ClientIP) Of(r *http.Request) netip.Addr {
 	return peer
 }
 
+// FromTrustedProxy reports whether r came over a connection from one of the
+// trusted proxies, so that its X-Forwarded-* headers may be believed.
+func (c ClientIP) FromTrustedProxy(r *http.Request) bool {
+	peer, ok := parseAddr(r.RemoteAddr)
+	return ok && c.trusts(peer)
+}
+
 func (c ClientIP) trusts(addr netip.Addr) bool {
 	for _, p := range c.trusted {
 		if p.Contains(addr) {
@@ -79,15 +86,14 @@ func forwardedFor(h http.Header) []string {
 // "192.0.2.1:443", "[2001:db8::1]:443"). IPv4-mapped IPv6 addresses become
 // IPv4 and zones are dropped, so one client has one spelling.
 func parseAddr(s string) (netip.Addr, bool) {
-	addr, err := netip.ParseAddr(s)
-	if err != nil {
-		addrPort, err := netip.ParseAddrPort(s)
-		if err != nil {
-			return netip.Addr{}, false
-		}
-		addr = addrPort.Addr()
+	if addr, ok := parseBareAddr(s); ok {
+		return addr, true
 	}
-	return addr.Unmap().WithZone(""), true
+	addrPort, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return addrPort.Addr().Unmap().WithZone(""), true
 }
 
 // ParseCIDRs parses a comma-separated list of CIDR prefixes, such as the
@@ -117,6 +123,7 @@ func ParseCIDRs(s string) ([]netip.Prefix, error) {
 	return prefixes, nil
 }
 
+// parseBareAddr reads an address without a port, normalized like parseAddr.
 func parseBareAddr(s string) (netip.Addr, bool) {
 	addr, err := netip.ParseAddr(s)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"strings"
 
 	"github.com/oapi-codegen/nullable"
@@ -90,7 +89,7 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if proto := forwardedProto(r); proto != "" && s.fromTrustedProxy(r) {
+	if proto := forwardedProto(r); proto != "" && s.proxies.FromTrustedProxy(r) {
 		scheme = proto
 	}
 	return scheme + "://" + r.Host
@@ -105,21 +104,6 @@ func forwardedProto(r *http.Request) string {
 		return proto
 	}
 	return ""
-}
-
-// fromTrustedProxy reports whether the connection's peer is one of the trusted proxies.
-func (s *Server) fromTrustedProxy(r *http.Request) bool {
-	addrPort, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	peer := addrPort.Addr().Unmap()
-	for _, p := range s.cfg.TrustedProxies {
-		if p.Contains(peer) {
-			return true
-		}
-	}
-	return false
 }
 
 // CreateDraft stores a new draft and returns its capability URL, the only time the token is seen.

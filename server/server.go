@@ -37,8 +37,9 @@ type Server struct {
 	store   *store.Store
 	limiter *ratelimit.Limiter
 	cfg     Config
+	// proxies tells whether a request came through one of cfg.TrustedProxies.
+	proxies ratelimit.ClientIP
 	log     *slog.Logger
-	now     func() time.Time
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -51,7 +52,7 @@ func New(st *store.Store, limiter *ratelimit.Limiter, cfg Config, log *slog.Logg
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	return &Server{store: st, limiter: limiter, cfg: cfg, log: log, now: time.Now}
+	return &Server{store: st, limiter: limiter, cfg: cfg, proxies: ratelimit.NewClientIP(cfg.TrustedProxies), log: log}
 }
 
 // Handler returns the complete handler chain: logging and security headers around everything;
