@@ -60,14 +60,8 @@ func (s *Server) ListEntities(ctx context.Context, req gen.ListEntitiesRequestOb
 	if err != nil {
 		return nil, err
 	}
-	body := gen.ListEntities200JSONResponse{Items: make([]gen.Entity, 0, len(page.Items)), HasNext: page.HasNext}
-	for _, e := range page.Items {
-		body.Items = append(body.Items, entityBody(e))
-	}
-	if page.HasNext {
-		body.NextCursor = encodeCursor(page.Items[len(page.Items)-1].EntityID)
-	}
-	return body, nil
+	items, next := pageItems(page, entityBody, func(e store.Entity) string { return e.EntityID })
+	return gen.ListEntities200JSONResponse{Items: items, HasNext: page.HasNext, NextCursor: next}, nil
 }
 
 // membersOfType picks the ids of one entity type out of a module's members; never nil, so an
@@ -204,17 +198,31 @@ func (s *Server) GetCategoryGraph(ctx context.Context, req gen.GetCategoryGraphR
 // categoryGraph loads every live category (one query; the ontology is small) and returns their
 // inheritance graph and labels by id.
 func (s *Server) categoryGraph(ctx context.Context) (*ontology.Graph, map[string]string, error) {
-	defs, err := s.store.Definitions(ctx, string(gen.EntityTypeCategory))
+	categories, labels, err := parsedDefinitions(ctx, s.store, gen.EntityTypeCategory, ontology.ParseCategory)
 	if err != nil {
 		return nil, nil, err
 	}
-	categories := make([]ontology.Category, len(defs))
+	return ontology.NewGraph(categories), labels, nil
+}
+
+// subobjectDefinitions loads every live subobject, parsed, with its label by id.
+func (s *Server) subobjectDefinitions(ctx context.Context) ([]ontology.Subobject, map[string]string, error) {
+	return parsedDefinitions(ctx, s.store, gen.EntityTypeSubobject, ontology.ParseSubobject)
+}
+
+// parsedDefinitions loads every live entity of one type, parsed with parse, and its label by id.
+func parsedDefinitions[T any](ctx context.Context, st *store.Store, entityType gen.EntityType, parse func(id string, definition []byte) T) ([]T, map[string]string, error) {
+	defs, err := st.Definitions(ctx, string(entityType))
+	if err != nil {
+		return nil, nil, err
+	}
+	parsed := make([]T, len(defs))
 	labels := make(map[string]string, len(defs))
 	for i, d := range defs {
-		categories[i] = ontology.ParseCategory(d.EntityID, d.SchemaDefinition)
+		parsed[i] = parse(d.EntityID, d.SchemaDefinition)
 		labels[d.EntityID] = d.Label
 	}
-	return ontology.NewGraph(categories), labels, nil
+	return parsed, labels, nil
 }
 
 // graphNodes converts ancestors or descendants; labels holds the live categories.
@@ -301,6 +309,19 @@ func badCursor(err error) gen.BadRequestApplicationProblemPlusJSONResponse {
 // the previous page and the next page starts strictly after it. Rows inserted behind the cursor
 // are not seen and deleted rows simply drop out, so a walk never repeats or skips a row that
 // stays live throughout.
+
+// pageItems converts the items of page and returns the cursor of the page after it, nil on the
+// last one; key is the id the list is ordered by.
+func pageItems[T, U any](page store.Page[T], convert func(T) U, key func(T) string) ([]U, *string) {
+	items := make([]U, 0, len(page.Items))
+	for _, item := range page.Items {
+		items = append(items, convert(item))
+	}
+	if !page.HasNext {
+		return items, nil
+	}
+	return items, encodeCursor(key(page.Items[len(page.Items)-1]))
+}
 
 // defaultLimit is the page size when the request names none (the contract's default).
 const defaultLimit = 20
@@ -390,19 +411,4 @@ func etagListMatches(header, etag string) bool {
 		rest = tag[end+2:]
 	}
 	return false
-}
-
-// subobjectDefinitions loads every live subobject, parsed, with its label by id.
-func (s *Server) subobjectDefinitions(ctx context.Context) ([]ontology.Subobject, map[string]string, error) {
-	defs, err := s.store.Definitions(ctx, string(gen.EntityTypeSubobject))
-	if err != nil {
-		return nil, nil, err
-	}
-	subobjects := make([]ontology.Subobject, len(defs))
-	labels := make(map[string]string, len(defs))
-	for i, d := range defs {
-		subobjects[i] = ontology.ParseSubobject(d.EntityID, d.SchemaDefinition)
-		labels[d.EntityID] = d.Label
-	}
-	return subobjects, labels, nil
 }

@@ -1,16 +1,15 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/ontohub/ontohub/gen"
 	"github.com/ontohub/ontohub/internal/testdb"
+	"github.com/ontohub/ontohub/internal/testlog"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/store"
 )
@@ -22,24 +21,6 @@ func TestMain(m *testing.M) {
 	os.Exit(testdb.Run(m, "server", &dbURL))
 }
 
-// syncBuffer collects log output written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testEnv is a real handler chain on an httptest server, reached through the generated client.
 type testEnv struct {
 	URL     string
@@ -47,7 +28,7 @@ type testEnv struct {
 	Store   *store.Store
 	Server  *Server
 	Limiter *ratelimit.Limiter
-	Logs    *syncBuffer
+	Logs    *testlog.Buffer
 }
 
 // testOptions tune a testEnv; the zero value is a server with rate limiting off.
@@ -72,7 +53,7 @@ func newTestEnv(t testing.TB, opts testOptions) *testEnv {
 	}
 	t.Cleanup(st.Close)
 
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rl := opts.RateLimit
 	rl.Logger = log

@@ -124,29 +124,28 @@ func secureHeaders(allowedOrigins []string, next http.Handler) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/api/v1/drafts") {
 			h.Set("Cache-Control", "no-store")
 		}
-		origin := r.Header.Get("Origin")
 		if len(allowedOrigins) > 0 && !anyOrigin {
 			// The answer depends on Origin, so caches must keep one copy per origin, including
 			// the copy for requests without one.
 			h.Add("Vary", "Origin")
 		}
-		if origin != "" && len(allowedOrigins) > 0 {
-			if anyOrigin || slices.Contains(allowedOrigins, origin) {
-				if anyOrigin {
-					h.Set("Access-Control-Allow-Origin", "*")
-				} else {
-					h.Set("Access-Control-Allow-Origin", origin)
-				}
-				h.Set("Access-Control-Expose-Headers",
-					"ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID")
-				if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-					h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
-					h.Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match, X-Request-ID")
-					h.Set("Access-Control-Max-Age", "600")
-					w.WriteHeader(http.StatusNoContent)
-					return
-				}
-			}
+		origin := r.Header.Get("Origin")
+		if origin == "" || !anyOrigin && !slices.Contains(allowedOrigins, origin) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if anyOrigin {
+			origin = "*"
+		}
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Expose-Headers",
+			"ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match, X-Request-ID")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

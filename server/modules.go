@@ -22,14 +22,8 @@ func (s *Server) ListModules(ctx context.Context, req gen.ListModulesRequestObje
 	if err != nil {
 		return nil, err
 	}
-	body := gen.ListModules200JSONResponse{Items: make([]gen.ModuleSummary, 0, len(page.Items)), HasNext: page.HasNext}
-	for _, m := range page.Items {
-		body.Items = append(body.Items, moduleSummary(m))
-	}
-	if page.HasNext {
-		body.NextCursor = encodeCursor(page.Items[len(page.Items)-1].ModuleID)
-	}
-	return body, nil
+	items, next := pageItems(page, moduleSummary, func(m store.Module) string { return m.ModuleID })
+	return gen.ListModules200JSONResponse{Items: items, HasNext: page.HasNext, NextCursor: next}, nil
 }
 
 // GetModule returns a live module with its categories, declared dependencies and their

@@ -62,8 +62,14 @@ func notFoundHandler(w http.ResponseWriter, _ *http.Request) {
 func methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeProblem(w, newProblem(http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on this path."))
+		writeProblem(w, methodNotAllowedProblem(r.Method))
 	}
+}
+
+// methodNotAllowedProblem is the 405 answer, byte for byte the same whether the contract or a
+// route outside it refuses method.
+func methodNotAllowedProblem(method string) gen.Problem {
+	return newProblem(http.StatusMethodNotAllowed, "Method "+method+" is not allowed on this path.")
 }
 
 // WriteTooManyRequests answers a request over its rate limit; the limiter has already set

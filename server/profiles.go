@@ -22,14 +22,8 @@ func (s *Server) ListProfiles(ctx context.Context, req gen.ListProfilesRequestOb
 	if err != nil {
 		return nil, err
 	}
-	body := gen.ListProfiles200JSONResponse{Items: make([]gen.ProfileSummary, 0, len(page.Items)), HasNext: page.HasNext}
-	for _, p := range page.Items {
-		body.Items = append(body.Items, profileSummary(p))
-	}
-	if page.HasNext {
-		body.NextCursor = encodeCursor(page.Items[len(page.Items)-1].ProfileID)
-	}
-	return body, nil
+	items, next := pageItems(page, profileSummary, func(p store.Profile) string { return p.ProfileID })
+	return gen.ListProfiles200JSONResponse{Items: items, HasNext: page.HasNext, NextCursor: next}, nil
 }
 
 // GetProfile returns a live profile with its modules and the closure of their dependencies that

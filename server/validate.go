@@ -20,7 +20,7 @@ import (
 // newValidator returns middleware that checks every request against the contract before a
 // handler runs, answering violations with problem+json.
 func newValidator() (func(http.Handler) http.Handler, error) {
-	spec, err := gen.GetSwagger()
+	spec, err := gen.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("server: load embedded contract: %w", err)
 	}
@@ -55,8 +55,7 @@ func validationError(router routers.Router, err error, w http.ResponseWriter, r 
 		if allow := allowedMethods(router, r); allow != "" {
 			w.Header().Set("Allow", allow)
 		}
-		writeProblem(w, newProblem(http.StatusMethodNotAllowed,
-			fmt.Sprintf("Method %s is not allowed on this path.", r.Method)))
+		writeProblem(w, methodNotAllowedProblem(r.Method))
 		return
 	}
 	writeProblem(w, newProblem(http.StatusBadRequest, detailInvalid, fieldErrors(err)...))
