@@ -131,11 +131,7 @@ func (s *Store) DraftByHash(ctx context.Context, capabilityHash string) (Draft, 
 		FROM drafts
 		WHERE capability_hash = $1
 		  AND ` + liveDraft
-	rows, _ := s.pool.Query(ctx, q, capabilityHash)
-	d, err := pgx.CollectOneRow(rows, scanDraft)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Draft{}, fmt.Errorf("store: draft by hash: %w", ErrNotFound)
-	}
+	d, err := queryOne(ctx, s, scanDraft, q, capabilityHash)
 	if err != nil {
 		return Draft{}, fmt.Errorf("store: draft by hash: %w", err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -190,16 +189,9 @@ WHERE entity_type = $1::text::entity_type
 
 // Entity returns the live entity of the given type and id, or ErrNotFound.
 func (s *Store) Entity(ctx context.Context, entityType, entityID string) (Entity, error) {
-	rows, err := s.pool.Query(ctx, entitySQL, entityType, entityID)
+	e, err := queryOne(ctx, s, pgx.RowToStructByPos[Entity], entitySQL, entityType, entityID)
 	if err != nil {
-		return Entity{}, fmt.Errorf("store: entity: %w", err)
-	}
-	e, err := pgx.CollectOneRow(rows, pgx.RowToStructByPos[Entity])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Entity{}, fmt.Errorf("store: entity %s %q: %w", entityType, entityID, ErrNotFound)
-	}
-	if err != nil {
-		return Entity{}, fmt.Errorf("store: entity: %w", err)
+		return Entity{}, fmt.Errorf("store: entity %s %q: %w", entityType, entityID, err)
 	}
 	return e, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -258,19 +259,8 @@ func applyEntities(ctx context.Context, tx pgx.Tx, entityType string, records []
 		rows[i] = snapshotEntityRow{r.EntityID, r.Label, r.Description, definitionOrEmpty(r.SchemaDefinition)}
 		ids[i] = r.EntityID
 	}
-	payload, err := json.Marshal(rows)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("%s: encode: %w", entityType, err)
-	}
-	written, err := queryUpsertOutcomes(ctx, tx, upsertEntitiesSQL, entityType, payload, commitSHA)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("%s: upsert: %w", entityType, err)
-	}
-	tag, err := tx.Exec(ctx, softDeleteEntitiesSQL, entityType, ids)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("%s: soft-delete: %w", entityType, err)
-	}
-	return tallyOutcomes(written, len(records), tag.RowsAffected()), nil
+	kind := kindStatements{name: entityType, upsert: upsertEntitiesSQL, softDelete: softDeleteEntitiesSQL, leading: []any{entityType}}
+	return applyKind(ctx, tx, kind, rows, ids, commitSHA)
 }
 
 const upsertModulesSQL = `
@@ -330,19 +320,8 @@ func applyModules(ctx context.Context, tx pgx.Tx, records []ModuleRecord, commit
 		rows[i] = snapshotModuleRow{r.ModuleID, r.Label, r.Description, nonNilIDs(r.CategoryIDs), nonNilIDs(r.Dependencies), definitionOrEmpty(r.SchemaDefinition)}
 		ids[i] = r.ModuleID
 	}
-	payload, err := json.Marshal(rows)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("module: encode: %w", err)
-	}
-	written, err := queryUpsertOutcomes(ctx, tx, upsertModulesSQL, payload, commitSHA)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("module: upsert: %w", err)
-	}
-	tag, err := tx.Exec(ctx, softDeleteModulesSQL, ids)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("module: soft-delete: %w", err)
-	}
-	return tallyOutcomes(written, len(records), tag.RowsAffected()), nil
+	kind := kindStatements{name: "module", upsert: upsertModulesSQL, softDelete: softDeleteModulesSQL}
+	return applyKind(ctx, tx, kind, rows, ids, commitSHA)
 }
 
 const upsertProfilesSQL = `
@@ -400,27 +379,39 @@ func applyProfiles(ctx context.Context, tx pgx.Tx, records []ProfileRecord, comm
 		rows[i] = snapshotProfileRow{r.ProfileID, r.Label, r.Description, nonNilIDs(r.ModuleIDs), definitionOrEmpty(r.SchemaDefinition)}
 		ids[i] = r.ProfileID
 	}
-	payload, err := json.Marshal(rows)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("profile: encode: %w", err)
-	}
-	written, err := queryUpsertOutcomes(ctx, tx, upsertProfilesSQL, payload, commitSHA)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("profile: upsert: %w", err)
-	}
-	tag, err := tx.Exec(ctx, softDeleteProfilesSQL, ids)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("profile: soft-delete: %w", err)
-	}
-	return tallyOutcomes(written, len(records), tag.RowsAffected()), nil
+	kind := kindStatements{name: "profile", upsert: upsertProfilesSQL, softDelete: softDeleteProfilesSQL}
+	return applyKind(ctx, tx, kind, rows, ids, commitSHA)
 }
 
-func queryUpsertOutcomes(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]upsertOutcome, error) {
-	rows, err := tx.Query(ctx, sql, args...)
+// kindStatements are the statements that write one kind of row.
+type kindStatements struct {
+	// name is the kind in error messages.
+	name string
+	// upsert takes leading, then the JSON rows and the commit SHA; softDelete takes leading,
+	// then the ids to keep.
+	upsert, softDelete string
+	// leading are the parameters both statements start with (the entity type, for entities).
+	leading []any
+}
+
+// applyKind upserts rows (the JSON records jsonb_to_recordset reads), soft-deletes the live rows
+// of the kind whose id is not among ids, and counts what changed.
+func applyKind(ctx context.Context, tx pgx.Tx, kind kindStatements, rows any, ids []string, commitSHA *string) (KindSummary, error) {
+	payload, err := json.Marshal(rows)
 	if err != nil {
-		return nil, err
+		return KindSummary{}, fmt.Errorf("%s: encode: %w", kind.name, err)
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[upsertOutcome])
+	// A failed Query hands its error to CollectRows through the rows.
+	upserted, _ := tx.Query(ctx, kind.upsert, append(slices.Clip(kind.leading), payload, commitSHA)...)
+	written, err := pgx.CollectRows(upserted, pgx.RowToStructByPos[upsertOutcome])
+	if err != nil {
+		return KindSummary{}, fmt.Errorf("%s: upsert: %w", kind.name, err)
+	}
+	tag, err := tx.Exec(ctx, kind.softDelete, append(slices.Clip(kind.leading), ids)...)
+	if err != nil {
+		return KindSummary{}, fmt.Errorf("%s: soft-delete: %w", kind.name, err)
+	}
+	return tallyOutcomes(written, len(ids), tag.RowsAffected()), nil
 }
 
 // definitionOrEmpty keeps an empty definition from breaking the JSON payload; the

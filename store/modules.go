@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -59,16 +58,9 @@ WHERE module_id = $1
 
 // Module returns the live module with the given id, or ErrNotFound.
 func (s *Store) Module(ctx context.Context, moduleID string) (Module, error) {
-	rows, err := s.pool.Query(ctx, moduleSQL, moduleID)
+	m, err := queryOne(ctx, s, pgx.RowToStructByPos[Module], moduleSQL, moduleID)
 	if err != nil {
-		return Module{}, fmt.Errorf("store: module: %w", err)
-	}
-	m, err := pgx.CollectOneRow(rows, pgx.RowToStructByPos[Module])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Module{}, fmt.Errorf("store: module %q: %w", moduleID, ErrNotFound)
-	}
-	if err != nil {
-		return Module{}, fmt.Errorf("store: module: %w", err)
+		return Module{}, fmt.Errorf("store: module %q: %w", moduleID, err)
 	}
 	return m, nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -57,16 +56,9 @@ WHERE profile_id = $1
 
 // Profile returns the live profile with the given id, or ErrNotFound.
 func (s *Store) Profile(ctx context.Context, profileID string) (Profile, error) {
-	rows, err := s.pool.Query(ctx, profileSQL, profileID)
+	p, err := queryOne(ctx, s, pgx.RowToStructByPos[Profile], profileSQL, profileID)
 	if err != nil {
-		return Profile{}, fmt.Errorf("store: profile: %w", err)
-	}
-	p, err := pgx.CollectOneRow(rows, pgx.RowToStructByPos[Profile])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Profile{}, fmt.Errorf("store: profile %q: %w", profileID, ErrNotFound)
-	}
-	if err != nil {
-		return Profile{}, fmt.Errorf("store: profile: %w", err)
+		return Profile{}, fmt.Errorf("store: profile %q: %w", profileID, err)
 	}
 	return p, nil
 }

@@ -25,11 +25,6 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-// New wraps an existing pool.
-func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool}
-}
-
 // Open creates a pool for databaseURL with at most maxConns connections. It does not wait for the
 // database: the pool connects lazily, so a server can start (and report unhealthy) while the
 // database is away, and recovers by itself when it returns.
@@ -92,6 +87,17 @@ func queryPage[T any](ctx context.Context, s *Store, limit int, sql string, args
 		page.Items, page.HasNext = items[:limit], true
 	}
 	return page, nil
+}
+
+// queryOne runs a query for one row and scans it with scan; no row is ErrNotFound.
+func queryOne[T any](ctx context.Context, s *Store, scan pgx.RowToFunc[T], sql string, args ...any) (T, error) {
+	// A failed Query hands its error to CollectOneRow through rows.
+	rows, _ := s.pool.Query(ctx, sql, args...)
+	item, err := pgx.CollectOneRow(rows, scan)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return item, ErrNotFound
+	}
+	return item, err
 }
 
 // IsUnavailable reports whether err means the database could not be reached (as opposed to a
