@@ -115,48 +115,65 @@ func parseFile(kindName, wantID string, data []byte) (parsedFile, []string) {
 
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
-	f := parsedFile{lists: map[string][]string{}}
+	var f parsedFile
+	f.id, f.label, f.description = parseIdentity(obj, wantID, add)
+	f.lists = parseFields(obj, fields[kindName], add)
+	if kindName == "property" {
+		checkVocabulary(obj, "datatype", datatypes, add)
+		checkVocabulary(obj, "cardinality", cardinalities, add)
+	}
+	return f, problems
+}
 
-	switch id := obj["id"].(type) {
+// parseIdentity reads the fields every kind has: the id, which must match the file name; the
+// label, the id when absent or blank; and the optional description.
+func parseIdentity(obj map[string]any, wantID string, add func(string, ...any)) (id, label string, description *string) {
+	switch v := obj["id"].(type) {
 	case nil:
 		add("missing id")
 	case string:
 		switch {
-		case id == "":
+		case v == "":
 			add("id must not be empty")
-		case id != wantID:
-			add("id %q does not match the file name (expected %q)", id, wantID)
+		case v != wantID:
+			add("id %q does not match the file name (expected %q)", v, wantID)
 		default:
-			f.id = id
+			id = v
 		}
 	default:
-		add("id must be a string, got %s", jsonType(id))
+		add("id must be a string, got %s", jsonType(v))
 	}
 
-	switch label := obj["label"].(type) {
+	switch v := obj["label"].(type) {
 	case nil:
-		f.label = wantID
+		label = wantID
 	case string:
-		f.label = label
-		if strings.TrimSpace(label) == "" {
-			f.label = wantID
+		label = v
+		if strings.TrimSpace(v) == "" {
+			label = wantID
 		}
 	default:
-		add("label must be a string, got %s", jsonType(label))
+		add("label must be a string, got %s", jsonType(v))
 	}
 
-	switch description := obj["description"].(type) {
+	switch v := obj["description"].(type) {
 	case nil:
 	case string:
-		f.description = &description
+		description = &v
 	default:
-		add("description must be a string or null, got %s", jsonType(description))
+		add("description must be a string or null, got %s", jsonType(v))
 	}
+	return id, label, description
+}
 
-	for _, fd := range fields[kindName] {
+// parseFields checks the known fields of a kind and returns every stringListField of it, []
+// when absent or invalid.
+func parseFields(obj map[string]any, known []field, add func(string, ...any)) map[string][]string {
+	lists := map[string][]string{}
+	for _, fd := range known {
 		value, present := obj[fd.name]
 		if fd.typ == stringListField {
-			f.lists[fd.name] = []string{}
+			lists[fd.name] = []string{}
 		}
 		if !present {
 			continue
@@ -166,15 +183,10 @@ func parseFile(kindName, wantID string, data []byte) (parsedFile, []string) {
 			continue
 		}
 		if fd.typ == stringListField {
-			f.lists[fd.name] = toStrings(value.([]any))
+			lists[fd.name] = toStrings(value.([]any))
 		}
 	}
-
-	if kindName == "property" {
-		checkVocabulary(obj, "datatype", datatypes, add)
-		checkVocabulary(obj, "cardinality", cardinalities, add)
-	}
-	return f, problems
+	return lists
 }
 
 // checkField returns what is wrong with value for fd, or "".

@@ -79,11 +79,9 @@ func planDir(ctx context.Context, dev *sql.DB, dir atlasmigrate.Dir, name string
 	}
 	// Both sides of the diff come from inspecting the dev database: the desired state
 	// after Atlas creates it there, the current one after replaying the migrations.
-	// That way defaults, expressions and index predicates compare in PostgreSQL's own
-	// spelling rather than ours.
-	normalized, err := drv.(schema.Normalizer).NormalizeRealm(ctx, desired)
+	normalized, err := normalize(ctx, drv, desired)
 	if err != nil {
-		return nil, nil, fmt.Errorf("migrate: schema.hcl on the dev database: %w", err)
+		return nil, nil, err
 	}
 	planner := atlasmigrate.NewPlanner(drv, dir, atlasmigrate.PlanWithIndent("  "))
 	plan, err := planner.Plan(ctx, name, atlasmigrate.Realm(normalized))
@@ -91,6 +89,16 @@ func planDir(ctx context.Context, dev *sql.DB, dir atlasmigrate.Dir, name string
 		err = fmt.Errorf("migrate: diff: %w", err)
 	}
 	return plan, planner, err
+}
+
+// normalize creates desired on the clean dev database behind drv and inspects it back, so that
+// defaults, expressions and index predicates compare in PostgreSQL's own spelling rather than ours.
+func normalize(ctx context.Context, drv atlasmigrate.Driver, desired *schema.Realm) (*schema.Realm, error) {
+	normalized, err := drv.(schema.Normalizer).NormalizeRealm(ctx, desired)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: schema.hcl on the dev database: %w", err)
+	}
+	return normalized, nil
 }
 
 // nextVersion returns the version of a migration written now, after every existing one

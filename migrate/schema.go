@@ -24,21 +24,7 @@ const managedSchema = "public"
 // hcl is normalized on a dev database: devURL when set, otherwise a scratch database
 // on the server of databaseURL.
 func SchemaApply(ctx context.Context, databaseURL, devURL string, hcl []byte, dryRun, allowDestructive bool, out io.Writer) error {
-	desired, err := parseHCL(hcl)
-	if err != nil {
-		return err
-	}
-	err = devDatabase(ctx, databaseURL, devURL, func(dev *sql.DB) error {
-		drv, err := postgres.Open(dev)
-		if err != nil {
-			return fmt.Errorf("migrate: dev database: %w", err)
-		}
-		desired, err = drv.(schema.Normalizer).NormalizeRealm(ctx, desired)
-		if err != nil {
-			return fmt.Errorf("migrate: schema.hcl on the dev database: %w", err)
-		}
-		return nil
-	})
+	desired, err := normalizedHCL(ctx, databaseURL, devURL, hcl)
 	if err != nil {
 		return err
 	}
@@ -99,6 +85,26 @@ func SchemaApply(ctx context.Context, databaseURL, devURL string, hcl []byte, dr
 		_, err = fmt.Fprintf(out, "applied %d statements\n", n)
 	}
 	return err
+}
+
+// normalizedHCL parses hcl and normalizes it on a dev database (see devDatabase).
+func normalizedHCL(ctx context.Context, databaseURL, devURL string, hcl []byte) (*schema.Realm, error) {
+	desired, err := parseHCL(hcl)
+	if err != nil {
+		return nil, err
+	}
+	err = devDatabase(ctx, databaseURL, devURL, func(dev *sql.DB) error {
+		drv, err := postgres.Open(dev)
+		if err != nil {
+			return fmt.Errorf("migrate: dev database: %w", err)
+		}
+		desired, err = normalize(ctx, drv, desired)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return desired, nil
 }
 
 // printPlan writes the plan as SQL, one commented statement after the other.

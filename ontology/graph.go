@@ -40,9 +40,6 @@ func (g *Graph) Category(id string) (Category, bool) {
 	return c, ok
 }
 
-// IDs returns every category id, sorted.
-func (g *Graph) IDs() []string { return slices.Clone(g.ids) }
-
 // Node is a category reached while walking the graph from another one.
 type Node struct {
 	// ID is the category's id.

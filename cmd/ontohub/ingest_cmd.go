@@ -41,35 +41,17 @@ func runIngest(ctx context.Context, cfg config, args []string, stdout io.Writer)
 	return err
 }
 
-// parseIngestArgs parses "DIR [--commit SHA]" with the flag allowed before or
-// after DIR: flag.FlagSet stops at the first non-flag argument, so parsing
-// resumes after each positional one.
+// parseIngestArgs parses "DIR [--commit SHA]", the flag allowed before or after DIR.
 func parseIngestArgs(args []string) (dir, commit string, err error) {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are returned, with the usage, instead
-	fs.StringVar(&commit, "commit", "", "commit the checkout is at")
-
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", "", err
-			}
-			return "", "", fmt.Errorf("%w: ingest: %v (%s)", errUsage, err, ingestUsage)
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			// After "--" everything is positional, even if it starts with "-".
-			positional = append(positional, rest...)
-			break
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
+	flags := newFlagSet("ingest")
+	flags.StringVar(&commit, "commit", "", "commit the checkout is at")
+	positional, err := parseFlags(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return "", "", err
 	}
-
+	if err != nil {
+		return "", "", fmt.Errorf("%w: ingest: %v (%s)", errUsage, err, ingestUsage)
+	}
 	switch len(positional) {
 	case 0:
 		return "", "", fmt.Errorf("%w: ingest: missing DIR (%s)", errUsage, ingestUsage)

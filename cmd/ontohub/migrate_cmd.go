@@ -204,18 +204,24 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // parseFlags parses args allowing flags after positional arguments
-// (`migrate diff NAME --dir x`), and returns the positional ones.
+// (`migrate diff NAME --dir x`), and returns the positional ones. flag.FlagSet stops at the first
+// positional argument, so parsing resumes after each one; after "--" everything is positional,
+// even what starts with "-".
 func parseFlags(flags *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := flags.Parse(args); err != nil {
 			return nil, err
 		}
-		if flags.NArg() == 0 {
+		rest := flags.Args()
+		if len(rest) == 0 {
 			return positional, nil
 		}
-		positional = append(positional, flags.Arg(0))
-		args = flags.Args()[1:]
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,8 +18,7 @@ import (
 
 // runServe runs the API server until ctx is cancelled (SIGINT/SIGTERM), then shuts down gracefully.
 func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) error {
-	flags := flag.NewFlagSet("serve", flag.ContinueOnError)
-	flags.SetOutput(io.Discard)
+	flags := newFlagSet("serve")
 	ingestDir := flags.String("ingest", "", "schema repository `DIR` to ingest before serving")
 	commit := flags.String("commit", "", "commit `SHA` recorded for --ingest")
 	if err := flags.Parse(args); err != nil {
@@ -47,39 +45,22 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	}
 	defer st.Close()
 	if *ingestDir != "" {
-		// The summary goes into the log as one structured line, not as the CLI's table.
-		summary, err := ingest.Run(ctx, st, *ingestDir, *commit, io.Discard)
-		if err != nil {
+		if err := ingestOnStart(ctx, st, *ingestDir, *commit, log); err != nil {
 			return err
 		}
-		log.Info("ingested", "dir", *ingestDir,
-			kindAttrs("category", summary.Category), kindAttrs("property", summary.Property),
-			kindAttrs("subobject", summary.Subobject), kindAttrs("module", summary.Module),
-			kindAttrs("profile", summary.Profile))
 	}
-
-	limiter, err := ratelimit.New(ratelimit.Config{
-		Enabled:        cfg.RateLimitEnabled,
-		Rates:          cfg.RateLimits,
-		MaxKeys:        cfg.RateLimitMaxKeys,
-		RedisURL:       cfg.RedisURL,
-		TrustedProxies: cfg.TrustedProxies,
-		OnLimited:      server.WriteTooManyRequests,
-		Logger:         log,
-	})
+	limiter, err := newLimiter(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer limiter.Close()
-
-	srv := server.New(st, limiter, server.Config{
+	handler, err := server.New(st, limiter, server.Config{
 		PublicBaseURL:      cfg.PublicBaseURL,
 		DraftTTL:           cfg.DraftTTL,
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		TrustedProxies:     cfg.TrustedProxies,
-	}, log)
-	handler, err := srv.Handler()
+	}, log).Handler()
 	if err != nil {
 		return err
 	}
@@ -101,6 +82,38 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}, ln, cfg.ShutdownTimeout, log)
+}
+
+// ingestOnStart loads the schema repository in dir before serving (serve --ingest) and logs the
+// summary as one structured line, not as the CLI's table.
+func ingestOnStart(ctx context.Context, st *store.Store, dir, commit string, log *slog.Logger) error {
+	summary, err := ingest.Run(ctx, st, dir, commit, io.Discard)
+	if err != nil {
+		return err
+	}
+	log.Info("ingested", "dir", dir,
+		kindAttrs("category", summary.Category), kindAttrs("property", summary.Property),
+		kindAttrs("subobject", summary.Subobject), kindAttrs("module", summary.Module),
+		kindAttrs("profile", summary.Profile))
+	return nil
+}
+
+// kindAttrs is one kind's line of an ingest summary as a log group.
+func kindAttrs(kind string, k store.KindSummary) slog.Attr {
+	return slog.Group(kind, "added", k.Added, "updated", k.Updated, "unchanged", k.Unchanged, "deleted", k.Deleted)
+}
+
+// newLimiter builds the rate limiter the configuration asks for; the caller closes it.
+func newLimiter(cfg config, log *slog.Logger) (*ratelimit.Limiter, error) {
+	return ratelimit.New(ratelimit.Config{
+		Enabled:        cfg.RateLimitEnabled,
+		Rates:          cfg.RateLimits,
+		MaxKeys:        cfg.RateLimitMaxKeys,
+		RedisURL:       cfg.RedisURL,
+		TrustedProxies: cfg.TrustedProxies,
+		OnLimited:      server.WriteTooManyRequests,
+		Logger:         log,
+	})
 }
 
 // serveUntilDone serves on ln until ctx is done, then stops accepting connections and gives
@@ -125,9 +138,4 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, time
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// kindAttrs is one kind's line of an ingest summary as a log group.
-func kindAttrs(kind string, k store.KindSummary) slog.Attr {
-	return slog.Group(kind, "added", k.Added, "updated", k.Updated, "unchanged", k.Unchanged, "deleted", k.Deleted)
 }

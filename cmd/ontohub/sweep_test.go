@@ -1,35 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/ontohub/ontohub/internal/testlog"
 	"github.com/ontohub/ontohub/store"
 )
-
-// lockedBuffer is a log sink shared by the sweeper goroutine and the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestDraftSweeperRunsAtStartAndUntilCancelled(t *testing.T) {
 	ctx := context.Background()
@@ -46,7 +27,7 @@ func TestDraftSweeperRunsAtStartAndUntilCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	sweepCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
