@@ -1,19 +1,18 @@
 package ratelimit
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ontohub/ontohub/internal/testlog"
 	"github.com/ontohub/ontohub/internal/testredis"
 )
 
@@ -107,33 +106,9 @@ func TestRedisConcurrentRequests(t *testing.T) {
 	}
 }
 
-// logBuffer collects log output from concurrent writers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) count(s string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestRedisOutageAndRecovery(t *testing.T) {
 	server := testredis.Start(t)
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	l := newTestLimiter(t, Config{
 		Rates:         map[string]Rate{ClassDraftCreate: {3, time.Hour}},
 		RedisURL:      server.URL(),
@@ -164,7 +139,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if got := l.StoreStatus(); got != StatusDegraded {
 		t.Errorf("StoreStatus during the outage = %q, want %q", got, StatusDegraded)
 	}
-	if n := logs.count("level=WARN"); n != 1 {
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 		t.Errorf("%d warnings during the outage, want 1:\n%s", n, logs)
 	}
 
@@ -186,7 +161,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if n, err := client.Exists(context.Background(), "outage:draft_create:192.0.2.4").Result(); err != nil || n != 1 {
 		t.Errorf("after recovery the budget is not in Redis: EXISTS = %d, %v", n, err)
 	}
-	if warn, info := logs.count("level=WARN"), logs.count("level=INFO"); warn != 1 || info != 1 {
+	if warn, info := strings.Count(logs.String(), "level=WARN"), strings.Count(logs.String(), "level=INFO"); warn != 1 || info != 1 {
 		t.Errorf("%d warnings and %d infos over one outage, want 1 and 1:\n%s", warn, info, logs)
 	}
 	if strings.Contains(logs.String(), "secret-token") {
@@ -197,7 +172,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 func TestRedisUnreachableAtStart(t *testing.T) {
 	server := testredis.Start(t)
 	server.Stop()
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	l := newTestLimiter(t, Config{
 		Rates:    map[string]Rate{ClassDraftCreate: {1, time.Hour}},
 		RedisURL: server.URL(),
@@ -211,7 +186,7 @@ func TestRedisUnreachableAtStart(t *testing.T) {
 	if codes[0] != 200 || codes[1] != 429 {
 		t.Errorf("statuses %v, want [200 429] from the local store", codes)
 	}
-	if n := logs.count("level=WARN"); n != 1 {
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 		t.Errorf("%d warnings, want 1:\n%s", n, logs)
 	}
 }
@@ -220,7 +195,7 @@ func TestRedisUnreachableAtStart(t *testing.T) {
 // status must not keep saying "redis" while Redis is gone.
 func TestStoreStatusNoticesAnOutageWithoutTraffic(t *testing.T) {
 	server := testredis.Start(t)
-	logs := &logBuffer{}
+	logs := &testlog.Buffer{}
 	l := newTestLimiter(t, Config{
 		RedisURL:      server.URL(),
 		KeyPrefix:     "quiet:",
@@ -239,7 +214,7 @@ func TestStoreStatusNoticesAnOutageWithoutTraffic(t *testing.T) {
 		time.Sleep(60 * time.Millisecond)
 		l.StoreStatus()
 	}
-	if n := logs.count("level=WARN"); n != 1 {
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 		t.Errorf("%d warnings for one outage, want 1:\n%s", n, logs)
 	}
 	server.Start()
