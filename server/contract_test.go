@@ -67,6 +67,10 @@ func TestContractViolationsAreBadRequests(t *testing.T) {
 			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"payload": "not an object"}`))
 			return unpack(r, err)
 		}, gen.FieldErrorLocationBody, "payload"},
+		{"wrong media type", func() (*http.Response, []byte, error) {
+			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/x-www-form-urlencoded", strings.NewReader(`payload=x`))
+			return unpack(r, err)
+		}, gen.FieldErrorLocationHeader, "Content-Type"},
 		{"unknown enum value in body", func() (*http.Response, []byte, error) {
 			r, err := env.Client.UpdateDraftWithBodyWithResponse(ctx, "x", "application/json", strings.NewReader(`{"status": "approved"}`))
 			return unpack(r, err)

@@ -161,6 +161,11 @@ func bodyErrors(reqErr *openapi3filter.RequestError) []gen.FieldError {
 		} else if reqErr.Err != nil {
 			msg = reqErr.Err.Error()
 		}
+		// A body of a media type the operation does not take is the Content-Type header's fault.
+		if strings.HasPrefix(msg, "header Content-Type") {
+			out = append(out, gen.FieldError{Location: gen.FieldErrorLocationHeader, Field: "Content-Type", Message: msg})
+			return out
+		}
 		out = append(out, gen.FieldError{Location: gen.FieldErrorLocationBody, Message: msg})
 	}
 	return out
