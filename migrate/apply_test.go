@@ -297,19 +297,11 @@ func TestApplyRejectsBadDirectories(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	edited := fstest.MapFS{}
-	entries, err := fs.ReadDir(migrations.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := fs.ReadFile(migrations.FS, e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(e.Name(), ".sql") {
+	for name, b := range embeddedMigrations(t) {
+		if strings.HasSuffix(name, ".sql") {
 			b = append(b, "-- edited after the fact\n"...)
 		}
-		edited[e.Name()] = &fstest.MapFile{Data: b}
+		edited[name] = &fstest.MapFile{Data: b}
 	}
 	noSum := migrationDir(t, map[string]string{"1_a.sql": "SELECT 1;\n"})
 	delete(noSum, atlasmigrate.HashFileName)

@@ -120,18 +120,28 @@ func migrationDir(t *testing.T, files map[string]string) fstest.MapFS {
 func copyMigrations(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
+	for name, b := range embeddedMigrations(t) {
+		if err := os.WriteFile(dir+"/"+name, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// embeddedMigrations reads every file of the project's migrations (SQL and atlas.sum) by name.
+func embeddedMigrations(t *testing.T) map[string][]byte {
+	t.Helper()
 	entries, err := fs.ReadDir(migrations.FS, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := make(map[string][]byte, len(entries))
 	for _, e := range entries {
 		b, err := fs.ReadFile(migrations.FS, e.Name())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(dir+"/"+e.Name(), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		files[e.Name()] = b
 	}
-	return dir
+	return files
 }
