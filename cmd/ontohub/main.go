@@ -32,6 +32,10 @@ Usage:
         Load a schema repository checkout into the database (one transaction, all or nothing).
         commit_sha is --commit, else DIR's git HEAD, else empty. Like serve, creates the
         database and applies pending migrations first unless MIGRATE_ON_START=false.
+  ontohub validate DIR [--base DIR] [--format text|json]
+        Check a schema repository checkout against the repository's rules; with --base, also
+        list what changed since the checkout in that folder and the version bumps it needs.
+        Needs no configuration or database. Exit code 1 when there is an error finding.
   ontohub migrate apply [--dir DIR]
         Apply pending versioned migrations (built into the binary unless --dir).
   ontohub migrate status [--dir DIR]
@@ -82,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ontohub", buildVersion())
 		return nil
+	case "validate":
+		return runValidate(rest, stdout)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
