@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/throttled/throttled/v2"
-	"github.com/throttled/throttled/v2/store/memstore"
 )
 
 // Values of Limiter.StoreStatus.
@@ -31,6 +30,9 @@ const (
 const (
 	// DefaultMaxKeys caps the keys of the in-process store.
 	DefaultMaxKeys = 65536
+	// DefaultIPv6PrefixLength is the length of the IPv6 prefix that shares
+	// one budget: a /64 is the smallest network an ISP hands one customer.
+	DefaultIPv6PrefixLength = 64
 	// DefaultKeyPrefix prefixes every Redis key.
 	DefaultKeyPrefix = "ontohub:ratelimit:"
 	// DefaultProbeInterval is how long an unreachable Redis is left alone
@@ -46,9 +48,17 @@ type Config struct {
 	// Rates holds the budget of each class; classes it does not name keep
 	// their DefaultRates entry. Classes beyond the four named ones may be added.
 	Rates map[string]Rate
-	// MaxKeys caps the keys (class and client pairs) of the in-process store;
-	// the least recently used key is evicted beyond it. Default DefaultMaxKeys.
+	// MaxKeys caps the keys (class and client pairs) of the in-process store,
+	// and with it the store's memory. A full store makes room by dropping a
+	// budget that has fully recovered, never one still recovering; when every
+	// budget is still recovering, new clients share one overflow budget per
+	// class (and a warning is logged) until one has. Default DefaultMaxKeys.
 	MaxKeys int
+	// IPv6PrefixLength is the length of the IPv6 prefix whose addresses share
+	// one budget, from 1 to 128 (each address on its own); see ClientKey.
+	// IPv4 clients always have one budget per address. Default
+	// DefaultIPv6PrefixLength.
+	IPv6PrefixLength int
 	// RedisURL, when set, keeps budgets in Redis (redis://[user:pass@]host:port/db)
 	// so that replicas share them.
 	RedisURL string
@@ -89,15 +99,16 @@ type Result struct {
 // Limiter limits requests per class and client. It is safe for concurrent
 // use. Close it to release its Redis connections.
 type Limiter struct {
-	enabled   bool
-	rates     map[string]Rate
-	clientIP  ClientIP
-	onLimited LimitedFunc
-	log       *slog.Logger
+	enabled    bool
+	rates      map[string]Rate
+	ipv6Prefix int
+	clientIP   ClientIP
+	onLimited  LimitedFunc
+	log        *slog.Logger
 
 	// local holds the budgets when Redis is not configured, and stands in
 	// for Redis while it is unreachable.
-	local         *memstore.MemStore
+	local         *memStore
 	localLimiters map[string]*throttled.GCRARateLimiterCtx
 	redis         *redisBackend // nil without Config.RedisURL
 
@@ -115,12 +126,20 @@ func New(cfg Config) (*Limiter, error) {
 		}
 		rates[class] = rate
 	}
+	ipv6Prefix := cfg.IPv6PrefixLength
+	switch {
+	case ipv6Prefix == 0:
+		ipv6Prefix = DefaultIPv6PrefixLength
+	case ipv6Prefix < 1 || ipv6Prefix > 128:
+		return nil, fmt.Errorf("ratelimit: IPv6 prefix length %d is not from 1 to 128", ipv6Prefix)
+	}
 	l := &Limiter{
-		enabled:   cfg.Enabled,
-		rates:     rates,
-		clientIP:  NewClientIP(cfg.TrustedProxies),
-		onLimited: cfg.OnLimited,
-		log:       cfg.Logger,
+		enabled:    cfg.Enabled,
+		rates:      rates,
+		ipv6Prefix: ipv6Prefix,
+		clientIP:   NewClientIP(cfg.TrustedProxies),
+		onLimited:  cfg.OnLimited,
+		log:        cfg.Logger,
 	}
 	if l.onLimited == nil {
 		l.onLimited = plainTooManyRequests
@@ -139,12 +158,12 @@ func New(cfg Config) (*Limiter, error) {
 	case maxKeys == 0:
 		maxKeys = DefaultMaxKeys
 	}
-	local, err := memstore.New(maxKeys)
-	if err != nil {
-		return nil, fmt.Errorf("ratelimit: memory store: %w", err)
-	}
-	l.local = local
-	l.localLimiters, err = gcraLimiters(throttled.WrapStoreWithContext(local), rates)
+	l.local = newMemStore(maxKeys, l.log)
+	// Each class has an overflow budget of its own in the shared store.
+	var err error
+	l.localLimiters, err = gcraLimiters(rates, func(string) throttled.GCRAStoreCtx {
+		return newClassStore(l.local)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +177,12 @@ func New(cfg Config) (*Limiter, error) {
 	return l, nil
 }
 
-// gcraLimiters builds one GCRA limiter per class on store.
-func gcraLimiters(store throttled.GCRAStoreCtx, rates map[string]Rate) (map[string]*throttled.GCRARateLimiterCtx, error) {
+// gcraLimiters builds one GCRA limiter per class, on the store storeFor
+// returns for the class.
+func gcraLimiters(rates map[string]Rate, storeFor func(class string) throttled.GCRAStoreCtx) (map[string]*throttled.GCRARateLimiterCtx, error) {
 	limiters := make(map[string]*throttled.GCRARateLimiterCtx, len(rates))
 	for class, rate := range rates {
-		limiter, err := throttled.NewGCRARateLimiterCtx(store, rate.quota())
+		limiter, err := throttled.NewGCRARateLimiterCtx(storeFor(class), rate.quota())
 		if err != nil {
 			return nil, fmt.Errorf("ratelimit: class %q: %w", class, err)
 		}
@@ -188,7 +208,7 @@ func (l *Limiter) Allow(ctx context.Context, class string, client netip.Addr) (R
 	if !l.enabled {
 		return Result{Allowed: true}, nil
 	}
-	key := budgetKey(class, client)
+	key := budgetKey(class, ClientKey(client, l.ipv6Prefix))
 	if l.redis != nil {
 		if res, ok := l.redis.allow(ctx, class, key); ok {
 			return res, nil
@@ -201,13 +221,51 @@ func (l *Limiter) Allow(ctx context.Context, class string, client netip.Addr) (R
 	return res, nil
 }
 
-// budgetKey names the budget of one client in one class. It holds nothing
-// from the request but the address: paths can carry capability tokens.
-func budgetKey(class string, client netip.Addr) string {
-	if !client.IsValid() {
-		return class + ":unknown"
+// ClientKey returns the network whose addresses share one budget with addr:
+// addr itself for IPv4 (IPv4-mapped IPv6 addresses such as ::ffff:192.0.2.1
+// included, as 192.0.2.1/32), and for IPv6 the enclosing prefix of length
+// ipv6Prefix, since one customer is commonly given a whole /64 or /56 and can
+// send from any address in it. ipv6Prefix 0 means DefaultIPv6PrefixLength and
+// 128 gives each IPv6 address a budget of its own. Zones are dropped.
+// ClientKey returns the zero Prefix for the zero Addr, or for an ipv6Prefix
+// outside 0..128 (as netip.PrefixFrom does). Per-client caps elsewhere in the
+// server should use it, or Limiter.ClientKey, so that they count clients the
+// way the limiter does.
+func ClientKey(addr netip.Addr, ipv6Prefix int) netip.Prefix {
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return netip.PrefixFrom(addr, 32)
 	}
-	return class + ":" + client.String()
+	if ipv6Prefix == 0 {
+		ipv6Prefix = DefaultIPv6PrefixLength
+	}
+	p, err := addr.Prefix(ipv6Prefix)
+	if err != nil {
+		return netip.Prefix{}
+	}
+	return p
+}
+
+// ClientKey returns the network whose addresses share one budget with addr,
+// as ClientKey does with this Limiter's IPv6 prefix length.
+func (l *Limiter) ClientKey(addr netip.Addr) netip.Prefix {
+	return ClientKey(addr, l.ipv6Prefix)
+}
+
+// budgetKey names the budget of one client network in one class: the bare
+// address for a single address (as keys were before IPv6 networks shared
+// budgets, so Redis keys of IPv4 clients did not change), otherwise the
+// prefix in CIDR notation. It holds nothing from the request but the
+// address: paths can carry capability tokens.
+func budgetKey(class string, client netip.Prefix) string {
+	switch {
+	case !client.IsValid():
+		return class + ":unknown"
+	case client.IsSingleIP():
+		return class + ":" + client.Addr().String()
+	default:
+		return class + ":" + client.String()
+	}
 }
 
 // check spends one request on limiter's budget for key, a budget of rate.

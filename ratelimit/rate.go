@@ -1,6 +1,3 @@
-// Package ratelimit limits the request rate of each client, per class of
-// request, with the GCRA limiter of github.com/throttled/throttled. Budgets live
-// in an in-process LRU store, or in Redis when several replicas must share them.
 package ratelimit
 
 import (

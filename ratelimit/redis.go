@@ -79,7 +79,7 @@ func newRedisBackend(cfg Config, rates map[string]Rate, log *slog.Logger) (*redi
 		client.Close()
 		return nil, fmt.Errorf("ratelimit: redis store: %w", err)
 	}
-	limiters, err := gcraLimiters(markedStore{store}, rates)
+	limiters, err := gcraLimiters(rates, func(string) throttled.GCRAStoreCtx { return markedStore{store} })
 	if err != nil {
 		client.Close()
 		return nil, err

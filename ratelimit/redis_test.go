@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -224,5 +225,57 @@ func TestStoreStatusNoticesAnOutageWithoutTraffic(t *testing.T) {
 			t.Fatalf("StoreStatus stayed %q after Redis came back", l.StoreStatus())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRedisKeysIPv6ClientsByPrefix: replicas sharing budgets in Redis key
+// IPv6 clients by their /64 as the in-process store does.
+func TestRedisKeysIPv6ClientsByPrefix(t *testing.T) {
+	url := redisTestURL()
+	prefix, client := testKeyPrefix(t, url)
+	cfg := Config{RedisURL: url, KeyPrefix: prefix, Rates: map[string]Rate{ClassDraftCreate: {2, time.Hour}}}
+	replicas := []*Limiter{newTestLimiter(t, cfg), newTestLimiter(t, cfg)}
+	if got := replicas[0].StoreStatus(); got != StatusRedis {
+		t.Fatalf("StoreStatus = %q, want %q (is Redis running at %s?)", got, StatusRedis, url)
+	}
+	allowed := 0
+	for i, addr := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:aaaa::3"} {
+		allowed += spend(t, replicas[i%2], ClassDraftCreate, netip.MustParseAddr(addr), 1)
+	}
+	if allowed != 2 {
+		t.Errorf("three addresses of one /64 over two replicas: %d of 3 allowed, want the shared budget of 2", allowed)
+	}
+	key := prefix + "draft_create:2001:db8:1:2::/64"
+	if n, err := client.Exists(context.Background(), key).Result(); err != nil || n != 1 {
+		t.Errorf("EXISTS %s = %d, %v; want 1", key, n, err)
+	}
+}
+
+// TestDegradedStoreKeepsSpentBudgets: while Redis is down the in-process
+// store that stands in for it must not reset budgets when it is full either.
+func TestDegradedStoreKeepsSpentBudgets(t *testing.T) {
+	server := testredis.Start(t)
+	server.Stop()
+	const maxKeys = 100
+	l := newTestLimiter(t, Config{
+		MaxKeys:  maxKeys,
+		RedisURL: server.URL(),
+		Logger:   slog.New(slog.DiscardHandler),
+	})
+	if got := l.StoreStatus(); got != StatusDegraded {
+		t.Fatalf("StoreStatus = %q, want %q", got, StatusDegraded)
+	}
+	freezeClock(l)
+	if got := spend(t, l, ClassDraftCreate, clientA, 21); got != 20 {
+		t.Fatalf("victim: %d of 21 allowed, want 20", got)
+	}
+	for i := range 3 * maxKeys {
+		spend(t, l, ClassDraftCreate, floodAddr(0, i), 1)
+	}
+	if got := spend(t, l, ClassDraftCreate, clientA, 20); got != 0 {
+		t.Errorf("after the flood the victim got %d of 20 requests through, want 0", got)
+	}
+	if n := l.local.len(); n > maxKeys {
+		t.Errorf("store holds %d keys, more than the cap %d", n, maxKeys)
 	}
 }
