@@ -7,7 +7,12 @@ schema "public" {
 
 enum "entity_type" {
   schema = schema.public
-  values = ["category", "property", "subobject"]
+  values = ["category", "property", "subobject", "template", "module", "bundle", "dashboard", "resource"]
+}
+
+enum "draft_change_type" {
+  schema = schema.public
+  values = ["create", "update", "delete"]
 }
 
 enum "draft_status" {
@@ -17,7 +22,7 @@ enum "draft_status" {
 
 table "entities" {
   schema  = schema.public
-  comment = "Categories, properties and subobjects of the ontology, one row per entity file; soft-deleted rows keep their history."
+  comment = "Every entity of the ontology (all eight kinds, modules and bundles included), one row per entity file; soft-deleted rows keep their history. Read whole into each replica's in-memory snapshot."
   column "id" {
     type    = uuid
     null    = false
@@ -49,7 +54,7 @@ table "entities" {
   column "commit_sha" {
     type    = text
     null    = true
-    comment = "Repository commit the row was last ingested from."
+    comment = "Repository commit of the ingest that last changed the row (not the last one that saw it), so its body and ETag stay put while it does not change."
   }
   column "created_at" {
     type    = timestamptz
@@ -66,14 +71,29 @@ table "entities" {
     null    = true
     comment = "Set when the entity disappeared from the repository; NULL for live rows."
   }
-  column "search_vector" {
-    type    = tsvector
-    null    = true
-    comment = "Full-text search document: the id (also split at underscores), label and description, with the simple configuration so ids are not stemmed."
-    as {
-      expr = "to_tsvector('simple', entity_id || ' ' || replace(entity_id, '_', ' ') || ' ' || label || ' ' || coalesce(description, ''))"
-      type = STORED
-    }
+  column "source" {
+    type    = text
+    null    = false
+    default = ""
+    comment = "The entity file exactly as read from the repository (key order and formatting kept), so a draft's patch can be made against it."
+  }
+  column "file_path" {
+    type    = text
+    null    = false
+    default = ""
+    comment = "Path of the file in the repository, relative to its root (profiles/X.json in the older layout)."
+  }
+  column "content_hash" {
+    type    = text
+    null    = false
+    default = ""
+    comment = "Hex SHA-256 of the file as compact JSON: what tells a changed entity from a reformatted one."
+  }
+  column "changed_generation" {
+    type    = bigint
+    null    = false
+    default = 0
+    comment = "The ingests.generation that last added, changed, deleted or restored the row; drafts compare it to find upstream changes."
   }
   primary_key {
     columns = [column.id]
@@ -86,142 +106,6 @@ table "entities" {
     columns = [column.entity_type, column.entity_id]
     where   = "deleted_at IS NULL"
     comment = "Serves listings and lookups of live entities."
-  }
-  index "entities_search_idx" {
-    type    = GIN
-    columns = [column.search_vector]
-    where   = "deleted_at IS NULL"
-    comment = "Serves full-text search over live entities."
-  }
-}
-
-table "modules" {
-  schema  = schema.public
-  comment = "Modules of the ontology: named bundles of categories with their dependencies on other modules."
-  column "id" {
-    type    = uuid
-    null    = false
-    default = sql("gen_random_uuid()")
-  }
-  column "module_id" {
-    type    = text
-    null    = false
-    comment = "Identifier from the ontology repository (file name without extension)."
-  }
-  column "label" {
-    type = text
-    null = false
-  }
-  column "description" {
-    type = text
-    null = true
-  }
-  column "category_ids" {
-    type    = jsonb
-    null    = false
-    default = "[]"
-    comment = "JSON array of the entity_ids of the categories the module holds."
-  }
-  column "dependencies" {
-    type    = jsonb
-    null    = false
-    default = "[]"
-    comment = "JSON array of the module_ids this module depends on."
-  }
-  column "schema_definition" {
-    type    = jsonb
-    null    = false
-    default = "{}"
-    comment = "The whole module file as JSON; the only place for the properties and subobjects lists of the newer layout."
-  }
-  column "commit_sha" {
-    type    = text
-    null    = true
-    comment = "Repository commit the row was last ingested from."
-  }
-  column "created_at" {
-    type    = timestamptz
-    null    = false
-    default = sql("now()")
-  }
-  column "updated_at" {
-    type    = timestamptz
-    null    = false
-    default = sql("now()")
-  }
-  column "deleted_at" {
-    type    = timestamptz
-    null    = true
-    comment = "Set when the module disappeared from the repository; NULL for live rows."
-  }
-  primary_key {
-    columns = [column.id]
-  }
-  index "modules_module_id_key" {
-    unique  = true
-    columns = [column.module_id]
-  }
-}
-
-table "profiles" {
-  schema  = schema.public
-  comment = "Profiles of the ontology: named selections of modules."
-  column "id" {
-    type    = uuid
-    null    = false
-    default = sql("gen_random_uuid()")
-  }
-  column "profile_id" {
-    type    = text
-    null    = false
-    comment = "Identifier from the ontology repository (file name without extension)."
-  }
-  column "label" {
-    type = text
-    null = false
-  }
-  column "description" {
-    type = text
-    null = true
-  }
-  column "module_ids" {
-    type    = jsonb
-    null    = false
-    default = "[]"
-    comment = "JSON array of the module_ids the profile selects."
-  }
-  column "schema_definition" {
-    type    = jsonb
-    null    = false
-    default = "{}"
-    comment = "The whole profile file as JSON, exactly as read from the repository."
-  }
-  column "commit_sha" {
-    type    = text
-    null    = true
-    comment = "Repository commit the row was last ingested from."
-  }
-  column "created_at" {
-    type    = timestamptz
-    null    = false
-    default = sql("now()")
-  }
-  column "updated_at" {
-    type    = timestamptz
-    null    = false
-    default = sql("now()")
-  }
-  column "deleted_at" {
-    type    = timestamptz
-    null    = true
-    comment = "Set when the profile disappeared from the repository; NULL for live rows."
-  }
-  primary_key {
-    columns = [column.id]
-  }
-  index "profiles_profile_id_key" {
-    unique  = true
-    columns = [column.profile_id]
   }
 }
 
@@ -244,9 +128,20 @@ table "drafts" {
     default = "pending"
   }
   column "payload" {
-    type    = jsonb
+    type    = json
     null    = false
-    comment = "The proposed changes as submitted."
+    default = "{}"
+    comment = "Free notes beside the changes, exactly as submitted (json, not jsonb: jsonb would print a number such as 1e300 in full, turning a few bytes into hundreds)."
+  }
+  column "title" {
+    type    = text
+    null    = true
+    comment = "What the proposal is about, in a line."
+  }
+  column "description" {
+    type    = text
+    null    = true
+    comment = "Why, at length."
   }
   column "source_wiki" {
     type    = text
@@ -256,7 +151,43 @@ table "drafts" {
   column "base_commit_sha" {
     type    = text
     null    = true
-    comment = "Repository commit the draft was written against."
+    comment = "Repository commit the draft is based on: the one ingested when it was created, moved forward by each ingest that conflicts with none of its changes."
+  }
+  column "base_generation" {
+    type    = bigint
+    null    = false
+    default = 0
+    comment = "The ingests.generation of base_commit_sha."
+  }
+  column "revision" {
+    type    = bigint
+    null    = false
+    default = 0
+    comment = "Counts the changes to the change set; a validation holds only for the revision it checked."
+  }
+  column "validated_revision" {
+    type    = bigint
+    null    = true
+    comment = "The revision the last successful validation checked; status is validated while it equals revision."
+  }
+  column "submitted_branch" {
+    type    = text
+    null    = true
+    comment = "The branch the draft was pushed to when submitted."
+  }
+  column "submitted_commit_sha" {
+    type    = text
+    null    = true
+    comment = "The commit holding the change set on that branch."
+  }
+  column "submitted_at" {
+    type = timestamptz
+    null = true
+  }
+  column "pull_request_url" {
+    type    = text
+    null    = true
+    comment = "The pull request opened for it, when the remote is on GitHub."
   }
   column "expires_at" {
     type    = timestamptz
@@ -287,5 +218,124 @@ table "drafts" {
   index "drafts_expires_at_idx" {
     columns = [column.expires_at]
     comment = "Serves the sweep of expired drafts."
+  }
+}
+
+table "ingests" {
+  schema  = schema.public
+  comment = "One row per applied ingest: the generation every replica's snapshot is keyed by, and what the repository held beside its entities."
+  column "generation" {
+    type = bigint
+    null = false
+    identity {
+      generated = ALWAYS
+    }
+  }
+  column "commit_sha" {
+    type    = text
+    null    = true
+    comment = "Repository commit ingested; NULL when unknown."
+  }
+  column "ingested_at" {
+    type    = timestamptz
+    null    = false
+    default = sql("now()")
+  }
+  column "repo_version" {
+    type    = text
+    null    = false
+    default = ""
+    comment = "The repository's VERSION file, trimmed; empty when it has none."
+  }
+  column "bundle_folder" {
+    type    = text
+    null    = false
+    default = "bundles"
+    comment = "Folder bundles live in: bundles, or profiles in the older layout."
+  }
+  column "schemas" {
+    type    = json
+    null    = false
+    default = "{}"
+    comment = "The _schema.json of each kind folder, by kind, exactly as read (json keeps key order)."
+  }
+  column "findings" {
+    type    = jsonb
+    null    = false
+    default = "[]"
+    comment = "Validation findings on the ingested ontology; never a reason to refuse it."
+  }
+  column "summary" {
+    type    = jsonb
+    null    = false
+    default = "{}"
+    comment = "What the ingest added, updated, left unchanged and deleted, per kind."
+  }
+  primary_key {
+    columns = [column.generation]
+  }
+}
+
+table "draft_changes" {
+  schema  = schema.public
+  comment = "The change set of a draft: at most one change per entity, kept as the entity will be once the draft is applied."
+  column "id" {
+    type    = uuid
+    null    = false
+    default = sql("gen_random_uuid()")
+  }
+  column "draft_id" {
+    type = uuid
+    null = false
+  }
+  column "change_type" {
+    type = enum.draft_change_type
+    null = false
+  }
+  column "entity_type" {
+    type = enum.entity_type
+    null = false
+  }
+  column "entity_id" {
+    type = text
+    null = false
+  }
+  column "entity" {
+    type    = json
+    null    = true
+    comment = "The whole entity as the draft makes it, key order kept (json, not jsonb); NULL for a delete."
+  }
+  column "patch" {
+    type    = json
+    null    = true
+    comment = "The RFC 6902 operations the updates of this entity were sent as, in order; NULL for a create or delete sent whole."
+  }
+  column "base_generation" {
+    type    = bigint
+    null    = true
+    comment = "The canonical entity's changed_generation when the change was first made; NULL when it did not exist. A different one now means it was changed upstream: a rebase conflict."
+  }
+  column "created_at" {
+    type    = timestamptz
+    null    = false
+    default = sql("now()")
+  }
+  column "updated_at" {
+    type    = timestamptz
+    null    = false
+    default = sql("now()")
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  foreign_key "draft_changes_draft_id_fkey" {
+    columns     = [column.draft_id]
+    ref_columns = [table.drafts.column.id]
+    on_delete   = CASCADE
+  }
+  index "draft_changes_entity_key" {
+    unique  = true
+    columns = [column.draft_id, column.entity_type, column.entity_id]
+    comment = "At most one change per entity in a draft; also serves listing a draft's changes."
   }
 }

@@ -132,14 +132,18 @@ func Read(dir string, lim Limits) (*Checkout, error) {
 			}
 			if ok {
 				found++
-				if kind == ontology.KindBundle && folder == ontology.ProfilesFolder {
-					r.co.BundleFolder = folder
-				}
 			}
 		}
 	}
 	if found == 0 {
 		return nil, fmt.Errorf("checkout: no kind folder (%s) in %s", strings.Join(kindFolders(), ", "), dir)
+	}
+	// The older layout keeps bundles in profiles/: new bundles go where the existing ones are.
+	for _, f := range r.co.Files {
+		if f.Kind == ontology.KindBundle && strings.HasPrefix(f.Path, ontology.ProfilesFolder+"/") {
+			r.co.BundleFolder = ontology.ProfilesFolder
+			break
+		}
 	}
 	if err := r.readVersion(); err != nil {
 		return nil, fmt.Errorf("checkout: %w", err)
@@ -174,10 +178,10 @@ func (r *reader) readKindFolder(kind ontology.Kind, folder string) (bool, error)
 	}
 	switch {
 	case info.Mode()&fs.ModeSymlink != 0:
-		r.co.Entries = append(r.co.Entries, Problem{Path: folder, Message: ErrSymlink.Error()})
+		r.co.Entries = append(r.co.Entries, Problem{Path: folder, Code: CodeUnreadable, Message: ErrSymlink.Error()})
 		return true, nil
 	case !info.IsDir():
-		r.co.Entries = append(r.co.Entries, Problem{Path: folder, Message: fmt.Sprintf("is a file, expected a folder of %s files", kind)})
+		r.co.Entries = append(r.co.Entries, Problem{Path: folder, Code: CodeUnreadable, Message: fmt.Sprintf("is a file, expected a folder of %s files", kind)})
 		return true, nil
 	}
 	return true, r.walk(kind, folder, "")
@@ -200,7 +204,7 @@ func (r *reader) walk(kind ontology.Kind, folder, sub string) error {
 			if strings.HasSuffix(name, ".json") {
 				r.add(kind, subPath, relPath, nil, fmt.Errorf("%s %w", relPath, ErrSymlink))
 			} else {
-				r.co.Entries = append(r.co.Entries, Problem{Path: relPath, Message: ErrSymlink.Error()})
+				r.co.Entries = append(r.co.Entries, Problem{Path: relPath, Code: CodeUnreadable, Message: ErrSymlink.Error()})
 			}
 		case entry.IsDir():
 			if name == versionsFolder {
@@ -241,8 +245,18 @@ func (r *reader) readFile(relPath string) ([]byte, error) {
 	if r.files > r.lim.MaxFiles {
 		return nil, fmt.Errorf("%w: more than %d files", errTotal, r.lim.MaxFiles)
 	}
-	// O_NOFOLLOW is not portable through os; Lstat-then-open leaves a window in which the entry
-	// could be swapped for a link, so the opened file is checked again with Stat.
+	// Only a regular file is opened: opening a FIFO would block. O_NOFOLLOW is not portable
+	// through os; Lstat-then-open leaves a window in which the entry could be swapped for a link
+	// or a FIFO, so the opened file is checked again with Stat (git can store neither a FIFO nor
+	// a swap; the window matters only for a local folder someone changes meanwhile).
+	if info, err := os.Lstat(filepath.Join(r.dir, filepath.FromSlash(relPath))); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		if info.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s %w", relPath, ErrSymlink)
+		}
+		return nil, fmt.Errorf("%s %w", relPath, ErrNotRegular)
+	}
 	f, err := os.Open(filepath.Join(r.dir, filepath.FromSlash(relPath)))
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -125,6 +126,8 @@ func IDProblem(id string) string {
 	switch {
 	case id == "":
 		return "is empty"
+	case !utf8.ValidString(id):
+		return "is not valid UTF-8"
 	case !norm.NFC.IsNormalString(id):
 		return "is not in Unicode normalization form NFC"
 	case strings.ContainsFunc(id, unicode.IsControl):

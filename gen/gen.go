@@ -73,19 +73,34 @@ func (e DraftUpdateStatus) Valid() bool {
 
 // Defines values for EntityType.
 const (
+	EntityTypeBundle    EntityType = "bundle"
 	EntityTypeCategory  EntityType = "category"
+	EntityTypeDashboard EntityType = "dashboard"
+	EntityTypeModule    EntityType = "module"
 	EntityTypeProperty  EntityType = "property"
+	EntityTypeResource  EntityType = "resource"
 	EntityTypeSubobject EntityType = "subobject"
+	EntityTypeTemplate  EntityType = "template"
 )
 
 // Valid indicates whether the value is a known member of the EntityType enum.
 func (e EntityType) Valid() bool {
 	switch e {
+	case EntityTypeBundle:
+		return true
 	case EntityTypeCategory:
+		return true
+	case EntityTypeDashboard:
+		return true
+	case EntityTypeModule:
 		return true
 	case EntityTypeProperty:
 		return true
+	case EntityTypeResource:
+		return true
 	case EntityTypeSubobject:
+		return true
+	case EntityTypeTemplate:
 		return true
 	default:
 		return false
@@ -160,6 +175,8 @@ func (e HealthRateLimitStore) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
+	HealthStatusDegraded  HealthStatus = "degraded"
+	HealthStatusDraining  HealthStatus = "draining"
 	HealthStatusHealthy   HealthStatus = "healthy"
 	HealthStatusUnhealthy HealthStatus = "unhealthy"
 )
@@ -167,9 +184,34 @@ const (
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
+	case HealthStatusDegraded:
+		return true
+	case HealthStatusDraining:
+		return true
 	case HealthStatusHealthy:
 		return true
 	case HealthStatusUnhealthy:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SnapshotStateState.
+const (
+	SnapshotStateStateCurrent SnapshotStateState = "current"
+	SnapshotStateStateLoading SnapshotStateState = "loading"
+	SnapshotStateStateStale   SnapshotStateState = "stale"
+)
+
+// Valid indicates whether the value is a known member of the SnapshotStateState enum.
+func (e SnapshotStateState) Valid() bool {
+	switch e {
+	case SnapshotStateStateCurrent:
+		return true
+	case SnapshotStateStateLoading:
+		return true
+	case SnapshotStateStateStale:
 		return true
 	default:
 		return false
@@ -192,6 +234,97 @@ func (e UsableEntityType) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// BundleDetail A bundle with its modules and their dependency closure resolved.
+//
+// Example: {"bundle":{"bundle_id":"Default","commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Standard bundle with core entities","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Default Bundle","module_ids":["Core"],"updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"},"dependency_closure":[],"modules":[{"label":"Core Module","missing":false,"module_id":"Core"}],"schema_definition":{"id":"Default","modules":["Core"]}}
+type BundleDetail struct {
+	// Bundle A bundle as listed.
+	//
+	// Example: {"bundle_id":"Default","commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Standard bundle with core entities","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Default Bundle","module_ids":["Core"],"updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"}
+	Bundle BundleSummary `json:"bundle"`
+
+	// DependencyClosure Every module reachable through the listed modules' dependencies and not listed itself, nearest first, missing ones flagged.
+	//
+	// Example: [{"label":"Core","missing":false,"module_id":"Core"}]
+	DependencyClosure []ModuleRef `json:"dependency_closure"`
+
+	// Modules The modules the bundle lists, in file order, missing ones flagged.
+	//
+	// Example: [{"label":"Core","missing":false,"module_id":"Core"},{"label":"Lab","missing":false,"module_id":"Lab"}]
+	Modules []ModuleRef `json:"modules"`
+
+	// SchemaDefinition The bundle's whole JSON file.
+	//
+	// Example: {"id":"Research_lab","label":"Research lab wiki","modules":["Core","Lab"]}
+	SchemaDefinition json.RawMessage `json:"schema_definition"`
+}
+
+// BundlePage One page of bundles.
+//
+// Example: {"has_next":false,"items":[],"next_cursor":null}
+type BundlePage struct {
+	// HasNext Whether another page follows.
+	//
+	// Example: false
+	HasNext bool `json:"has_next"`
+
+	// Items The bundles of this page, ordered by `bundle_id`.
+	//
+	// Example: [{"bundle_id":"Research_lab","commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Everything a research lab's wiki needs: people, groups and their contact details","id":"9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b","label":"Research lab wiki","module_ids":["Core","Lab"],"updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"}]
+	Items []BundleSummary `json:"items"`
+
+	// NextCursor Cursor of the next page; `null` on the last page.
+	NextCursor *string `json:"next_cursor"`
+}
+
+// BundleSummary A bundle as listed.
+//
+// Example: {"bundle_id":"Default","commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"Standard bundle with core entities","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Default Bundle","module_ids":["Core"],"updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"}
+type BundleSummary struct {
+	// BundleId The profile's id.
+	//
+	// Example: Default
+	BundleId string `json:"bundle_id"`
+
+	// CommitSha The schema-repository commit it was last ingested from.
+	CommitSha *string `json:"commit_sha"`
+
+	// CreatedAt When it first appeared.
+	//
+	// Example: 2026-11-26T17:00:00Z
+	CreatedAt time.Time `json:"created_at"`
+
+	// Description What the bundle is for.
+	//
+	// Example: Standard bundle with core entities
+	Description *string `json:"description"`
+
+	// Id Internal row id.
+	//
+	// Example: 7c9e6679-7425-40de-944b-e07fc1f90ae7
+	Id openapi_types.UUID `json:"id"`
+
+	// Label Display name.
+	//
+	// Example: Default Bundle
+	Label string `json:"label"`
+
+	// ModuleIds The modules it lists.
+	//
+	// Example: ["Core"]
+	ModuleIds []string `json:"module_ids"`
+
+	// UpdatedAt When it last changed.
+	//
+	// Example: 2026-11-26T17:00:00Z
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version The bundle's semantic version; `null` when its file has none.
+	//
+	// Example: 1.0.0
+	Version *string `json:"version"`
 }
 
 // CategoryGraph Inheritance graph and effective members of a category.
@@ -362,7 +495,10 @@ type DraftUpdateStatus string
 //
 // Example: {"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","description":"A human being","entity_id":"Person","entity_type":"category","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Person","schema_definition":{"id":"Person","label":"Person","parents":["Agent"]},"updated_at":"2026-11-26T17:00:00Z"}
 type Entity struct {
-	// CommitSha The schema-repository commit the entity was last ingested from.
+	// CommitSha The schema-repository commit of the ingest that last changed this entity (added, changed
+	// or restored it) — not the last commit ingested. An entity a newer commit leaves as it
+	// was keeps its `commit_sha`, its body and its `ETag`. `null` when that ingest had no commit.
+	//
 	//
 	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
 	CommitSha *string `json:"commit_sha"`
@@ -382,7 +518,10 @@ type Entity struct {
 	// Example: Person
 	EntityId string `json:"entity_id"`
 
-	// EntityType The kind of an ontology entity.
+	// EntityType The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+	// bundles are entities too (also served, with their resolved dependencies, under `/modules`
+	// and `/bundles`); the older layout's profiles are bundles.
+	//
 	//
 	// Example: category
 	EntityType EntityType `json:"entity_type"`
@@ -397,7 +536,7 @@ type Entity struct {
 	// Example: Person
 	Label string `json:"label"`
 
-	// SchemaDefinition The entity's whole JSON file as found in the schema repository.
+	// SchemaDefinition The entity's whole JSON file as found in the schema repository (keys in file order).
 	//
 	// Example: {"id":"Agent","label":"Agent","required_properties":["Has_name"]}
 	SchemaDefinition json.RawMessage `json:"schema_definition"`
@@ -410,31 +549,56 @@ type Entity struct {
 
 // EntityCounts Live entities per type.
 //
-// Example: {"counts":{"category":3,"property":8,"subobject":1},"total":12}
+// Example: {"counts":{"bundle":1,"category":3,"dashboard":1,"module":1,"property":8,"resource":1,"subobject":1,"template":1},"total":17}
 type EntityCounts struct {
 	// Counts Count per entity type (every type is present, zero included).
 	//
-	// Example: {"category":3,"property":8,"subobject":1}
+	// Example: {"bundle":1,"category":3,"dashboard":1,"module":1,"property":8,"resource":1,"subobject":1,"template":1}
 	Counts struct {
+		// Bundle Number of bundles (profiles in the older layout).
+		//
+		// Example: 1
+		Bundle int `json:"bundle"`
+
 		// Category Number of categories.
 		//
 		// Example: 3
 		Category int `json:"category"`
+
+		// Dashboard Number of dashboards.
+		//
+		// Example: 1
+		Dashboard int `json:"dashboard"`
+
+		// Module Number of modules.
+		//
+		// Example: 1
+		Module int `json:"module"`
 
 		// Property Number of properties.
 		//
 		// Example: 8
 		Property int `json:"property"`
 
+		// Resource Number of resources.
+		//
+		// Example: 1
+		Resource int `json:"resource"`
+
 		// Subobject Number of subobjects.
 		//
 		// Example: 1
 		Subobject int `json:"subobject"`
+
+		// Template Number of templates.
+		//
+		// Example: 1
+		Template int `json:"template"`
 	} `json:"counts"`
 
 	// Total Sum of the counts.
 	//
-	// Example: 12
+	// Example: 17
 	Total int `json:"total"`
 }
 
@@ -478,7 +642,9 @@ type EntityRef struct {
 	Missing bool `json:"missing"`
 }
 
-// EntityType The kind of an ontology entity.
+// EntityType The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+// bundles are entities too (also served, with their resolved dependencies, under `/modules`
+// and `/bundles`); the older layout's profiles are bundles.
 //
 // Example: category
 type EntityType string
@@ -578,7 +744,7 @@ type GraphNode struct {
 
 // Health Service health.
 //
-// Example: {"database":"connected","rate_limit_store":"memory","status":"healthy"}
+// Example: {"database":"connected","rate_limit_store":"memory","snapshot":{"commit_sha":"4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e","generation":3,"loaded_at":"2026-11-26T17:00:00Z","state":"current"},"status":"healthy"}
 type Health struct {
 	// Database Whether a round trip to PostgreSQL succeeded within 2 seconds.
 	//
@@ -593,7 +759,19 @@ type Health struct {
 	// Example: memory
 	RateLimitStore HealthRateLimitStore `json:"rate_limit_store"`
 
-	// Status `healthy` when the database answered.
+	// Snapshot The in-memory ontology snapshot this replica serves every read from. Each ingest is a new
+	// generation; every replica hears of it (PostgreSQL LISTEN/NOTIFY) and swaps in the new
+	// snapshot once it is loaded.
+	//
+	//
+	// Example: {"commit_sha":"4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e","generation":3,"loaded_at":"2026-11-26T17:00:00Z","state":"current"}
+	Snapshot SnapshotState `json:"snapshot"`
+
+	// Status `healthy` when the database answered and the ontology snapshot is current; `degraded`
+	// (still 200) when the database answered but the last snapshot load failed, so this replica
+	// serves the ontology it loaded before; `draining` (503) while the server shuts down;
+	// `unhealthy` (503) when the database did not answer.
+	//
 	//
 	// Example: healthy
 	Status HealthStatus `json:"status"`
@@ -611,14 +789,17 @@ type HealthDatabase string
 // Example: memory
 type HealthRateLimitStore string
 
-// HealthStatus `healthy` when the database answered.
+// HealthStatus `healthy` when the database answered and the ontology snapshot is current; `degraded`
+// (still 200) when the database answered but the last snapshot load failed, so this replica
+// serves the ontology it loaded before; `draining` (503) while the server shuts down;
+// `unhealthy` (503) when the database did not answer.
 //
 // Example: healthy
 type HealthStatus string
 
 // ModuleDetail A module with its categories and dependencies resolved.
 //
-// Example: {"categories":[{"entity_id":"Researcher","label":"Researcher","missing":false}],"dependencies":[{"label":"Core Module","missing":false,"module_id":"core"}],"dependency_closure":[{"label":"Core Module","missing":false,"module_id":"core"}],"module":{"category_ids":["Researcher"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":["core"],"description":"Categories for academic and research contexts.","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Research Module","module_id":"research","updated_at":"2026-11-26T17:00:00Z"},"schema_definition":{"categories":["Researcher"],"dependencies":["core"],"id":"research"}}
+// Example: {"categories":[{"entity_id":"Researcher","label":"Researcher","missing":false}],"dependencies":[{"label":"Core Module","missing":false,"module_id":"core"}],"dependency_closure":[{"label":"Core Module","missing":false,"module_id":"core"}],"module":{"category_ids":["Researcher"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":["core"],"description":"Categories for academic and research contexts.","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Research Module","module_id":"research","updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"},"schema_definition":{"categories":["Researcher"],"dependencies":["core"],"id":"research"}}
 type ModuleDetail struct {
 	// Categories The categories the module declares, in file order, missing ones flagged.
 	//
@@ -637,7 +818,7 @@ type ModuleDetail struct {
 
 	// Module A module as listed.
 	//
-	// Example: {"category_ids":["Agent","Person"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":[],"description":"Essential entities for any wiki","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Core Module","module_id":"Core","updated_at":"2026-11-26T17:00:00Z"}
+	// Example: {"category_ids":["Agent","Person"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":[],"description":"Essential entities for any wiki","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Core Module","module_id":"Core","updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"}
 	Module ModuleSummary `json:"module"`
 
 	// SchemaDefinition The module's whole JSON file.
@@ -657,7 +838,7 @@ type ModulePage struct {
 
 	// Items The modules of this page, ordered by `module_id`.
 	//
-	// Example: [{"category_ids":["Research_group","Student"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":["Core"],"description":"Research groups, students and teaching assistants","id":"5a8d6c4e-2f1b-4e3a-9c7d-6b5a4f3e2d1c","label":"Lab","module_id":"Lab","updated_at":"2026-11-26T17:00:00Z"}]
+	// Example: [{"category_ids":["Research_group","Student"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":["Core"],"description":"Research groups, students and teaching assistants","id":"5a8d6c4e-2f1b-4e3a-9c7d-6b5a4f3e2d1c","label":"Lab","module_id":"Lab","updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"}]
 	Items []ModuleSummary `json:"items"`
 
 	// NextCursor Cursor of the next page; `null` on the last page.
@@ -686,7 +867,7 @@ type ModuleRef struct {
 
 // ModuleSummary A module as listed.
 //
-// Example: {"category_ids":["Agent","Person"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":[],"description":"Essential entities for any wiki","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Core Module","module_id":"Core","updated_at":"2026-11-26T17:00:00Z"}
+// Example: {"category_ids":["Agent","Person"],"commit_sha":null,"created_at":"2026-11-26T17:00:00Z","dependencies":[],"description":"Essential entities for any wiki","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","label":"Core Module","module_id":"Core","updated_at":"2026-11-26T17:00:00Z","version":"1.0.0"}
 type ModuleSummary struct {
 	// CategoryIds The categories it declares.
 	//
@@ -730,6 +911,11 @@ type ModuleSummary struct {
 	//
 	// Example: 2026-11-26T17:00:00Z
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version The module's semantic version; `null` when its file has none (older layout).
+	//
+	// Example: 1.0.0
+	Version *string `json:"version"`
 }
 
 // Problem An RFC 9457 problem details document.
@@ -848,6 +1034,43 @@ type ProfileSummary struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// SnapshotState The in-memory ontology snapshot this replica serves every read from. Each ingest is a new
+// generation; every replica hears of it (PostgreSQL LISTEN/NOTIFY) and swaps in the new
+// snapshot once it is loaded.
+//
+// Example: {"commit_sha":"4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e","generation":3,"loaded_at":"2026-11-26T17:00:00Z","state":"current"}
+type SnapshotState struct {
+	// CommitSha The repository commit of that generation.
+	//
+	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+	CommitSha *string `json:"commit_sha"`
+
+	// Generation The ingest generation served; 0 before anything was ingested.
+	//
+	// Example: 3
+	Generation int64 `json:"generation"`
+
+	// LoadedAt When this replica loaded it; `null` while loading.
+	//
+	// Example: 2026-11-26T17:00:00Z
+	LoadedAt *time.Time `json:"loaded_at"`
+
+	// State `current`: the snapshot of the last generation this replica heard of; `loading`: the
+	// first snapshot is not loaded yet; `stale`: the last load failed and the replica serves
+	// the snapshot it had (it retries by itself).
+	//
+	//
+	// Example: current
+	State SnapshotStateState `json:"state"`
+}
+
+// SnapshotStateState `current`: the snapshot of the last generation this replica heard of; `loading`: the
+// first snapshot is not loaded yet; `stale`: the last load failed and the replica serves
+// the snapshot it had (it retries by itself).
+//
+// Example: current
+type SnapshotStateState string
+
 // UsableEntityType The kinds of entity that other entities use.
 //
 // Example: property
@@ -912,7 +1135,9 @@ type DraftToken = string
 // EntityIDPath defines model for EntityIDPath.
 type EntityIDPath = string
 
-// EntityTypePath The kind of an ontology entity.
+// EntityTypePath The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+// bundles are entities too (also served, with their resolved dependencies, under `/modules`
+// and `/bundles`); the older layout's profiles are bundles.
 //
 // Example: category
 type EntityTypePath = EntityType
@@ -962,6 +1187,21 @@ type ServiceUnavailable = Problem
 //
 // Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
 type TooManyRequests = Problem
+
+// ListBundlesParams defines parameters for ListBundles.
+type ListBundlesParams struct {
+	// Limit Page size, 1 to 100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor Opaque cursor from a previous page's `next_cursor`; absent for the first page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetBundleParams defines parameters for GetBundle.
+type GetBundleParams struct {
+	// IfNoneMatch An `ETag` from an earlier response; when it still matches the answer is `304`.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
 
 // GetCategoryGraphParams defines parameters for GetCategoryGraph.
 type GetCategoryGraphParams struct {
@@ -1106,6 +1346,21 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListBundles List bundles
+	//
+	// Live bundles ordered by `bundle_id`, with the same cursor pagination as entities.
+	//
+	// Corresponds with GET /api/v1/bundles (the `ListBundles` operationId).
+	ListBundles(ctx context.Context, params *ListBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBundle Read one bundle
+	//
+	// A bundle with its modules and the transitive closure of their dependencies; every module
+	// that does not exist is flagged `missing`.
+	//
+	// Corresponds with GET /api/v1/bundles/{bundle_id} (the `GetBundle` operationId).
+	GetBundle(ctx context.Context, bundleId string, params *GetBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCategoryGraph Inheritance graph of a category
 	//
 	// The category's ancestors and descendants (multiple inheritance: `parents` in the newer layout,
@@ -1235,7 +1490,9 @@ type ClientInterface interface {
 
 	// ListProfiles List profiles
 	//
-	// Live profiles ordered by `profile_id`, with the same cursor pagination as entities.
+	// Live profiles ordered by `profile_id`, with the same cursor pagination as entities. A profile
+	// is a bundle (the older layout's name); `/api/v1/bundles` serves the same entities with the
+	// newer layout's names and their versions.
 	//
 	// Corresponds with GET /api/v1/profiles (the `ListProfiles` operationId).
 	ListProfiles(ctx context.Context, params *ListProfilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1250,11 +1507,47 @@ type ClientInterface interface {
 
 	// GetHealth Service health
 	//
-	// Does a real round trip to PostgreSQL (bounded to 2 seconds) and reports the state of the
-	// rate-limit store. Never rate limited.
+	// Checks PostgreSQL with a real round trip (bounded to 2 seconds; concurrent calls share one
+	// check, and its result is reused for a second) and reports the state of the rate-limit store
+	// and of the in-memory ontology snapshot. Never rate limited.
 	//
 	// Corresponds with GET /health (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ListBundles List bundles
+//
+// Live bundles ordered by `bundle_id`, with the same cursor pagination as entities.
+//
+// Corresponds with GET /api/v1/bundles (the `ListBundles` operationId).
+func (c *Client) ListBundles(ctx context.Context, params *ListBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBundlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBundle Read one bundle
+//
+// A bundle with its modules and the transitive closure of their dependencies; every module
+// that does not exist is flagged `missing`.
+//
+// Corresponds with GET /api/v1/bundles/{bundle_id} (the `GetBundle` operationId).
+func (c *Client) GetBundle(ctx context.Context, bundleId string, params *GetBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBundleRequest(c.Server, bundleId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // GetCategoryGraph Inheritance graph of a category
@@ -1516,7 +1809,9 @@ func (c *Client) GetModule(ctx context.Context, moduleId string, params *GetModu
 
 // ListProfiles List profiles
 //
-// Live profiles ordered by `profile_id`, with the same cursor pagination as entities.
+// Live profiles ordered by `profile_id`, with the same cursor pagination as entities. A profile
+// is a bundle (the older layout's name); `/api/v1/bundles` serves the same entities with the
+// newer layout's names and their versions.
 //
 // Corresponds with GET /api/v1/profiles (the `ListProfiles` operationId).
 func (c *Client) ListProfiles(ctx context.Context, params *ListProfilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1551,8 +1846,9 @@ func (c *Client) GetProfile(ctx context.Context, profileId string, params *GetPr
 
 // GetHealth Service health
 //
-// Does a real round trip to PostgreSQL (bounded to 2 seconds) and reports the state of the
-// rate-limit store. Never rate limited.
+// Checks PostgreSQL with a real round trip (bounded to 2 seconds; concurrent calls share one
+// check, and its result is reused for a second) and reports the state of the rate-limit store
+// and of the in-memory ontology snapshot. Never rate limited.
 //
 // Corresponds with GET /health (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1565,6 +1861,121 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListBundlesRequest constructs an http.Request for the ListBundles method
+func NewListBundlesRequest(server string, params *ListBundlesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bundles")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBundleRequest constructs an http.Request for the GetBundle method
+func NewGetBundleRequest(server string, bundleId string, params *GetBundleParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bundle_id", bundleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/bundles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
 }
 
 // NewGetCategoryGraphRequest constructs an http.Request for the GetCategoryGraph method
@@ -2308,6 +2719,25 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListBundlesWithResponse List bundles
+	//
+	// Live bundles ordered by `bundle_id`, with the same cursor pagination as entities.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/bundles (the `ListBundles` operationId).
+	ListBundlesWithResponse(ctx context.Context, params *ListBundlesParams, reqEditors ...RequestEditorFn) (*ListBundlesResponse, error)
+
+	// GetBundleWithResponse Read one bundle
+	//
+	// A bundle with its modules and the transitive closure of their dependencies; every module
+	// that does not exist is flagged `missing`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/bundles/{bundle_id} (the `GetBundle` operationId).
+	GetBundleWithResponse(ctx context.Context, bundleId string, params *GetBundleParams, reqEditors ...RequestEditorFn) (*GetBundleResponse, error)
+
 	// GetCategoryGraphWithResponse Inheritance graph of a category
 	//
 	// The category's ancestors and descendants (multiple inheritance: `parents` in the newer layout,
@@ -2455,7 +2885,9 @@ type ClientWithResponsesInterface interface {
 
 	// ListProfilesWithResponse List profiles
 	//
-	// Live profiles ordered by `profile_id`, with the same cursor pagination as entities.
+	// Live profiles ordered by `profile_id`, with the same cursor pagination as entities. A profile
+	// is a bundle (the older layout's name); `/api/v1/bundles` serves the same entities with the
+	// newer layout's names and their versions.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2474,13 +2906,193 @@ type ClientWithResponsesInterface interface {
 
 	// GetHealthWithResponse Service health
 	//
-	// Does a real round trip to PostgreSQL (bounded to 2 seconds) and reports the state of the
-	// rate-limit store. Never rate limited.
+	// Checks PostgreSQL with a real round trip (bounded to 2 seconds; concurrent calls share one
+	// check, and its result is reused for a second) and reports the state of the rate-limit store
+	// and of the in-memory ontology snapshot. Never rate limited.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /health (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
+}
+
+// ListBundlesResponse429Headers the declared response headers of an HTTP 429 response for ListBundles
+type ListBundlesResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ListBundlesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BundlePage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListBundlesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBundlesResponse) GetJSON200() *BundlePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListBundlesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListBundlesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBundlesResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListBundlesResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBundlesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBundlesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBundlesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBundlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBundleResponse200Headers the declared response headers of an HTTP 200 response for GetBundle
+type GetBundleResponse200Headers struct {
+	ETag *string
+}
+
+// GetBundleResponse304Headers the declared response headers of an HTTP 304 response for GetBundle
+type GetBundleResponse304Headers struct {
+	ETag *string
+}
+
+// GetBundleResponse429Headers the declared response headers of an HTTP 429 response for GetBundle
+type GetBundleResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetBundleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BundleDetail
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBundleResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetBundleResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetBundleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBundleResponse) GetJSON200() *BundleDetail {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetBundleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBundleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetBundleResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBundleResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetBundleResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBundleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBundleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBundleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // GetCategoryGraphResponse200Headers the declared response headers of an HTTP 200 response for GetCategoryGraph
@@ -3740,6 +4352,37 @@ func (r GetHealthResponse) ContentType() string {
 	return ""
 }
 
+// ListBundlesWithResponse List bundles
+//
+// Live bundles ordered by `bundle_id`, with the same cursor pagination as entities.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/bundles (the `ListBundles` operationId).
+func (c *ClientWithResponses) ListBundlesWithResponse(ctx context.Context, params *ListBundlesParams, reqEditors ...RequestEditorFn) (*ListBundlesResponse, error) {
+	rsp, err := c.ListBundles(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBundlesResponse(rsp)
+}
+
+// GetBundleWithResponse Read one bundle
+//
+// A bundle with its modules and the transitive closure of their dependencies; every module
+// that does not exist is flagged `missing`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/bundles/{bundle_id} (the `GetBundle` operationId).
+func (c *ClientWithResponses) GetBundleWithResponse(ctx context.Context, bundleId string, params *GetBundleParams, reqEditors ...RequestEditorFn) (*GetBundleResponse, error) {
+	rsp, err := c.GetBundle(ctx, bundleId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBundleResponse(rsp)
+}
+
 // GetCategoryGraphWithResponse Inheritance graph of a category
 //
 // The category's ancestors and descendants (multiple inheritance: `parents` in the newer layout,
@@ -3965,7 +4608,9 @@ func (c *ClientWithResponses) GetModuleWithResponse(ctx context.Context, moduleI
 
 // ListProfilesWithResponse List profiles
 //
-// Live profiles ordered by `profile_id`, with the same cursor pagination as entities.
+// Live profiles ordered by `profile_id`, with the same cursor pagination as entities. A profile
+// is a bundle (the older layout's name); `/api/v1/bundles` serves the same entities with the
+// newer layout's names and their versions.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3996,8 +4641,9 @@ func (c *ClientWithResponses) GetProfileWithResponse(ctx context.Context, profil
 
 // GetHealthWithResponse Service health
 //
-// Does a real round trip to PostgreSQL (bounded to 2 seconds) and reports the state of the
-// rate-limit store. Never rate limited.
+// Checks PostgreSQL with a real round trip (bounded to 2 seconds; concurrent calls share one
+// check, and its result is reused for a second) and reports the state of the rate-limit store
+// and of the in-memory ontology snapshot. Never rate limited.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4008,6 +4654,212 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 		return nil, err
 	}
 	return ParseGetHealthResponse(rsp)
+}
+
+// ParseListBundlesResponse parses an HTTP response from a ListBundlesWithResponse call
+func ParseListBundlesResponse(rsp *http.Response) (*ListBundlesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBundlesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BundlePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListBundlesResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBundleResponse parses an HTTP response from a GetBundleWithResponse call
+func ParseGetBundleResponse(rsp *http.Response) (*GetBundleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBundleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BundleDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBundleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetBundleResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetBundleResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseGetCategoryGraphResponse parses an HTTP response from a GetCategoryGraphWithResponse call
@@ -5431,6 +6283,12 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListBundles List bundles
+	// (GET /api/v1/bundles)
+	ListBundles(w http.ResponseWriter, r *http.Request, params ListBundlesParams)
+	// GetBundle Read one bundle
+	// (GET /api/v1/bundles/{bundle_id})
+	GetBundle(w http.ResponseWriter, r *http.Request, bundleId string, params GetBundleParams)
 	// GetCategoryGraph Inheritance graph of a category
 	// (GET /api/v1/categories/{entity_id}/graph)
 	GetCategoryGraph(w http.ResponseWriter, r *http.Request, entityId EntityIDPath, params GetCategoryGraphParams)
@@ -5483,6 +6341,102 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// ListBundles operation middleware
+func (siw *ServerInterfaceWrapper) ListBundles(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListBundlesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListBundles(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetBundle operation middleware
+func (siw *ServerInterfaceWrapper) GetBundle(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "bundle_id" -------------
+	var bundleId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "bundle_id", r.PathValue("bundle_id"), &bundleId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "bundle_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetBundleParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetBundle(w, r, bundleId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // GetCategoryGraph operation middleware
 func (siw *ServerInterfaceWrapper) GetCategoryGraph(w http.ResponseWriter, r *http.Request) {
@@ -6179,6 +7133,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/modules/{module_id}", wrapper.GetModule)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/profiles", wrapper.ListProfiles)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/profiles/{profile_id}", wrapper.GetProfile)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/bundles", wrapper.ListBundles)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/bundles/{bundle_id}", wrapper.GetBundle)
 
 	return m
 }
@@ -6214,6 +7170,239 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 	Body Problem
 
 	Headers TooManyRequestsResponseHeaders
+}
+
+type ListBundlesRequestObject struct {
+	Params ListBundlesParams
+}
+
+type ListBundlesResponseObject interface {
+	VisitListBundlesResponse(w http.ResponseWriter) error
+}
+
+type ListBundles200JSONResponse BundlePage
+
+func (response ListBundles200JSONResponse) VisitListBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBundles400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListBundles400ApplicationProblemPlusJSONResponse) VisitListBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBundles429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListBundles429ApplicationProblemPlusJSONResponse) VisitListBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBundles500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListBundles500ApplicationProblemPlusJSONResponse) VisitListBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListBundles503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListBundles503ApplicationProblemPlusJSONResponse) VisitListBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBundleRequestObject struct {
+	BundleId string `json:"bundle_id"`
+	Params   GetBundleParams
+}
+
+type GetBundleResponseObject interface {
+	VisitGetBundleResponse(w http.ResponseWriter) error
+}
+
+type GetBundle200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetBundle200JSONResponse struct {
+	Body    BundleDetail
+	Headers GetBundle200ResponseHeaders
+}
+
+func (response GetBundle200JSONResponse) VisitGetBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBundle304Response = NotModifiedResponse
+
+func (response GetBundle304Response) VisitGetBundleResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetBundle400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBundle400ApplicationProblemPlusJSONResponse) VisitGetBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBundle404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBundle404ApplicationProblemPlusJSONResponse) VisitGetBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBundle429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBundle429ApplicationProblemPlusJSONResponse) VisitGetBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBundle500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBundle500ApplicationProblemPlusJSONResponse) VisitGetBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetBundle503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetBundle503ApplicationProblemPlusJSONResponse) VisitGetBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetCategoryGraphRequestObject struct {
@@ -7875,6 +9064,12 @@ func (response GetHealth503JSONResponse) VisitGetHealthResponse(w http.ResponseW
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListBundles List bundles
+	// (GET /api/v1/bundles)
+	ListBundles(ctx context.Context, request ListBundlesRequestObject) (ListBundlesResponseObject, error)
+	// GetBundle Read one bundle
+	// (GET /api/v1/bundles/{bundle_id})
+	GetBundle(ctx context.Context, request GetBundleRequestObject) (GetBundleResponseObject, error)
 	// GetCategoryGraph Inheritance graph of a category
 	// (GET /api/v1/categories/{entity_id}/graph)
 	GetCategoryGraph(ctx context.Context, request GetCategoryGraphRequestObject) (GetCategoryGraphResponseObject, error)
@@ -7956,6 +9151,59 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// ListBundles operation middleware
+func (sh *strictHandler) ListBundles(w http.ResponseWriter, r *http.Request, params ListBundlesParams) {
+	var request ListBundlesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListBundles(ctx, request.(ListBundlesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListBundles")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListBundlesResponseObject); ok {
+		if err := validResponse.VisitListBundlesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetBundle operation middleware
+func (sh *strictHandler) GetBundle(w http.ResponseWriter, r *http.Request, bundleId string, params GetBundleParams) {
+	var request GetBundleRequestObject
+
+	request.BundleId = bundleId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBundle(ctx, request.(GetBundleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBundle")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetBundleResponseObject); ok {
+		if err := validResponse.VisitGetBundleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetCategoryGraph operation middleware
@@ -8343,166 +9591,192 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3tchs5ttiroLipMpU0JUqiJEv6pbE1O7plexxJzuZm6FKD3SCJdRPgNNCiuC5V5VceIJUnvE+Swjlo",
-	"NPqLpGTK67k7f2yRRDeAg/OF8/m1E8nZXAomtOqcfe1MGY1ZCn9e3tKJ+T9mKkr5XHMpOmedS6G5XhJN",
-	"J0SOiZ4ykrJ5yhQTmpohARnLlIRX494HKVjvPdXRNNztBB32QGfzhHXOOsPOUTzYH/QP6CgajA7oyfHo",
-	"9GT/ND7d3+/vn0RHpwfDTifoqGjKZtSsQC/n5jmlUy4mncfHoPNB3miZsvryLpIFXSoSCtlTZkR4TuKU",
-	"jjVJmZpLoZgis0xpIqQmI0YiGk1ZXF5e/uiaJVxTzd7xGdfwT30l1+z3jCmtCE0SuWAxmbOULLiI5YJw",
-	"QfSUKxIlVKnS7Af9hlm50GzC0vK012xGuTCraZ86YWONkzESZWnKhLZLKE36hDkVa9jqDYukiBXJhOYJ",
-	"TDbK4gnThCsyzpJkaaBvQFqG9OFxf+3MTKfLi7FmaX3Wv01lwoiqzS3YgzluAAFZyCyJzUnbUygtYP/1",
-	"6vkfg86cpnTGtCWJN1mqZMNSfp3T3zMAsZIpGadyRiiZp+yey0yROZ2wVwYn2YO+wzHhOaEjQzNALWbV",
-	"Y54qDUPL2MiW/5Ze/V3yT3/9H8vo4DS7Ev1O0OFm1t8zli47QUfQmRmJby5h7Yw+vGNioqeds/3+wSDo",
-	"zLhwXwQNSP3W0Mqt/MJEfZO3BononI54AhzAjDrDtad0MjObsRzBG/Xp+h3pDg5JNKUpjQwcAzKiih0P",
-	"sjTZ2SUXYjkUUk9ZSu5pkjGi+GyeLMmYm0MVEql3dyhKQDn8/aB3sri4uLh42zP/tn++yIE1p3pawAoW",
-	"3wk6Bk14yuLOmU4ztprgkfNdvf1o3tQIHQYjXinCY9LlWpExTxgxU5IF11OZaRLu/l1JEe6UD/kjS5UU",
-	"zUvFl97xeOVyvZM+ODpaf9C4mdvlnK3bDjEPl5cbUc0mEnCvfcEw56ol/5eUjTtnnb/sFRJoD39Ve8Xy",
-	"YLVXYyNMQJY0sHxBQiOrQkt4gjCaJpyljuefk8WUCcI1UZonCZmZFzEFuEqFWrDUcKrwsD94nqQCIKDk",
-	"LMBQkoCrqbJ+PC0y5SOdGAr5BwvIPtGS7Pf7NenRxBoSeJ2/hpiNaZZofGQs0xnVyPoODzqBWSGfZTOz",
-	"vj7gkv0UNPJIJ1rNi3+isRU/5lMkhWYC/qTzecIj0BH25qkcJWz23wwtmN/cBszCNOWJxcCci8eSKRDZ",
-	"cHJwbhcfr4h5u+EqAIM0lYZJ//a1M+Ysib1dJxKn9eAyY0rRCUj7bDZiKSoFRkxoMpNKG8h2Hj8HHaWp",
-	"zlTnbGAAobkGtPiJxiTfpAMJHclMn40SKr50HjfF848ICIRjnQLz/d9zmVBtMTbfNenOaGKOjsXk325+",
-	"/RCQRSrFBOg1IJn4IuRCECayGbLWgMhM9+S4l1IxYQQ3HpAZV4qLCckJlQD4dnbNJt5IMU549K1HiUAk",
-	"ERXmDKMpzA/EqrLRjGvNYoPNcyZiQwA+1E8LqLvFvCjI7eo44luuu1kdCoTRK+V0KbNOBpACwflB6p9l",
-	"JuJvBBe8C6Yfw9t8eAwKeHyQmvxsB7wQQD5Y+Wu1FK5Q6u+ST4hdAXEoGBD2MAf8oSIGcRendCHwAVCC",
-	"idEI4SXKSMScawRktNQMZjB/ADSvhGapoMmlIepvhOaFINy+jgCTIDKC8wNdMIfskU/f+fTkhqX3LCW4",
-	"jBeD8oUgmWAPcxYZQlA4Jyx1l6DSlSnAyEROJgbSgt2DdNNZKsw24EK0FdSzt7sfBPdUFk0NnsgsjRjp",
-	"ytQohPCl0Th28o2/lzEfcxY3azHl6ymZUqRspPOYKC4iBsRtlYgJvze6gmi6wzbcjpt2Z4ftwRjY2ke6",
-	"TCSNb6V8R9MJ26JoHMl4SdhDxFisyH5/8Pro5BgISfnoPdg/LA7PLobcSklwOd9FiMFKDRabKQ07oYKE",
-	"7y/+591Pv77997uf/v328iYkXauYkH3ynv+0s0s+SD014mlBFcnvkI9Bx1Amj9gnQe8pT+go2QZMY6qp",
-	"uZyYVWbFm8+JTpeETigXRE1lqpNlmXV4sLXrIv7CXo5xkJgZoclEtCRd7e1gp7IFgNmtlO+pWObWgW8E",
-	"2DXVjICKZdGPxeeGJxlQmQs72X/dz2/nJVQ88GS6QUGzJuIW9WLA+vWe4U07LRbuxFqUcCPPjehyNhmP",
-	"2J0BpOcU81V0XzEN+RaUXslss9FLiicqL7K2mA1fYkbnFpWeM6msfLgwvjwCQC2UwRJir4B/Tem84U52",
-	"JaYs5Zoa3joxQwC0bDxmkeb3jMyYUT4VkWNCSX6dLF1lvnbMw4biUamP2dxeZosL8VnnYmKwN+gkdMQS",
-	"77NVajtnY5ooBmYctHD+9tlo9e4Ca3Dbe527h+fvc1+UX/gYdKJllDB4ISIaEzG1M/jT2RWZ71I5Z6nm",
-	"DPfjT/sLVXdwUzO3NwBccV/OV/IBf69urHa9Bll5V2zQLgDuMtlIjv7OIguH8pJK8K4Zfe+ZIWs7wCgg",
-	"NDUsHY1W3VHKaKynPfi4ExBGoymRIiqbDbZ9iFyzmVrHEAA/P8iYGdzPOUua0qX57KPBemvENRt3vINf",
-	"hfI4hsyYJospTxhZ0OSLkWKG/yA9dEc0Bnadw4sqQwqJVCwG9cbQBo8V4WIozGO4exLz1NCQFObykWrz",
-	"UiAtuDqZ6yvXiqgZTRJzQDwm3fC3i4D8FJCLz+E5CX97G5C3n0NgfXQochAYcQz2WvO4uTfidDvnhM3m",
-	"oBGm5p3LiiXuN/8cKvxWWDgEZmu4A9yVm9NsD+Y1VwgzdRlfOu+knN/RToB/jDrtk134LyXSWrzN7GWD",
-	"jntjxeRSx43q5xKNN9NHMWTbFHKjs7hMI8U37VSSc68tUYt7cbNhGMH/SlkMtQikAqNKgx1UpjFLKyfs",
-	"uGPruVq0997PK/6anF2sPdIyu2s6QTtiaa3YFqOmFHZhGTORghmqjJIshmtv21H+Ezj85of8HgRwE5R8",
-	"KdEMJTdi62C6iOOUKVWGkoWDkw5uTDuk7Bd1UFmK2A6sHv0pf/Ot4jmpBJ5QLbOQEjaWgO4kzGc3H/7k",
-	"zExNZIJmGmu8Mq+WiiYVhcpcDO4iOZtxfaemtHMmsiQJOlHKqGbxHViAD/oHx739/d7B8e3+yVm/f9bv",
-	"/y94y5ynTPljDnr9w9IYOMH+6Gh8GO3T3nF8wHqD8QntnUavR719ejA6jAbxETseA4DgCur0ryatyOle",
-	"vkPBcz48GhXGHvGCf+Gds85U67k629szH3ftzndl6psUO4WVMZvHazZeYxo1EDbxQim0TORkSXAgyj57",
-	"JEbEmpcY+iizscH4gJ5G+6w/OokP6dH4mL2OTkd9uh8fsMPxgB6NjqOT+LVhEebc8MqLLKHG+fwjra7w",
-	"jfnN6A+azyrSseXwnXvAgKtnHmvitj6K1F21zDOgWkuhOreGrJm8Z6ppJTUU22wlvMUSlFtvjVIExl1z",
-	"PU2ZkdZSk0wZkBItSQq8yi234qvbEMPdUrOMx02r9EiAxjE366TJRw/b8Gzr20BUYrGl9gqRfxs5lRlO",
-	"0HnoTWTPfvl3JcXuNV28t74T79ee+sLnPTnHTfTmEiyuuIUqkTadjPmlTCaRnDEFPoIy9FdQ+FqqyFnA",
-	"apYPLPYGhz6WmURt6XzGcp93QpVuOpEqUR09AZUrAoZ75tgCf8rgDWosqkSZJdZQ2lyrtAF+0RRpQwRb",
-	"WPd8GQW/N3P/Qbm05+Y9HmyAnttiCAGhYgkeQYJH+SeHsBzCD5LoD16vPZMK/eUHtIZU4rWhM5+u36Hl",
-	"q6AgcjM1t26jIJ8TrnNf6YiRlEXynlVjp752ivfdZWnibXyajfx978EE6i9Pi5nZROErnOg39J6hIdVs",
-	"rde2AXIhllJgMIwdQ+45W6AFI+bWPWh5So2sqztuCENLmSYJF1+MGHcC/IyEw6zfP4wMScNfLAcKfg8+",
-	"SvwhDOA5+Cb3+ubhTc14thVwb0GbIt3w7fXFz7d3t7fvQmuCj6yut7NF7cqdel0gpGzGRcxSA/0vjM1h",
-	"kZ+u35VnfxFkWUe7FdypCMV8T62UfeNUh/Ke3/Exg+sa0jMs5pyE1hUeGjmimCYjtChY164U6EBiIpsB",
-	"X3E3knuacJDIeCXE0Ai3WOA8BRyLx2pnBGv+BMK9XZzYS3LNkIZ3SC3z/QR4BCmbJzQym5hRoXmkIKAV",
-	"gkXOXDCj+aSI0nQZEOt2tV8OhX1BQELDdkMSJYymioQe7w+JTElYEd9hxeb4tbjLFfB6hDAlf3v7T9YK",
-	"rnGBaKwEPyCOPq+suGKnfDGdoCxc87G7H+wfv+GwzyUxy2dzmWrUwswsnQnXhkNFcrYn6Zz3IhmzCRN7",
-	"burHzaX0szSUElQXELNr37OpXuIZz8qaSW6u+6dpJqW92TAFM3IdxmxPR/nhcES1cMrbPDLbBoPRRIoJ",
-	"CS0TI//xf/4vcdQMnxz/C5/CK0sc0h9SFw81To9unmZPho2FdQHOQgoe0cTdIqrK2bOsbFVWPM1mVJAR",
-	"ww0/RVW31riT6JQdH5+c9k4GB0e9QT9mvdPBYNRj/ZNxtD8+7VN20uTtxLvwXczGXHBcztfOGg9p3ef5",
-	"+CwT27p7G66tl7K5VFzLtHSBs8e0oAov5FxMmDIYVb8nfC97m9PW7NrQI0Tnc0arSv23GeBK09ZXQUsQ",
-	"4hWDWxXZ1m7Zw8Z1ofBWjcaDI8XBtcTAt02F328eN95sCHSxfalc1FxJG9LLWtueJY7q3G+5mid0iRkB",
-	"EK/DYwxNxwyQhNnwNMF2NgVOI6k+zX7gzgqlM1gOYDFUYRTgZidoOUSbNz/Xxu9KgRCFcH85Eb7KhFel",
-	"Ts+Mtz3abLLj+Wkd5YwJBFz5oJrOOeiUrHxPMewhmbyRWaM/9x2/t/DgDLX8WgqIYdP5w4V77TAoVLKz",
-	"155Xq3O2b05Xapp0zvYPGnh+80pghbACLxeFdBm4IeFvrvJ7RkD+wVLpPI47NXPJhqus2hyKEJFKfCom",
-	"DhTxDLzixDisZ0v4M7e/r1hB6X2vm97nLb79hYV3sZz+FjSl3LW5NPOF+3M24ZY95ZpxJps57QlOu7yU",
-	"g/VrQRzJJ2hH64+N1gmjxM3pBC7qOW5XUGRqWBF70O5qbF3Ev30OOl7uHmp0NUwpnm7gMZDgRm2iGyxj",
-	"LJNELspLKInakZQJowLkWHNwhOPdhkwBthyTDQOMtWAxGS1J6DhNWHW9b0VLFUsM0IVAnogKQiN9Rqih",
-	"WiWFudBT8++ECv4PahlXU/TXak32cLwfHdBT1ns9Ool7g+iY9ejReNDrx/vsYHxIB6OjqEHotCuy3yKm",
-	"NtBqNw0wsHeOhjiMEsbVGCNmmlqCgnuVOXh377QRUCDNNs0pfZoxHHdXXmZQEEE7eV4bYDTZDscsZRCL",
-	"LyGHDwYHZJzQyYTFLoPPpYKxB64aXRtPiiqskfEavdYtM948DqlFG7zS5pIyYok7NdijXV/zu9eq5W53",
-	"tcWnGcMJhCSJk/AQtoOco7IfywOr3KiCBr4akysu+RraceDWqvJ1+H7hIgZbqigcdDiHbwXYQC41ZqvW",
-	"wPUzZ0nssozqEgMT77jhY+NS8l0F8baWclhFR/viJlC51HS4TwTAaVF5twpwL+FfbNQlF9YhAkkY3dBa",
-	"4MKAhEDIe/09Hocu2jNPSofREJgKV4MyThYO6DrGu+03yMIU023keGxtP5j4bW+k9oTNzJ3AAc9mGNsc",
-	"29Lx2pGb+yn+ZiNdMVvSuhcqW8vjAIf5Locd80iO2euYo9t/YA9wtYvBjzJrCoHMVyNTL/aOViLvMOwy",
-	"gVEuem4Ff/weIYlPZK75Rl+p0lYbYj69xdfDf4rdtDNBrj0HsuE2eaDeRgrZFji6Be2WGDokxVmGDoJR",
-	"bcLL/ZNsqiEC6ZxdgFDo9KL/GpLETLBjzii/c++SX5PYcBy6lJnGAajnG/bhRm0C2xoyrQo3Rq0zZlFC",
-	"U6YI12e2JA1kE2EUKnBGVJMwJjs/anwY18r17lCAMUCZ2yVN3ChFrOUMslZjrjDE3zxGuA7MDPiiGU2/",
-	"mBcVmdQLLtS5LW+x4Ip5hT64IKWYcNId84Tt2CDpSrmLFs1iA1Hsfq/D1SeU1TK7iApvqr3goClTLwI+",
-	"NxnxaiJQhSNtLyOkHt89bypscTOVqTZYINz12F+j0mxumUIZkRqTlPabruRrmNxzItl/MA2S5lH5XIHu",
-	"EZNRph0bcrT5FEa0MrlAyJi98tNSFOmyeJLfei1mlS0+v32XpIInaMOBxchir0209gujSSPa2rzSKfxe",
-	"JSKb9WmUXSkE5JEb4qea3YFGeocFrc46MzZD2ncudHxhU36Ee2mrPYOkYB3WKZ+bW9tHqfQkZTf//Z1B",
-	"BEwJBf2KC3Lgp4I6Nd5bbCYg7BZQs6y+e4Nqp1HfYrPCacb1MOcTS1MpuAOdkRAhEpIuF715KiOm1E5g",
-	"xF3MVUi6akpTFptvYjZJaczicCi61+ZXg/2RFGM+yVJLAt4mzjHF1Oi3Y5okioxoBGFJxTz5UgzXH4ow",
-	"5hCBHOfxDhZI7shgSYBGuBDzp32kDDH3xIoI2DKQQosFYeGNcLnQWCDHqpJ2TTnSmGPL/y4toRiwWma5",
-	"aFaHbQ1n2kQn72WcJeytTUauU/gMfs+1e+XZaCF+yOVNmy9SpmRy3xBglz9Si0i4ZorRNJpCvZ9cSJW+",
-	"rFgZIEm0mBJemD/3RqaM4H4aRBxuBKeNDDRK71reRYlUWcq+9Y34pW/xvuMxWL68bX0Onm0yLO0dp/1c",
-	"NSW+Kc4IshMjGrMZj+DAUrsKuICzBxQrz/Fx59vx4OPBI59m0+yQRvtiCXEq8GuDRHn2xzY/RGPumqdV",
-	"cBuLYtE/V4wrSXhF0R9I0rImtpWJWZsZ055m9bQJtfVMSx9EjYkcuK0yGT9rjz7FrCGVNzmpbLRDxK51",
-	"O/TItznVzp6jkypET1OZTaZlBtb1jpxrxZIxYQ/WDVZJRf2RwVLwoPWvuMlmM5out+QBx5nrHvBVEsHL",
-	"XS3g8DIu7IrQnOWcy1tPhWwacawJVO2ydb0bDdfxw3nRWu8YK9xodisrvGgO5+tetBaBeTdJZTbvBC5X",
-	"e2vi802j+HSSDeZVAVE4L2o82rAQKBGgFNgwwJcKqHtEX8fH0YD1Dsb7o96AHdLeaXQS945HR3QwPmQH",
-	"8b7vW3tHRxWpid9s0StWo/EXd469uPOr4HxrnV8WG5/o+3q68pezrDIFbsHWUF7CNn1WVsg90WdV2vYa",
-	"r14uRuP6ltbeZopZNnOGldG8/RZDFZgb224ojvPkWlle92FL/KbGaS6VMsohTYrwA1DYxZLYJMTnaOYV",
-	"xK0i6vOCSUsQWqM488KS3FimwgfsJnVInlmm4tkBsFyvCHz99hhWrl8ydnWdzp9LaO+QDF34D25u/3sS",
-	"kTfXglkfaZtPAsRRnmg9Aa09rh85tnWVNKhz/9Ws2anmmx7W2mhPrr9flGeTRCjHdZY4VE2Lf3aEZ14I",
-	"r8ljc/3zG3I6ODohtswfwZp+isQyymqJjlstyVzEDHgREtaDXwRIrHO/f1Nh5qqXqNmCePkwT6jwQj+4",
-	"yuvGVmvYPBUs9fh2C6eWvJN0CRGwRbwEAJPI1IsA6dpUF7NcfB1kGe5U7yrbLI29kSbvBdg01RpakSz0",
-	"y+3txzxZKJJxGeZ46jXXm8WDRp8fUahn5feCHPnr5e0bsagqDepC5dP1lafIc3P14uNlXvXNn+6chB5S",
-	"hmTGqLA5ZMV+iaJLEHc0KTvOSwi9jgvZmHIEjFc9wuJ9C+sY81W29TkOKIzruWyGe+aU8dSvS2qtD21W",
-	"9kZTtjNIP9dS7qxSdq3bysm60VTENI3JKBNxDoLILMtlLz5P+X1ry97+BO/1JUfpxm+3g5u0z3yTrbry",
-	"ogLqdsrHJr/6txov4fYNF5ocdV6VDZoGkQwTtYPQpvmHs2Su0WQtVwBSgiCU72PBDr5WLTkrHjEjtgMS",
-	"jxDXFPA1w7Zr3rVzv1Kki3T7Su2sMfWW3Hx3CQCq5kJK6CjX16uEEwDoPn8fg3AO22IZ32T/tWew3gBs",
-	"5/1PYQHO97LCBFww3xfJpACmibkUtPB3JnT0SmH5G8FYrM7InMl5wgJr5vWErlEyaaRzdT6XRKfsdXwS",
-	"HY96R3Qw7g3YYdx7HR2Mevu0P85/2wi7S8LIInhFJFUoZosm4Tpj+OPbhCt7WqFqtVoA/8V1mi2ljv+h",
-	"LWeb2KJyPGoyRm10/v+J7FE1tGw3Sa23RSa1EMcCsV/K/OgTzNeV6k51hoK6fmyzmbfDNruZd0bfYCb7",
-	"BPFzmyQlKZc4aoPOUQdx9ttMsVKdkrVpSd6I2mF8Uiz+adnY8tJMpKC7ZENSyOoINswQySl4k/CeaqLH",
-	"PaeletPMVUxpySxZmUjyuLYlwaqoJy9aLINbEtflJJj8tumFd5f0OV67S20fQBupNnjal0I36zUFkDcO",
-	"qVpVw/vG/QbMy7NPIT51KbbQLTLBaIFgO8+HoCvbXS/k3QJF+/t24NgYqV2NofHg1swtigmaDOs+ewAy",
-	"reWiVI1fFlz2wrJZK5KVOFez1tgZVmZCYQqMXx0GDC7nBNblhllCqpWzar1urcmEQLL1gvDXJH21F0FZ",
-	"F7Ow6Xva06Hyu2duuvJXXs/82SjRCc5tfXJT7XC6NsQPjgXPd2d3S/lCFl1wcXUSeIT0urHMW0dRRC3b",
-	"ZfTXPGH3l2xEZpQLTblgUPq+XKHUrzcmtJxmo/z/TmMHsRGNvjDMC/bnOCOjVC5sWhUG6jdU5iLdgsQD",
-	"r7aGuTgPRUHxeJ+GXo9alkzauWlgJ/80lypvFKkgpB+y3LDwZ+Ba/UIpBMiB2x2KofjLX7CPoBoKNI9i",
-	"M0Ju5ihccmFbG67QeedINzTHEgYkBLO++QPt+iGkKZjLf7hzPhSue2jNN0Tj2Mwa4kdM6DOassFqbNSw",
-	"wtm0OxQXmFUc0SSxKR6EkhnTUxmX4pRUNp/LVNscAkXCQf8otOMFCS+SRC5Cglm954DuZtXYF5J0w/fw",
-	"xg9SX2AbzpBkUF409Ji/az4b7pARS6SYwJGY9SmSUku0VBAth8KcPQBCBURJIiRx3/h5gHBYt1Bd1MJ8",
-	"KG6L+p3wnw1Acs1YqSLhnpwzQed8d0lnSUi6pcaWZgTqqZrFO4h9xRNwxAHWNn2YJxKzGRFUNws6mbCU",
-	"fLoiVJNwL5aROWqaJA7Xip5mKl9/0Z9NDUXRjD61X9qG9Lbx2dVHsD3LLMX+Z0yd5S0lbAnZwH6mEaSu",
-	"dP96eRuQjxe3b37Brby9fHd5e+mVQd0JEK2YiMF4ibRkWH7Ceq6pY8porHZJuIcZI1AxFbsC2FXuEqCW",
-	"ochXXfQNhSQjpcZZQqA1pA5IRFMXA391efszcQ3QLJblJUrDSku3MBiKsKFLWwirDitt10LStelMO7vk",
-	"wjl/5b2TEGZGSDMKBweniPJmgqL5WnjmFcQschGf2s7eHvabUnFpZSgUjwvriRG5ECzdJdj7AT0Ktn+o",
-	"cm0QqhWqF1PD5lxv96k0cKNDMTjsuW7uWCj53IyFQ8NBtlqvOdsAS/X6PWGL0sXY3tTWWlZETeVCDIUU",
-	"EUMPELwSmz6SrhQJKCbk5peL3sHRMYn5BFpcmTPYuB/tUNQa0trM3nDQH9jUq4RHTGDmmxVt769ua1LM",
-	"kC5iMdR9tg+pPTO28EWXpeLFxysjXFmqULrt7/Z3oeqD5QOds87hbn/30JY8ABVuj8753v3+XiHG9r46",
-	"2f24N8k78E2YXptx6iU1QxaUa0hDurMs0XyelFJ2z0hokxXDPKFXsIUhTsjzNjSDv7ufZRJDhWOGwpKV",
-	"2yoBB3AVDLhe3TNoKEAWGe0K6N5mVXtp58gfS12ISon9u+QNdmLjRVKbYYFQjFimumimi24EFht2bb5A",
-	"RHDS4cqo5H9lutz2EFI5USjiDbvpdlIM2fPb2JtbTalx+kG/v6IjZ96Jc7M2mOVltvRldenYz+5qe9gf",
-	"tA12W9vzG/Q+Bp0BbnP1M14TeXhks2mwIbF54OB0/QPVbqiPQedok7WVe1PDU4frn2roVwsdNXPTf0PH",
-	"zFJvTKPN04lyeru53n1+fCoCopHg6u1HqqdYNDlnLqi8Qk1gqRr4yI0GlYRWm03Y5DyUJJho6QsR5PBG",
-	"muT83YZS5Tw+omIokATL1d8L9aWmqXTD64vby7t3V++vbu+w5v2b68uL28swIHn74IP+3lRm6U4THWOb",
-	"BmylhVcipvRPMl5ujf78ximP5XuXrUlZIf39l5g6bqN8VA0WRiHFgRUu8IZGU9Z7Y1RbmaxjBx8k4AbO",
-	"9Rzq3t+AfKr9s/+gRI7nkmvIHk1b8oNwmzJJ7n0FheURSTJhTa14/ma1G+V1hegqOdYEnzBKqtE5FzSN",
-	"kUpR55pwc49BxadGJW/h0YJKSvg6WNFhCxDLKVz/VNTaRHDADv/o0iPHgFWoFTRriNeWeReoo8vdahBX",
-	"7B1OS2Tp3u9TqqbFtQ1lAbKUmvrUgk397XK/lWzvT3z8Hvh4zWi8GhefprgAUG4NImJUJ6jQbe0YWlqU",
-	"WFNW3ujYtixRmi4hk4Sbb89rw2x1Yde+JI/ThUspVq4ryumZB+y4GK/22FtwxtIJi3fOV7U+GYrG3ifO",
-	"tkdmdAlB3dAvEW7wSrP5UxopDEVXMe1cPhjNXnRkmFAO93BKhOzJ+c45JKSgn1OnVCiOhiCjt5lfvE4x",
-	"YEjFWfKmMRwky6nZQdFrJyy1fGzQzbBpzYvrZrY3zka62ffkTrZvE5yO6yX4B2NX/Q3Y1RspxgmP/vUU",
-	"QHtp2kgBLBritBh3sIC7tTjeM+xqiipfvFMqDY0dTZdzFnjxglBIu1FOl+rDvyBBlOZpoYu8WvgzcfiP",
-	"iCRQN7FWgL/ZBNCAL848aJ56bMWeSw8/oIjhcs5aCofbFmAY1UjmdMIxNWqX/I0mX8BrhIY+OnF25aHA",
-	"7/xaw+yBYnQGxGKweybQi+n2SlNGaByjlc9iMhkxvWBGBaUThu6NG4xQ7Ya/hztoR4fsJTAyzBNwVWtJ",
-	"FtJcd7oJ00aHQIsnn3CtQLLla4JELabsQtDXYJ5ESRhRxXpcKAbS754ZfWDMH9A4A8PkGG5UHrRIF9xU",
-	"KgKTiWJGj9EMl7MTDAUMB48r9DuDj97RhLsETIQQ06LQ2wQHQsk4S5KeZg+a/PXqA+EiZg+kq9U9i7RM",
-	"g6EIFZ/NExa6umTY/Q8dE3AQqVyoc79Sm9EqlOZJQhQUbycaUjWUJGpGkwT1ICPfza9ckWjK6Jylu+Sa",
-	"qSyxHiXDd1IqvuA6U5awezQf6ylbFq0AfRgBohElhwJmKHDKamQK1rFLLkj4e+j5VJcEzxMQxJymVTT6",
-	"IWAG5iCQMU8gLc6W7TBYAqqTrpXMh6w2eOY//vf/q5QKC8g8yYC/DkXZcey1VCAa/CSRH47EVjTCh1dS",
-	"sVz9Spc+nLslMQMmX4/vxzaoCAclFfMd2rvkQpAMHSNeMrLn5yjz/Xdc6csi4vNpCjo4xyC5ZM1ADMSG",
-	"kdUKh0DTQCXnRDFbJdr5Z73R4FOdygXSrqGThUy/VDoa2f4DrsSxl+JonTq/u4wIwxxLjdf60E4w/7zf",
-	"EEpRz4toRC+eZ8eRbrmKzE5j7GfTMl25n+a1Hh2tW+vnF5fgkCrSIL+bm2786QVoFf3v0GNeF8zbtP/f",
-	"Lues7gFo1h58V2OrJmGO2RfzeVVWbgQ85NeSGyZiiHQJL2/pJDwn4dW490EK1gNZF7o2r9Ymedhok3Sq",
-	"6Y/ressbejQrs0Urgz+dbj+KmUq69o4vQ2TBN7jl1hPlXqZY3BstN4kAwMgYDE4tB/36kZdeFHUX9Ddb",
-	"6nzHC6oeCr9odtern+8Ulh24agY2gjifCdtrl1QdG+OIoVdNJG+j4X9YkrfrayH5TJnLh2WJf9L/j+U2",
-	"geLQLckURlk2xLUhV6ifPF6o8eDNi+zpn+NVpF37NzcqGD+y1lfV3J0k1xdtcxSrLpabCdZadWyI0ZW0",
-	"mMdv4mJeOnwji3pXlHZTLUUXgyLUB6K1aqYIQlWpr1v9bvPe5Ua/8NXmJXmNV5tzjb7tqnP+6xjOQHsu",
-	"UuBzqs2/KRnL7Jd7Xx2Oteu3q8qJB/C5sSJxbmp1zpN75qqhoNVoKPzx59aK5mLZZJpPjG1OSuUfIZfT",
-	"FogMbWJV2CJBXc2UH1SClqq5t8hRhMSfovNHU52deaJObhvISK+8GyS2YP0TaJCc2/xCDI5fYTApC0C/",
-	"5lq7+HuiCcXjHHk6yGpxVtSTaK4gsQWB9jFfyB9aovnVRtaItKLeyL+YTJsXJ51TmfuqJNXyb/e+Fqi2",
-	"Sq6tK+XVIroqRb482YXPW6P+8wXWR1fR5geVWOUiaS0iy0L3T5n1o8msomBSAzltILX8CgtPE1tFBYYG",
-	"yVUqe7BV0TV1baUaGcFbCbHdKYNaHS09nboj8wuLzdeundOODQCfy1QXJQxzJjEUXuMliJnaJR8wTNAL",
-	"727hAbYV1gsSsZ2hLSCn3gHpW/F3zaqbW3r5nbE2bOpVdGV6DLYLi5hjZT6ESUN3rzLFlduWefRmv/gM",
-	"82FeZRux2axLkCh+6qVfrRYzs/aA59spmrQywVSl/9PSRr/tFlRol1Z38b3FhEgM4cE8CJqowCtwaH3M",
-	"rsohT6v5EMU0NuKnPs2b1nRl30iU9yOu5TvvVkxBnDVNYo0hmPTsXWfP0WU/o0sLIyKFDQH02n2UNO2m",
-	"1+eqaV5wT5XTx7wKTJhJtmMXUp/DMebHz4//PwAA//8=",
+	"7H3rchs3uuCroDh7KuSepkTdfJF+KbYz0Snb8Vryzs6GLjXYDZIYNQGmAYrmuFR1fu0DbJ0nnCc5he8D",
+	"0OgbSclU4iT+k1hkswF8+O7Xz51EzuZSMKFV5/RzZ8poynL456srOjH/T5lKcj7XXIrOaeeV0FyviKYT",
+	"IsdETxnJ2TxniglNzSMRGcucxBfj/lspWP8N1ck03utEHfaJzuYZ65x2hp2T9PjgeHBIR8nx6JA+fTJ6",
+	"/vTgefr84GBw8DQ5eX447HSijkqmbEbNDvRqbn6ndM7FpHN3F3Xeykstc1bf3nm2pCtFYiH7yjwRn5E0",
+	"p2NNcqbmUiimyGyhNBFSkxEjCU2mLC1vz/10wxbeU81e8xnX8J/6Tt6zXxZMaUVolsklS8mc5WTJRSqX",
+	"hAuip1yRJKNKlVY/HDSsyoVmE5aXl33PZpQLs5v2pTM21rgYI8kiz5nQdgulRe+xpmINR71kiRSpIguh",
+	"eQaLjRbphGnCFRkvsmxloG9AWob00ZPBxpWZzlfnY83y+qp/m8qMEVVbW7BP5roBBGQpF1lqbtreQmkD",
+	"B8/Wr38XdeY0pzOmLUm8WORKNmzlpzn9ZQEgVjIn41zOCCXznN1yuVBkTifsO4OT7JO+xmfiM0JHhmaA",
+	"WsyuxzxXGh4tYyNb/Ud+8Q/JP/z1f6+Sw+eLCzHoRB1uVv1lwfJVJ+oIOjNP4ptLWDujn14zMdHTzunB",
+	"4PA46sy48B9EDUj90tDKlbxhon7IK4NEdE5HPAMOYJ46xb3ndDIzh7EcIXjqw/vXpHt8RJIpzWli4BiR",
+	"EVXsyfEiz3p75FyshkLqKcvJLc0WjCg+m2crMubmUoVE6t0bihJQjn457D9dnp+fn7/sm/+2/33ugDWn",
+	"elrACjbfiToGTXjO0s6pzhdsPcEj57t4+c68qRE6DJ74ThGenhKuzc3rKRmxzJC8VuSGi/Q7RcYyS4EX",
+	"6KlcaBLv/UNJEe+Ri1QBBNlsnlHNFKEiHYqcKbnIE6ZIIoWmXJB4Pybd+F0u5yzXq/13dMLi3hlRTKSE",
+	"a8NnEiZ0n4lEpiwlVJH43w5/iB0jMJsaim68T+d8//ZgH3bNmdp3C++7V//b4Q/48si8xPx2wgTLqWYp",
+	"STJuZAZJZfVy3rFcSdEMd4TQNU/Xwj5A28OTk81YizdztZqzTXdDzI/LBJZQzSYSCKl9w7Dmui3/j5yN",
+	"O6edv+wX4nQfv1X7xfZgtxdjIxlBMDbIL0FiI3hjy0UEYTTPOMu9ADsjyykT5qKV5llGZuZFDK+HCrVk",
+	"uWG78dHg+GFiF4CAakABhpI4X89i6tfTIiANahHF/8kickC0JAeDQU0UNvG5DF4X7iFlY7rINP5kLPMZ",
+	"1cjHjw47kdkhny1mZn8DwCX7V9TI8L2eYF78PU2tLDV/GfpjAv5J5/OMJ6Dw7M9zOcrY7N8NFZvv/AHM",
+	"xjTlmcVAJ5JSyRToH3BzcG/n7y6Aug2LBBjkuTQS5+fPnTFnWRqcOpO4bACXGVOKTkB1WcxGLEcNx8g8",
+	"TWZSaQPZzt3HqKM01QvVOT02gNBcA1p8T1PiDulBQkdyoU9HGRU3nbtt8fwdAgLhWKdAd/5bLpG9gaiw",
+	"pybdGc3M1bGU/MflT28jssylmAC9RmQhboRcCsLEYoZyIiJyofty3M+pmDCCB4/IjCvFxYQ4QiUAvt6e",
+	"OcQLKcYZT770KhGIJKHC3GEyhfWBWNViNOPaMEctyZyJ1BBACPXnBdT9Zh4V5HZ3HPHNKaJWDoBk/U55",
+	"xdDskwGkQAt4K/UPciHSLwQXvAuWH8PbQngcF/B4KzX5wT7wSAB5a5UJq3JxhSrMHvmA2BURj4IRYZ/m",
+	"gD9UpCCo05wuBf4ANHpi1Ft4iaIz5plzREYrzWAF8w+A5oXQLBc0e2WI+guheS4It68jwCSITOD+QLF1",
+	"kD0J6dstTy5Zfstygtt4NCifC7IQ7NOcJYYQFK4JW90jqEEuFGBkJicTA2nBbkG66UUuzDHAutsJ6llT",
+	"9SvBPbVIpsQpc6Qrc6PdwodG4+i5g7+RKR9zljZrMWVbm0wpUjbSeUoUFwkD4rZKxITfGl1BNBnkDaZ+",
+	"0+nsY/vwDBztHV1lkqZXUr6m+YTtUDSOZLoi7FPCWKrIweD42cnTJ0BIKkTv44Oj4vLsZsiVlAS386sI",
+	"MdipwWKzpGEnVJD4zfn/uf7+p5d/v/7+71evLmPStYoJOSBv+Pe9PfJW6qkRT0uqiDOI76KOoUyesA+C",
+	"3lKe0VG2C5imVFNjaZldLoo3nxGdrwidGENCTWWus1WZdQSwtfsi4cYej3GQlBmhyUSyIl0dnKBXOQLA",
+	"7ErKN1SsnKvjCwH2nmpGQMWy6MfSM8OTDKjGmuXk4NnAuRpKqHgYyHSDgmZPxG/q0YD10y1Dt0FebNyL",
+	"NTTNQHR5B1NA7N6b0/eK+Tq6r/i5QndQv+SD2uolxS8qL7KOpS1fYp527qG+9w+t/XHhSboDgFoog5q/",
+	"EGnGXlpkqJlkZATfgx4AdvxMposM7XNzCTwPUTfJpFrkoBLI7LbicfrcwXcV/zK28GnnpbVgok4iZzOu",
+	"r9WUdk7FIsuiTpIzY3Ffg1FzODh80j846B8+uTp4ejoYnA4G/7dTxY5LTUVK87S08UTm1grmzGAmrPs0",
+	"ec6ePHn6vP/0+PCkfzxIWf/58fGozwZPx8nB+PmAsqfG6KAjlhXbJAgwY3oAJK55aoyVzguZs87HqLOY",
+	"pxt3fMtyhbs92BvsDTqA4g6I1xaIndOfP7pF0BxyOzFLkTfwhdkGqv2d0zHNFAu2ZZ9E6wcu/DplYy44",
+	"QupzpwL9Yil7GPABojuEo01YXOA62kUIXS5mM5qv2g5X863fsnxlsYvkjCZTw+6InuZyMUFLMePK6FV2",
+	"n98ViMctPhp1wD7EtWLZ2GhYNDcyC1yMhY0kBVNknFGjhpWQtALmbeHLNZupTXDBK3vPxgYmjjnmOQUY",
+	"eeg3qT6O6NC9DHhtzqkio96MecaIzNPQBtzp+aLiN6/paMNPzBO7gUgjztI0hX/T7F2AmeiRqsMNYfWd",
+	"IkvwlxvjGsBV4UuwccNYaZ5MrzM4ozux+5hkdESW/IY3UEoEp/5YnEGO/sHAvv3Un8i+/dDI4L33dPnG",
+	"uiyCb/vqhs/7co4n688lGDp4LnTMON/bz44Gi1000lcT+D5W93cXWfb/jk4aSPInwcApT+TYQlJVADel",
+	"6lqwT9pjgr11w7kCjz9y8xo3KX5dD28wcItT6x6HXYylseHLW7DL2mONpMwYFeZcHv3akALdzUZlMC+P",
+	"kIBYSkYrEnvpFFdpJ5RbFYTZhfACJohqMjVC1GOeQWF+w4kw1sEpmTM5z1hEJrlczENZDG7yRBNU7ryo",
+	"e86epU+TJ6P+CT0e94/ZUdp/lhyO+gd0MHbfbYXzJWln0f6BMm9bHlGTJlU+UUK06oVj1MoFZyA8Zu77",
+	"jMTmjmIi0R+U0SAAZb5BQwT5St2rG9IjHqK8jajA7Xaic0dqV7qosuKsUY/6pj157alJSwHwNNH/PJdG",
+	"BkCoqhwlKGBZufIycJteitjaz9lcKq5lviL4C8I1WLyAYFxMGGgn41zOtsC08g02MEkIhWD0lM7nRtWp",
+	"nKgFhD5OYKDd13zGms5cWq6+OtWhPsKVMcLKq2+FTRth0HSP3rGXy2XtGrdETQ+ExYKnTee3uFtd+yVX",
+	"84yuiKAz1og/BZLXXhli/TpFj6MiWxZ2BZm0SLdzpz9XIWLZdW07VVYakl8bugEmW6fbDpHNU/XndXqc",
+	"YjMqNE+IfdzzcRsXVKgNo29QVK4H2cW9+bvBjYKlOLQok0ex/9Idl/hGiZpLsG6SES9saPavOZ1Pmwhg",
+	"ynKuqUgYmZhHQAlg4zFLNL9lZMZmI5aDkkOJC/NWxIj5sdIu2JayuQ0yF4Hq0875hAkd8HH3d9UEmNMc",
+	"06h+/mgkuw8sn34uvc7Hx937/AflFxrWt0pQx/6IoGYipXaFcDm7o49lIfBzedkfjTSmgHgcAVfEsd1O",
+	"3uL31YPVwt7gw74uDmg3AFb2YoQXiHCoyqUA3s3Wr3ugYraS7ihnNNXTPvzZi4gxj4kUCavqpzu9xK3U",
+	"M8DPtzJlTfwkRIPNWQLWDnQXvw7l8RkyY5osp4bilzS7MWozJGoAPXRHNAU3qoMXVYYUMqlYiskpckx4",
+	"qggXQ4G5IRAKTHluaEgKojTNNejihrQgpEmoBi6jZjTLzAXxlHTjn88j8n1Ezj/GZyT++WVEXn6MwSVJ",
+	"h8KBgGgjMLmCn8ulsMv1zgibzSFSk5t3rioZJT+3c3tjngEcfIaKO5Vf0xwP1jU82CxdkSevpZxfG84E",
+	"/xitFS3BS53WDKuXeax/40ZZU/27ROPN9FE8smsKudSLtEwjxSftVOK4146oxb+4OfsMwf+dshhqEajq",
+	"A6rcsOeOrfdq0T54f1V7cOxi45WW2V3TDdonVjZVzmLUlMIpLGNG5xUXSbZIIRzddpW/AYff/pLfgABu",
+	"9GsFUqIZSv6JnYPpPE1zplQZShYOXjr4Z9ohZT+og8pSxG5gVdHEgmw1RypRIFTLLKSEjSWgewnTpHZB",
+	"ykYTmWD6hE0qMa+WimZVu5wqdv0wMxxzLlT4zGF/cFR6Bm5wMDoZHyUHtP8kPWT94/FT2n+ePBv1D+jh",
+	"6Cg5Tk/YkzEACELDXv9q0oq87hUm+gVJgXdGhbFXDF6g085U67k63d83f+7Zk+/JPEz16RTZP5ut+brt",
+	"XgVhEy+UQstMTryNrafFlRgRa15i6KPMxo7Hh/R5csAGo6fpET0ZP2HPkuejAT1ID9nR+JiejJ4kT9Nn",
+	"7Evt8hfmO6M/GFNnhxZSiCKNxplPbLIZPOrMJpjM5G3FdduGYtvtpM2z4rKqjFIESVdEsSRnRlpLTRYK",
+	"IzoSwzvFdnvlrW2J4RvN94AE7hc1QFRiqaX2CpF/GTk9RoCgQqRNNwPO4xKZJHLGlHdEFdBfQ+EbqcKx",
+	"gPUsH1jsJT66wedwxWfM+W4Dv8Naojq5Byo3mfr2EAX+lMEb1VhUiTLvZ+QDKIBfNJXzEMGWtgagjIK/",
+	"NnP/Srl0kH795HgL9NwVQ4gIFSsMJuJVfuMQlkOExQuD42f3dbW5C9pAKunG+pwP71+j56ugIHI5NVa3",
+	"UZDPCNcuh3nESM4SecvyWpSleN/1Is+Cg08Xo/Dc+7CA+sv9CnO2UfiK5PZLesswWmmO1m87ADkXKyl8",
+	"to55htxytkQPRspt2q7lKTWyrp64odYtZ5pkXNwYMe4F+CmJh4vB4CgxJA3/Yg4o+DnkDuMXcQS/g09c",
+	"NraroWrGs52AewfaFOnGL9+f/3B1fXX1OrapcYnV9Xo71K78rdcFQs5mXKQsN9C/YWwOm/zw/nUl7PIY",
+	"yLKJdiu4UxGK7kytlH3pVYfymV/zMQNzDekZNnNGYpuiHhs5opgmI/Qo2JRrKTCxk4nFDPiKt0huacZB",
+	"IqNJiCULfrPAeQo4Fj+r3RHs+QMI93ZxYo3kmiMNbUgt3XkivIKczTOaMB/jUFA1C0Ucp75i0vyliNJ0",
+	"FRGbDm0/HAr7gsjFRJKM0VyROOD9MZE5iSviO674HD8XtlwBrzsoHwqPd3BvreA9btDmMVHFrGpwVtlx",
+	"xU/5aDpBWbi6Z/fe2n/8jI99LIlZPpvLXKMWZlbpTLg2HCqRs31J57yfyJRNmNj3S99tL6UfpKGUoIqJ",
+	"TvY92+olgfOsrJk4d91vppmUzmbLB8yTmzBmdzrKV4cjqoVTXrn8FlukRTMpJiS2TIz86//9f+KpGf7y",
+	"/C++D68sccjwkbp4qHF6DPM0RzJsjaqvohZS8IRm3oqoKmc7SHY5J9PFjAoyYnjg+6jqD8uC8W9tz8dt",
+	"j5DWY553D3KxPTiVxd4NZrFgXClMBkB1wd5jl6bglbbfDYXMfSMEwnWP/Os//wu8QoVpb/NlbI6MUU/c",
+	"y0CPN9oWPpIxessUoYbsh2JJFehCGFmLA7EWwSdQrUKhPFzZ0qC9UtYABubwUFOaEiHtQtXi7l/LgejV",
+	"T3v83zjBx+6CVzyIVerZeOSAvDY0EHB2AWIiKTBxr7nYvm0p/Hz7AvWvO9cIC4N46rCWlXNdetsCZwd5",
+	"1f6uKnnVhiah3LD1Bkn3hq1UOWTZa0rHbstZcDbHdSndo1BhHk9R2ZgcFRDLoyRJNXkrw6YS5X4NzWlK",
+	"9cv/ghwlpJ0XctEYtX7Nb4tEP7Blag0ojDByP3a1JQdh2shR1Empmo4kzVP4CpOrQuNj1Tl9Bq0LQDuE",
+	"b3ywDzsd2NYendMDgxtS06xzevC0QS42nwPOB/sP+miQLoNQLfybK2eLReSfLJc+KttrKYB65DO2Fe1U",
+	"6nKxYUKR3E+6NjVWOfLFZi0ZXclFJUrT0EGinO7TtpZ9hlcCUkdN7wvA0v5C/5DavEEH2fa32QTMza8q",
+	"bqb9ZcU9lN73rOl9xeW2v8+3w9m8vQA92t9XBMU3v7DAsPb3+e49m163JrDvwBoeIVjd32FUFMIUaBKA",
+	"sYlfWdqvuTUXM293AA8ob//p5v0j53ALtLPKzXU2jl9+bYU2JZ1uuzobz/rbC2289KoV2uzEvhO2lgY0",
+	"/IQKQhN9Sqjh5UoKIs25icwnVPB/UisMm/Im19uAR+OD5JA+Z/1no6dp/zh5wvr0ZHzcH6QH7HB8RI9H",
+	"J0mDItNuAn6J6rOFPbhtao611n+NiptNLd8evSKnSEBt9LqPWc6gu4SErlTwcOTqK31PKt/ciH3iqjEo",
+	"eK983BoZbzCg/DbT7TP4WsyOC60IfFXOr7f7a373RvvPn662+XzBcAEhSea1Rkh4Q85ROU9L1V8FDULV",
+	"2CnDbg/tOHBlbcY6fG+4SCEKIYrQNq5xSqTweQqMT6YaHlbuo7oda8u3bZs7p3/RoDKGaClJl2ZKYlQj",
+	"tVECrPNzBfalGuiILCA4FO9bLSYeCipSEu/bBeLeWU2t+04Rr/WZ9V2hJ/o+rFPwkQR0YyO6Gt78wFmW",
+	"+gZCddGJPbW4YejjUl+tCgXurJtYlS7tixtrzVwLTbDgIxA5aC5b67Kf8RubuM2FjamCx6obWyd+HJEY",
+	"ONr+YJ+nsU8Yd80z0b+lCEVjvEycRQ5LnfT98RuUghw76cjx2LqPsUGl9QFZrDArdyIPPNs80LbPK12v",
+	"fXL7UOffbLI8NkKzEcrK0Vwq8dCdctgxP3EkvklK+PNH9gLXRynDRNWmLGq3G5kH6bu0kryLmdsZPOUT",
+	"cNcIil8jq/meUsYd9DtVOmpD2niw+XoGYXGadmnAdZCDYtiuy/XdSjPdgWizoN2RZIN+V1aygYawZSl7",
+	"cZNNvY6hU1sXIBR7BfF/xlg+2DN35Bxae+Qnw/f7yPfxATR4DPvwT20D2xoyratYQPU7ZUlGcyhtPLWt",
+	"s6FRECayA2dEfRHLOtxV2zAD7BU88uBpU+yW5TTzTylifdXQkC7lCquEzM8I1xGIZ3jRjOY3UF3pmyQu",
+	"uVBntg3vkisWNCTmgpTKSkjXiMmerbOoBAdaVKwtdBL/fR2uIaGsV16KwpKmtqoemjIPimicl4dXawkr",
+	"HGl3RWX1EpF5U8/ay6nMtcEC4V0L4R6VZnPLFMqI1Fjn2OjN2MDkHlIM85Wp0tQV9nAFukdKRgvt2ZCn",
+	"zfsworX1SUKm7Luwsk2RLksnzCvBgFllJ+LPv0pd0j3MgshiZHHWJlr7kdGsEW1ty7gpfF8lItvQzSi7",
+	"UghoEWmIn2p2DRrpNTbeP+3M2AxpXwk6V1Opq0Hb+wQibdNq2OCRUfpousGHAq1QsaV6bhUEnw6EJ2uq",
+	"9fKna/UwkRwCQzrnc2NHv5NKT3J2+b9eG4zEtnOg6HFBDsN2c94GCaC2EL5DVMWOCB6qoUUd1s2ar3mu",
+	"j33lsJe/Aqv0lMR4NTHpctGf5zJhSvUiI3dTrmLSVVOas9R8krJJbiAdD0X3vfnWkGEixZhPFrmlxeAQ",
+	"Z9jGzijaY5plioxoAimWxTpuK0b8DEWccqimSOOyoeZxB7YE+IwbMf+0PylDzP+iHicM0G+dn+jSPncJ",
+	"iLMmQyW26BMXEUzfqBG7d9umszrMHnfbAAgiTp6VAYy9wA8Hg966FxuQe8eTfyn0zxxTnhkDW0l0N+QM",
+	"OigOBVjeqrwfjj8yb2RjmTOzmRz7+sWkezI46tmS5CAhUU0X0C5+Kc6GIl4IDwj3fHXXKcduZrj78h07",
+	"Iixfrt0CEId7onTRxc/Wqyi+/sHTdAPlBNjRxCHRu9HeVNC2qfBNBYugENx/qbFbSy/B4ie1dDbXvgia",
+	"uFd7GsGHFUfbx6CFFn9ws73ENYNr7OX3RW8s4lZOHLrGOcGxPj68BVDp7Ljsx6o3/UVxR1DantCUzXgC",
+	"F+ZbVUEb0k+oUDwkQcp3nirgE8DDLdN5cKOgRqd7CZUqEG2DTXk/dw2p9MU712iY3HIXSxDOSHpQX78H",
+	"eJjvFwpo6dNXBlFjXSAeq+qt/DV6F+6kE+EO+leWWFo3uHJsVEnYJ5sx8LtrWbndK4L+bTvIP8KVN/Z1",
+	"LBN20QohaG35a3Rs9A7xYD8VsvmiHo4I4c2x5abcht9pD0fXJ6s9tOxxvh5abhGh19BNsRP51h87E6gv",
+	"GgWql3XYxTEiCte1/RwNC4GOM0qBP0v71nsn9Fn6JDlm/cPxwah/zI5o/3nyNO0/GZ3Q4/ERO0wPwoCz",
+	"7dla6dH6yF0ba1T/++/aWPDCjTFii5/3DBE/tL9zlSZ34Ikqb2GXoV0r9u4Z2i0de0Pw+1498BpZ9fYx",
+	"4zKat1s6bZ08q7zI6WmusdCOOFCN97xSyqiLNCvizaDUi5Xr9/oQ7b2CuFVE3VF7zzLMNijXvIg8NHZG",
+	"CkG9TeurB3ZG+nO2D91kFwTdLn14iKqSrry9v/gLW19uVwvhFmlodrqZpP5AnU7LlN7e5nTdvTd49Nsu",
+	"62vtS+oPcs++pKTbnln9JW1Km8RXW5vSEhutmSMPrglwg1uawpDvf3hBnh+fPCV2LI1rU05SmSxqDQB2",
+	"OkKwSIQJ0n5sWkqR9bMpp+SLBglWQ5/NztFXn+YZFUE+E1duzlm1t9t9wVIvk7JwaqnHzFdQ9VAkAQEw",
+	"icyDtKauLQE128XXQfV9r2p07XKU41YGSJA11tSDb00R7Y9XV+9cEW0i0zLM8dbr2fGIB42BbKJQPXTm",
+	"jEP++jjWRiyqiqy65Pvw/iKwP7ixIfl45bqhhsudkThAypjMGBW2tro4L1F0BTKZZuVskBJCb+JHtgoJ",
+	"ARN0VbJ438I6DJdsDxvYRMXdDCN65Ik7dq+7qlX+rRvz2+NUZw5sVX68o+FD36YI7XCKkCOlP/4YoYAQ",
+	"NwycM4/t1k9djJrouhb2vT/SLCIH2x0NI7J3sNmT7TLW/wiubJ993+7LLpjvo9RJ/U6nDpVEUoVidlgG",
+	"VWcMv39XduVMa1StVsfln1yn2VFLlT/8dCCHR9/GA/0BxgOFBLOzyVq/mW+vyYEWnLDNg7ab8T7lpMlG",
+	"aHLRx+TMhlzIME2R2CxFbEiRM2o5CHlFk6lrbMQVdlEaiiIj+Mz/BN8zhVZqcmwg3g3yc19fXF69erv/",
+	"9qerix/+3gO5r5Z07rtEwGv91iQ4ITSOuacpS2vdBX/TXOb7Me6WJlhUk2Izj9dlPjxwM4bA3RaP2VLR",
+	"MzKwyamEuhp4I2Z8b61K5w1PLVzoJ8edJgdXAOyW3jcBQtr82KCxI2bEms9roeb7UPBWHcgbyCm2CBBj",
+	"6VGBq0Fr8QCKpcMYqkiJHJ+R2O4f3zIUKFrD/GQhfXLwipnTK00zZleFVYJ8Y5/qXKZjHEZUvBWbknWh",
+	"ZklDTHO0so6JXqVK12I53hYmA8MGKjny/rHNicAVsqswvAIpmljcB0g336aqWvnOF7ZYDM0sH0dbKFZq",
+	"UdhUgvyxqTa0Sd58UCz9ftWExtIsZPhkYzHn+vxjrOx0eLlNKma1QPOW09KoGeabJbZUhK4tAL3bOI1s",
+	"XYZqkOu7AEcQ1+XiVedQC8qySiYrr7mLdg+graw3vO1XQjebbgWQt05/XTe+59J/B/pZ4IJHfOrSbElX",
+	"KqjgpgWC9R4OQT+xpz7DpwWK9vvdwLGxwqqa7xjArZlbFAs0xQ5D9gBkWqshrfr3LbisT2a7KYRrca7m",
+	"kLYrrK1gxtLVsI8isO4zAvvyj1lCqnWybfUobahgRLINiuc2FGu3twvclE227Xvay5ide81558Od1yt2",
+	"typQhnvbXJRcu5yuTceGa8H77e3tqM7Xogturk4Cd1AWP5aoloJDzfwTmP1p5ydnAvy4GJEZ5UJTLhhM",
+	"vSoPJwhbDQstp4uR+3/NaMfRqjS5YdjYJFzjlIxyubTl0FjX1tCUl3QLEo+CdmfY1qSgeHQZGpVQaFmK",
+	"2jnvZ8/9NZeKWVNPQQUcVKdjz39sgSIXGpoBJFC7vjcUQ/GXvxAI9aqhwAgQhKLB6AmyDmI6B0XLnH7f",
+	"hkX//R9KitgnIJBubK4ljkgMkUvzDwxdxlDVpynP4t7ZULiwez38TVOj2ZEY/8RCfCLozGA1zmhbE0/f",
+	"G4pz7AaS0CyzFZGEkhnTU5mWMkjVYj6XuSsRUyQ+HpzE9nlB4vMsk8uYYDeOM0B3s2s1l0Ix0o3fwBvf",
+	"Sg0PsjR2zWMC5u8eV3GPjFgmxQSuxOxPkZxaoqWCaDkU5u4BEAoK6YQk/pOwfh8u6woGC1iYD8VVUCnn",
+	"Ku6wXhJyFwwCxPtyzgSd870VnWUx6Y5WmoEEhX9QZe0zzdIeYl/xC7jiCMcafJpnErsQIKgul3QyYTn5",
+	"cEGoJvF+KhNz1TTLPK7lVDOsz1Ru/++Lj4bCRuyxfQ58yFJInEgyblDq4h2E1+TCfEKVYurUTZOz0yMi",
+	"+zdNoNKz+9dXVxF5d3714kc8ystXr19dvQomIPQiRCsmUojPIC0Zlp+xvuuwA64AtUfifSz9g2EJOBDM",
+	"7nKPALUMhdu1u/AIa3KVGi8yg59C6ogkNPf1Shevrn4AKLyGMlnEMjedIPZf9OG/cTQUwWfv2cyVS0J3",
+	"ovAbxXRMurb6t7dHzn1+i7z1EsKsCFW58fHhc0R5swDT+ap/PtYstwYXBtqKHgL2tWQhNM8Kd7xbYSkX",
+	"WQr5JkgR7rJflObKKEOheF2YzUXkUrB8j+DYNwyaGlNtkQvlJ6BVh9Msp4bNubknZCoN3OhQHB/1kyk1",
+	"SA9DPm6YODPPwqXhQ3ZQh7nbCKd0GCAaGKQ5XRZTS/bIVTFmRRE1lUsxFOCcgSA3vNL24+5KkYFiQi5/",
+	"PO8fnjwhKbdeo94e+SBuhFyKiMxoZqxyGDaJ8zJKa4uhgOUUUM+EBR054uPBsa1UznjCBBaKW9H25uKq",
+	"JsUM6SIWw8gX+yO1b54t0m3KUvH83UVz+rDlA53TztHeYO/ItioCFW6fzvn+7YFrkGU+mjDd0svWtekK",
+	"Q3N+MHhc9OfCM2MkhszphNt0LqpK7R09e7yAgDdX+nu7C2g/gAIBrcsmzbx4ZB+oBwLsGx7EYBRo/Z63",
+	"m8MeDgZO7TDazennTigqDf+EqSBgC2yyFPAQEMMFnaY9iutajZk7OsYdNL3Y73T/e5q69Cjzk8Pnm39y",
+	"JeUbKlaOR5vfnWyzlIsg+Ayyk8HR5l/ZDhAfBL2l3E52AJPRxtnglt25jRJJJxCRcp9A1ksFJ/c/exy7",
+	"a8XP81IMpSE1iuicCsVhNrxLjELvV5g0xZlyTmH8/VBg855S2QoEc2xhS2zdDpa6yzj9V6Z9rON+GH0x",
+	"fisFe0N1Mv01sNWmnDXgK6jI8Mye720Gm3h1RSdtL7eP7cMz8NKjwfFm7Hkr9RuZ8jHHcTsPIYktl/lB",
+	"LkT6e6Wh94yCvU98f8E6GdXwre1W7bRSn6ENjfad5hej6thri2VxAZnF0DDGCjNPqw3OhAIjwxk0Jycw",
+	"Wcn9fVA3LT8GTKGwt/Y/eyPzbh+a67Ryh0pLo6BrFjRb8EOTSXe2yDSfZ6WeUKcktt1w4iDi47PXjXKH",
+	"38fltuFSMLTqWHn0N6iqvkUe+LfXzLUeCjCaZjS/AQXVtu0K+poVcreo0wk7x+2RFzDv2e0upZoaXR0G",
+	"ZslcG30G1SFM6WGpsSvMBy08zXpHV9Bz6+tlbeVttvA23+/rG2v7CljbRbUTG9p8YXdUy+p8hkQDr9uA",
+	"gOjNvnj5zjCuEnNBLwvMrZKqgY9carCdaXUgqu0BgiYP9nMJrR00RYzZ4wwRW9bgjJGEiqFAEixPKCzs",
+	"7JpJ3Y3fn1+9un598ebi6hrnMr54/+r86lUckdQmWhwO9qdykfea6BhHieK4d2TVTOnvZbraGf2Fw33v",
+	"yg5CO1GkQvoHj7F02kb5aMMuqSI2b6HCBV7QZMr6L6TQucw2sYO3EnAD13oIdR9sQT7vsCTnSsrXNJ+w",
+	"3yuR4704V05A05b8SkYAfrb/GSzrOyTJjDXFuP9mzXAVTC7tKjnWBH/R2yPgHFnSPEUqRefAhN8yZS30",
+	"GpW8hJ8WVFLC1+M1U+ABsbxn4DdFrW0EB5zw9y49HAasQ62oWUN8b5l3gTq6PFEZccU6G7VElh58P6Vq",
+	"WvgXURYgS6mpTy3YNNgt91vL9r7h469mqK3FxfspLgCUK4OIWGEFKnTbyNCWMbo25qJtf3E7VldpurID",
+	"BQlXZ7XH7HQnP2LX1cyB9xRboxf92olNHqIJNP6QGYuwMJPlE5b2ztaN54U5ifX5vD4IRWZ0BQWWZCZv",
+	"GVjBSrP5fYZ9DkVXMe1zE2w2kJ8aOqFc2GxB2Zfz3hlUsGNCjvMhSYHRFPNNMM0YIn64ihtszEGyPDcn",
+	"KOZBx5ZLmCOoJt0MBys/um5m5zdvpZv9mtzJzhaH2wHo/g7Z1WALdvVCinHGkz+fAmiNpq0UwGJoc4tz",
+	"B8fv2dDYLSNdw2tQ5Ut7pSFM4EjRqzmLgtodGFnVKKdL0/0ekSBK67TQhZvL9eeJFODUwdr4xGYXQAO+",
+	"ePeg+VV74OBVgB/QJX81Zy0jumyAqxbX2iN/o9kNpDego49OfAB0KPCzcKoP+0QxjRCSBtktE5hu489K",
+	"c0ZgfDC2qwdMJiOml8yooHTCMA5/idVi3fiXuIcBX+gkAE6GeQY5VVqSpTTmTjdj2ugQ6PHkE64VSDa3",
+	"J2iawJTdCAbFzS9REiZUsT4XirkIyjxnY/4JnTPwGCTNqxBapAv5FCoBl4liRo/RDLfTi4YCHofUIJjJ",
+	"D38GVxPvEXARQvKlsnnd5kIoGS+yrK/ZJ03+evGWcJGyT6Sr1S1LtMyjoYgVn80zFvt+03BLPYygw0Xk",
+	"cqnOwg7cRqvALsoKxqQRDWXTShI1o1mGepCR7+ZbrkgyZXTO8j3ynqlFZlMfDN/JqbjBfeYsY7foPtZT",
+	"toIRzXBJIYwA0YiSNswUxEpRI1Owjz1yTuJf4iD5Z0XwPgFBzG1aRWMQA2ZgPTAZ8wxaVNhegAZLQHXS",
+	"teF00GECfvOv//yvSkfiiMyzhcKM73KGUzA/kWgI6Cdh3ixrd2rjK6lYrX+l7zfk8mewGt3tJ0y4MqgI",
+	"FyUVCzOvYIz2AiP4QfeiICBfD0O/KqqvHjkOHdVb6ANNA5WcEcXsGCKfSBQ8Dck/U7lE2oUSB5nfVIZU",
+	"20l/foZO0G7EBmx+6bQFZgaDTYGZqF6j3Ihe3IVjSbfcmrLXWIfVtE3fQ/TBQaRHl+DbhPyL/IdvUYD1",
+	"SQKsQTDv0v9/tZqzegSgWXsIQ42tmoS55lDMu7Ef3Ah46HVDLplIISUTx/Cfkfhi3H8rBeuDrItd9oLz",
+	"SR41+iS9avr1ht7c6MxmZRYB9C3o9rXlE/i6hUcgsugLwnKbiXJ/oVjaH622yQDAFE6soihXp4QlAkG5",
+	"Txf0NztLqxdU/wxFOJWpGwxo8wpLD0zNyJa6uJUidJ+Fqo5Nxscc4SaSt2VbXy3J2/21kPxCsdxPQvpG",
+	"/19X2ASG/rRU/Rll2RDXllyhfvNoUOPFmxfZ2z9DU6Rd+zcWFTw/st5X1Tz+sjkNKZxYvS4RaT1GV+o3",
+	"776IiwWtqdpTbH1f98ZO7jtIsX3j+xT9jlNsg4b/G/Rt3/L/T5ZiW7SjclTrPik5y+yH+589jq1LsW2f",
+	"WhTB341jTjYk4EIFSVP+rc9lk7lb+AtTcX3/wq9UgpaGRrXIUYTEN9H5tanO3j1RJ7ctZGTQD/p+qbih",
+	"w6QsAMNOyI+Rh+vqFteLs6K3W3M3t/sJNOLbcg0F+KVtzn+3Yaa7AUPvjMSVYoKYBCPtYEnvZ3A7GYow",
+	"u9e+Kuz2ZitsVJv78J0Dze9axoa9CDcI2aIb4Z9Mys6Lm3Z07z8qyVn36f7nAvnXSdpNjX5/q2qWd77f",
+	"5VcqQ8stlFuEqIXuNyn6tUnRop1qAzltIUfD/ms7rGkpNUXbqTCd+knKzakNU5bcqDBQacvhcwa9/fw8",
+	"4e7I/JulRMtiePAZSaRw6U0JjNWFRgYG1EORmHdjIoQBVA6BTEzdArPbNmeBV/Vsgvtc5rpol+7N+mBe",
+	"MKSEDQXFhgp6fRe3PfIWsyWDLPcWxmNHTj8i57ArtOUl1cbpdm3CWDHUV+bBWN7e3hdT1YZjNc/WDidD",
+	"P2y6NnYz3e3c7GIk71202/soDwquDdCO0F3r2ytwaKUB1feuQ5yaLnQql2KvwpXK08wDnmQ/+Ahbw/e2",
+	"MSS7KkjdsLNDOO8DC7/3QS7aJZp0acFUZTjwyuYs7hWcym6tHph9if0WMPEKq1dopqKgRbzNDPB94nle",
+	"rWIplrF5WvVlXrR2Qwlde5Yz1Nup7FUceJw1LWJdWNhTJXBCnGGixYyuLIyIFDZxM5j8WLKPml5vi9Dt",
+	"653i1XXmgVGwqJqOJM1T1TsjVdvDclo9ZbNSm+5SfWTTus5sAM+nK7XHniQt9s0ZuWFzDZwaNDnoGwQF",
+	"QuGKXoTefbz77wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -15,6 +15,7 @@ import (
 	"github.com/ontohub/ontohub/migrations"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/server"
+	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -47,7 +48,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer st.Close()
-	if _, err := ingest.Run(ctx, st, "../examples/ontology", "", io.Discard); err != nil {
+	if _, err := ingest.Run(ctx, st, "../examples/ontology", ingest.Options{}, io.Discard); err != nil {
 		fmt.Fprintf(os.Stderr, "gen examples: ingest: %v\n", err)
 		return 1
 	}
@@ -58,7 +59,12 @@ func runWithServer(m *testing.M) int {
 	}
 	defer limiter.Close()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	handler, err := server.New(st, limiter, server.Config{}, logger).Handler()
+	snapshots := snapshot.NewHolder(st, logger)
+	if _, err := snapshots.Load(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "gen examples: %v\n", err)
+		return 1
+	}
+	handler, err := server.New(st, snapshots, limiter, server.Config{}, logger).Handler()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gen examples: %v\n", err)
 		return 1

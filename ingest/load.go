@@ -1,59 +1,38 @@
-// Package ingest reads a schema repository checkout (one JSON file per
-// category, property, subobject, module and profile or bundle), validates it
-// and writes it to the database as one snapshot.
+// Package ingest loads a schema-repository checkout into the database: every entity file of the
+// eight kinds, the _schema.json files, VERSION, and the validation findings of the ontology they
+// make, written as one new generation.
+//
+// What stops an ingest is a checkout that cannot be taken as an ontology at all: a file that
+// cannot be read (a symlink, too large) or is not one strict JSON object, or ids that are not
+// usable (see checkout.Problems). Breaking a rule of the ontology (a reference that does not
+// resolve, a cycle) never does: the canonical repository is what it is, and its findings are
+// stored with it and served.
 package ingest
 
 import (
-	"errors"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/ontohub/ontohub/checkout"
 	"github.com/ontohub/ontohub/store"
 )
 
-// kind is one kind of entity file and the folders that hold it.
-type kind struct {
-	name    string   // singular, as in the summary: "category"
-	folders []string // folders of the checkout holding files of this kind
-}
-
-// kinds lists the kinds in the order they are read and reported. Profiles
-// come from profiles/ in the older layout and bundles/ in the newer one.
-var kinds = []kind{
-	{name: "category", folders: []string{"categories"}},
-	{name: "property", folders: []string{"properties"}},
-	{name: "subobject", folders: []string{"subobjects"}},
-	{name: "module", folders: []string{"modules"}},
-	{name: "profile", folders: []string{"profiles", "bundles"}},
-}
-
-// schemaFile is the JSON Schema describing a folder's files in the newer
-// layout; it is not an entity.
-const schemaFile = "_schema.json"
-
-// maxReported caps the problems spelled out in a ValidationError message.
+// maxReported caps the problems spelled out in a ProblemsError message.
 const maxReported = 20
 
-// Problem is one thing wrong with one file of a checkout.
-type Problem struct {
-	// File is the path relative to the checkout, e.g. "properties/Has_name.json".
-	File string
-	// Message says what is wrong.
-	Message string
-}
-
-// ValidationError lists everything wrong with a checkout. Nothing is written
-// to the database when Load returns one.
-type ValidationError struct {
+// ProblemsError lists everything that keeps a checkout from being ingested. Nothing is written
+// when Load returns one.
+type ProblemsError struct {
 	Dir      string
-	Problems []Problem
+	Problems []checkout.Problem
 }
 
 // Error spells out the first problems, one per line.
-func (e *ValidationError) Error() string {
+func (e *ProblemsError) Error() string {
 	var b strings.Builder
 	noun := "problems"
 	if len(e.Problems) == 1 {
@@ -65,146 +44,75 @@ func (e *ValidationError) Error() string {
 			fmt.Fprintf(&b, "\n  ... and %d more", len(e.Problems)-maxReported)
 			break
 		}
-		fmt.Fprintf(&b, "\n  %s: %s", p.File, p.Message)
+		fmt.Fprintf(&b, "\n  %s: %s", p.Path, p.Message)
 	}
 	return b.String()
 }
 
-// Load reads and validates the checkout in dir without touching the
-// database. Only the top-level *.json files of each kind folder are entities:
-// _schema.json files, subfolders (such as versions/) and all other folders
-// are skipped. Every problem found is reported in one *ValidationError.
-// The returned snapshot has no CommitSHA; see CommitSHA.
-func Load(dir string) (store.Snapshot, error) {
-	info, err := os.Stat(dir)
+// Load reads the checkout in dir within lim and turns it into an ingest, without touching the
+// database. Every problem found is reported in one *ProblemsError. The ingest has no CommitSHA
+// and no findings; see Run.
+func Load(dir string, lim checkout.Limits) (store.Ingest, *checkout.Checkout, error) {
+	co, err := checkout.Read(dir, lim)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return store.Snapshot{}, fmt.Errorf("ingest: %s does not exist", dir)
-		}
-		return store.Snapshot{}, fmt.Errorf("ingest: %w", err)
+		return store.Ingest{}, nil, fmt.Errorf("ingest: %w", err)
 	}
-	if !info.IsDir() {
-		return store.Snapshot{}, fmt.Errorf("ingest: %s is not a directory", dir)
+	if problems := co.Problems(); len(problems) > 0 {
+		return store.Ingest{}, nil, &ProblemsError{Dir: dir, Problems: problems}
 	}
-
-	l := loader{dir: dir}
-	found := 0
-	for _, k := range kinds {
-		for _, folder := range k.folders {
-			ok, err := l.readFolder(k, folder)
-			if err != nil {
-				return store.Snapshot{}, fmt.Errorf("ingest: %w", err)
-			}
-			if ok {
-				found++
-			}
-		}
+	in := store.Ingest{
+		RepoVersion:  co.VersionString(),
+		BundleFolder: co.BundleFolder,
+		Schemas:      map[string]json.RawMessage{},
+		Entities:     make([]store.EntityRecord, 0, len(co.Files)),
 	}
-	if found == 0 {
-		// A typo'd path must not look like an empty repository, which would
-		// soft-delete everything.
-		return store.Snapshot{}, fmt.Errorf("ingest: no categories/, properties/, subobjects/, modules/, profiles/ or bundles/ folder in %s", dir)
+	for kind, f := range co.Schemas {
+		in.Schemas[string(kind)] = f.Data
 	}
-	if len(l.problems) > 0 {
-		return store.Snapshot{}, &ValidationError{Dir: dir, Problems: l.problems}
-	}
-	return l.snap, nil
-}
-
-// loader accumulates the snapshot and the problems while Load walks the folders.
-type loader struct {
-	dir      string
-	snap     store.Snapshot
-	problems []Problem
-	// seen maps kind and id to the file that defined it, to catch an id
-	// defined twice (profiles/ and bundles/ both hold profiles).
-	seen map[[2]string]string
-}
-
-func (l *loader) problem(file, format string, args ...any) {
-	l.problems = append(l.problems, Problem{File: file, Message: fmt.Sprintf(format, args...)})
-}
-
-// readFolder reads the entity files of one folder and reports whether the
-// folder exists. The error is for I/O failures; problems with the content
-// are collected in l.problems.
-func (l *loader) readFolder(k kind, folder string) (bool, error) {
-	info, err := os.Stat(filepath.Join(l.dir, folder))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if !info.IsDir() {
-		l.problem(folder, "is a file, expected a folder of %s files", k.name)
-		return true, nil
-	}
-	entries, err := os.ReadDir(filepath.Join(l.dir, folder))
-	if err != nil {
-		return false, err
-	}
-	// os.ReadDir sorts by name, so records and problems come in a stable order.
-	for _, entry := range entries {
-		name := entry.Name()
-		if entry.IsDir() || !strings.HasSuffix(name, ".json") || name == schemaFile {
-			continue
-		}
-		rel := filepath.Join(folder, name)
-		data, err := os.ReadFile(filepath.Join(l.dir, rel))
+	for _, f := range co.Files {
+		record, err := Record(string(f.Kind), f.ID, f.Path, f.Data)
 		if err != nil {
-			l.problem(rel, "cannot read: %v", err)
-			continue
+			return store.Ingest{}, nil, fmt.Errorf("ingest: %s: %w", f.Path, err)
 		}
-		l.addFile(k, rel, strings.TrimSuffix(name, ".json"), data)
+		in.Entities = append(in.Entities, record)
 	}
-	return true, nil
+	return in, co, nil
 }
 
-// addFile validates one file and, when it is valid, adds its record.
-func (l *loader) addFile(k kind, rel, wantID string, data []byte) {
-	f, problems := parseFile(k.name, wantID, data)
-	for _, msg := range problems {
-		l.problem(rel, "%s", msg)
+// Record makes the database record of one entity file, which must be a strict JSON object. The
+// label is the file's label, or the id when it has none (or a blank one, or not a string); the
+// description is the file's when it is a string.
+func Record(kind, id, path string, data []byte) (store.EntityRecord, error) {
+	var fields struct {
+		Label       any `json:"label"`
+		Description any `json:"description"`
 	}
-	if len(problems) > 0 {
-		return
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return store.EntityRecord{}, err
 	}
-	if l.seen == nil {
-		l.seen = map[[2]string]string{}
+	label, _ := fields.Label.(string)
+	if strings.TrimSpace(label) == "" {
+		label = id
 	}
-	key := [2]string{k.name, f.id}
-	if other, dup := l.seen[key]; dup {
-		l.problem(rel, "%s id %q is already defined by %s", k.name, f.id, other)
-		return
+	var description *string
+	if d, ok := fields.Description.(string); ok {
+		description = &d
 	}
-	l.seen[key] = rel
+	hash, err := ContentHash(data)
+	if err != nil {
+		return store.EntityRecord{}, err
+	}
+	return store.EntityRecord{EntityType: kind, EntityID: id, FilePath: path, Label: label,
+		Description: description, Source: data, ContentHash: hash}, nil
+}
 
-	switch k.name {
-	case "module":
-		l.snap.Modules = append(l.snap.Modules, store.ModuleRecord{
-			ModuleID:         f.id,
-			Label:            f.label,
-			Description:      f.description,
-			CategoryIDs:      f.lists["categories"],
-			Dependencies:     f.lists["dependencies"],
-			SchemaDefinition: data,
-		})
-	case "profile":
-		l.snap.Profiles = append(l.snap.Profiles, store.ProfileRecord{
-			ProfileID:        f.id,
-			Label:            f.label,
-			Description:      f.description,
-			ModuleIDs:        f.lists["modules"],
-			SchemaDefinition: data,
-		})
-	default:
-		l.snap.Entities = append(l.snap.Entities, store.EntityRecord{
-			EntityType:       k.name,
-			EntityID:         f.id,
-			Label:            f.label,
-			Description:      f.description,
-			SchemaDefinition: data,
-		})
+// ContentHash is the hex SHA-256 of data as compact JSON: formatting does not count, key order
+// does (it shows in every answer that carries the definition).
+func ContentHash(data []byte) (string, error) {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		return "", err
 	}
+	sum := sha256.Sum256(compact.Bytes())
+	return hex.EncodeToString(sum[:]), nil
 }

@@ -36,16 +36,35 @@ FROM information_schema.columns
 WHERE table_schema = 'public'
 ORDER BY table_name, ordinal_position`)
 	wantColumns := []string{
+		"draft_changes.id uuid NO NEVER",
+		"draft_changes.draft_id uuid NO NEVER",
+		"draft_changes.change_type draft_change_type NO NEVER",
+		"draft_changes.entity_type entity_type NO NEVER",
+		"draft_changes.entity_id text NO NEVER",
+		"draft_changes.entity json YES NEVER",
+		"draft_changes.patch json YES NEVER",
+		"draft_changes.base_generation int8 YES NEVER",
+		"draft_changes.created_at timestamptz NO NEVER",
+		"draft_changes.updated_at timestamptz NO NEVER",
 		"drafts.id uuid NO NEVER",
 		"drafts.capability_hash text NO NEVER",
 		"drafts.status draft_status NO NEVER",
-		"drafts.payload jsonb NO NEVER",
+		"drafts.payload json NO NEVER",
 		"drafts.source_wiki text YES NEVER",
 		"drafts.base_commit_sha text YES NEVER",
 		"drafts.expires_at timestamptz NO NEVER",
 		"drafts.created_at timestamptz NO NEVER",
 		"drafts.updated_at timestamptz NO NEVER",
 		"drafts.deleted_at timestamptz YES NEVER",
+		"drafts.title text YES NEVER",
+		"drafts.description text YES NEVER",
+		"drafts.base_generation int8 NO NEVER",
+		"drafts.revision int8 NO NEVER",
+		"drafts.validated_revision int8 YES NEVER",
+		"drafts.submitted_branch text YES NEVER",
+		"drafts.submitted_commit_sha text YES NEVER",
+		"drafts.submitted_at timestamptz YES NEVER",
+		"drafts.pull_request_url text YES NEVER",
 		"entities.id uuid NO NEVER",
 		"entities.entity_id text NO NEVER",
 		"entities.entity_type entity_type NO NEVER",
@@ -56,28 +75,18 @@ ORDER BY table_name, ordinal_position`)
 		"entities.created_at timestamptz NO NEVER",
 		"entities.updated_at timestamptz NO NEVER",
 		"entities.deleted_at timestamptz YES NEVER",
-		"entities.search_vector tsvector YES ALWAYS",
-		"modules.id uuid NO NEVER",
-		"modules.module_id text NO NEVER",
-		"modules.label text NO NEVER",
-		"modules.description text YES NEVER",
-		"modules.category_ids jsonb NO NEVER",
-		"modules.dependencies jsonb NO NEVER",
-		"modules.schema_definition jsonb NO NEVER",
-		"modules.commit_sha text YES NEVER",
-		"modules.created_at timestamptz NO NEVER",
-		"modules.updated_at timestamptz NO NEVER",
-		"modules.deleted_at timestamptz YES NEVER",
-		"profiles.id uuid NO NEVER",
-		"profiles.profile_id text NO NEVER",
-		"profiles.label text NO NEVER",
-		"profiles.description text YES NEVER",
-		"profiles.module_ids jsonb NO NEVER",
-		"profiles.schema_definition jsonb NO NEVER",
-		"profiles.commit_sha text YES NEVER",
-		"profiles.created_at timestamptz NO NEVER",
-		"profiles.updated_at timestamptz NO NEVER",
-		"profiles.deleted_at timestamptz YES NEVER",
+		"entities.source text NO NEVER",
+		"entities.file_path text NO NEVER",
+		"entities.content_hash text NO NEVER",
+		"entities.changed_generation int8 NO NEVER",
+		"ingests.generation int8 NO NEVER",
+		"ingests.commit_sha text YES NEVER",
+		"ingests.ingested_at timestamptz NO NEVER",
+		"ingests.repo_version text NO NEVER",
+		"ingests.bundle_folder text NO NEVER",
+		"ingests.schemas json NO NEVER",
+		"ingests.findings jsonb NO NEVER",
+		"ingests.summary jsonb NO NEVER",
 	}
 	if diff := cmp.Diff(wantColumns, columns); diff != "" {
 		t.Errorf("columns (-want +got):\n%s", diff)
@@ -86,31 +95,14 @@ ORDER BY table_name, ordinal_position`)
 	indexes := queryStrings(t, db, `
 SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' ORDER BY indexname`)
 	wantIndexes := []string{
+		`CREATE UNIQUE INDEX draft_changes_entity_key ON public.draft_changes USING btree (draft_id, entity_type, entity_id)`,
 		`CREATE UNIQUE INDEX drafts_capability_hash_key ON public.drafts USING btree (capability_hash)`,
 		`CREATE INDEX drafts_expires_at_idx ON public.drafts USING btree (expires_at)`,
 		`CREATE UNIQUE INDEX entities_entity_type_entity_id_key ON public.entities USING btree (entity_type, entity_id)`,
 		`CREATE INDEX entities_live_idx ON public.entities USING btree (entity_type, entity_id) WHERE (deleted_at IS NULL)`,
-		`CREATE INDEX entities_search_idx ON public.entities USING gin (search_vector) WHERE (deleted_at IS NULL)`,
-		`CREATE UNIQUE INDEX modules_module_id_key ON public.modules USING btree (module_id)`,
-		`CREATE UNIQUE INDEX profiles_profile_id_key ON public.profiles USING btree (profile_id)`,
 	}
 	if diff := cmp.Diff(wantIndexes, indexes); diff != "" {
 		t.Errorf("indexes (-want +got):\n%s", diff)
-	}
-
-	// The generated search document splits ids at underscores and survives a NULL description.
-	var matches bool
-	err = db.QueryRowContext(ctx, `
-WITH e AS (
-  INSERT INTO entities (entity_id, entity_type, label) VALUES ('has_part', 'property', 'Has part')
-  RETURNING search_vector
-)
-SELECT search_vector @@ to_tsquery('simple', 'part & has_part') FROM e`).Scan(&matches)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !matches {
-		t.Error("search_vector of entity has_part does not match 'part & has_part'")
 	}
 
 	again, err := Apply(ctx, databaseURL, migrations.FS)
@@ -135,6 +127,55 @@ SELECT search_vector @@ to_tsquery('simple', 'part & has_part') FROM e`).Scan(&m
 
 // TestApplyRecordsAtlasRevisions checks the rows against what the Atlas CLI writes, so
 // `atlas migrate apply` and `atlas migrate status` agree with this engine.
+// TestApplyMovesModulesAndProfilesIntoEntities upgrades a database that holds modules and
+// profiles in their old tables: after the migrations they are entities of kind module and
+// bundle, same ids, uuids, timestamps and soft deletes, with their JSON as source.
+func TestApplyMovesModulesAndProfilesIntoEntities(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	databaseURL := newDatabase(t)
+	files, err := fsDir{migrations.FS}.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := migrationDir(t, map[string]string{files[0].Name(): string(files[0].Bytes())})
+	if _, err := Apply(ctx, databaseURL, first); err != nil {
+		t.Fatal(err)
+	}
+	db := connect(t, databaseURL)
+	for _, stmt := range []string{
+		`INSERT INTO modules (id, module_id, label, schema_definition, created_at) VALUES ('00000000-0000-0000-0000-000000000001', 'Core', 'Core', '{"id": "Core", "categories": ["Agent"]}', '2026-01-01T00:00:00Z')`,
+		`INSERT INTO modules (module_id, label, deleted_at) VALUES ('Gone', 'Gone', now())`,
+		`INSERT INTO profiles (profile_id, label, schema_definition) VALUES ('Default', 'Default', '{"id": "Default", "modules": ["Core"]}')`,
+		`INSERT INTO entities (entity_id, entity_type, label, schema_definition) VALUES ('Agent', 'category', 'Agent', '{"id": "Agent"}')`,
+		`INSERT INTO drafts (capability_hash, payload, expires_at) VALUES ('h', '{"b": 1e3, "a": [1]}', now() + interval '1 day')`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if _, err := Apply(ctx, databaseURL, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	got := queryStrings(t, db, `
+SELECT entity_type || ' ' || entity_id || ' ' || file_path || ' ' || source || ' deleted=' || (deleted_at IS NOT NULL)
+	|| CASE WHEN entity_id = 'Core' THEN ' ' || id || ' ' || (created_at = '2026-01-01T00:00:00Z') ELSE '' END
+FROM entities
+ORDER BY entity_type, entity_id`)
+	want := []string{
+		`category Agent categories/Agent.json {"id": "Agent"} deleted=false`,
+		`module Core modules/Core.json {"id": "Core", "categories": ["Agent"]} deleted=false 00000000-0000-0000-0000-000000000001 true`,
+		`module Gone modules/Gone.json {} deleted=true`,
+		`bundle Default bundles/Default.json {"id": "Default", "modules": ["Core"]} deleted=false`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entities after the upgrade (-want +got):\n%s", diff)
+	}
+	if got := queryStrings(t, db, `SELECT payload::text FROM drafts`); len(got) != 1 || got[0] != `{"a": [1], "b": 1000}` {
+		t.Errorf("draft payload after the upgrade: %v", got)
+	}
+}
+
 func TestApplyRecordsAtlasRevisions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -42,13 +42,6 @@ type Subobject struct {
 	Properties []Member
 }
 
-// ModuleLists are the properties and subobjects a module file of the newer layout lists itself,
-// beside its categories.
-type ModuleLists struct {
-	Properties []string
-	Subobjects []string
-}
-
 // ParseCategory reads a category's schema_definition. Parsing is lenient: ingest has validated
 // the file, but rows can come from elsewhere, and a field of an unexpected shape is ignored
 // rather than failing a whole graph (entries of a list that are not strings are skipped).
@@ -65,16 +58,6 @@ func ParseCategory(id string, definition []byte) Category {
 func ParseSubobject(id string, definition []byte) Subobject {
 	fields := objectFields(definition)
 	return Subobject{ID: id, Properties: members(fields, "required_properties", "optional_properties", "properties")}
-}
-
-// ParseModuleLists reads the "properties" and "subobjects" lists of a module's
-// schema_definition (absent in the older layout), leniently like ParseCategory.
-func ParseModuleLists(definition []byte) ModuleLists {
-	fields := objectFields(definition)
-	return ModuleLists{
-		Properties: unique(stringList(fields["properties"])),
-		Subobjects: unique(stringList(fields["subobjects"])),
-	}
 }
 
 // objectFields splits a JSON object into its fields; anything else yields no fields.
@@ -140,4 +123,57 @@ func unique(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// Module is a module definition reduced to its lists and version.
+type Module struct {
+	ID string
+	// Version is the module's "version", nil when it has none (or not a string).
+	Version *string
+	// The lists, in file order, each id once.
+	Categories, Properties, Subobjects, Templates, Dashboards, Resources, Dependencies []string
+}
+
+// ParseModule reads a module definition. Like the other parsers it is lenient: a field of the
+// wrong type counts as absent (the validation engine reports it).
+func ParseModule(id string, definition []byte) Module {
+	fields := objectFields(definition)
+	return Module{
+		ID:           id,
+		Version:      stringField(fields["version"]),
+		Categories:   unique(stringList(fields["categories"])),
+		Properties:   unique(stringList(fields["properties"])),
+		Subobjects:   unique(stringList(fields["subobjects"])),
+		Templates:    unique(stringList(fields["templates"])),
+		Dashboards:   unique(stringList(fields["dashboards"])),
+		Resources:    unique(stringList(fields["resources"])),
+		Dependencies: unique(stringList(fields["dependencies"])),
+	}
+}
+
+// Bundle is a bundle (profile) definition reduced to its lists and version.
+type Bundle struct {
+	ID      string
+	Version *string
+	// Modules and Dashboards are the lists, in file order, each id once.
+	Modules, Dashboards []string
+}
+
+// ParseBundle reads a bundle (or profile) definition, leniently like ParseModule.
+func ParseBundle(id string, definition []byte) Bundle {
+	fields := objectFields(definition)
+	return Bundle{
+		ID:         id,
+		Version:    stringField(fields["version"]),
+		Modules:    unique(stringList(fields["modules"])),
+		Dashboards: unique(stringList(fields["dashboards"])),
+	}
+}
+
+func stringField(raw json.RawMessage) *string {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return nil
+	}
+	return &s
 }

@@ -11,8 +11,6 @@ type Graph struct {
 	categories map[string]Category
 	// children maps a category id to the ids of the categories naming it as a parent, sorted.
 	children map[string][]string
-	// ids are all category ids, sorted.
-	ids []string
 }
 
 // NewGraph builds the graph of categories. When two categories share an id the last one wins.
@@ -22,12 +20,10 @@ func NewGraph(categories []Category) *Graph {
 		g.categories[c.ID] = c
 	}
 	for id, c := range g.categories {
-		g.ids = append(g.ids, id)
 		for _, parent := range c.Parents {
 			g.children[parent] = append(g.children[parent], id)
 		}
 	}
-	slices.Sort(g.ids)
 	for _, kids := range g.children {
 		slices.Sort(kids)
 	}
@@ -171,3 +167,7 @@ func canonicalCycle(path []string) []string {
 	out = append(out, open[:smallest]...)
 	return append(out, open[smallest])
 }
+
+// Children returns the categories that list id as a parent, in id order. The slice is shared:
+// do not modify it.
+func (g *Graph) Children(id string) []string { return g.children[id] }

@@ -1,23 +1,17 @@
 package ontology
 
-import (
-	"cmp"
-	"maps"
-	"slices"
-)
-
-// Kind says which members of a category a computation is about.
-type Kind int
+// MemberKind says which members of a category a computation is about.
+type MemberKind int
 
 const (
 	// Properties selects the properties a category lists.
-	Properties Kind = iota
+	Properties MemberKind = iota
 	// Subobjects selects the subobjects a category lists.
 	Subobjects
 )
 
 // list returns the members of c of this kind.
-func (k Kind) list(c Category) []Member {
+func (k MemberKind) list(c Category) []Member {
 	if k == Subobjects {
 		return c.Subobjects
 	}
@@ -49,7 +43,7 @@ func (m EffectiveMember) Inherited() bool { return m.Depth > 0 }
 //
 // The order is the category's own members in file order, then inherited ones nearest first.
 // Ancestors that do not exist contribute nothing.
-func (g *Graph) Members(id string, kind Kind) []EffectiveMember {
+func (g *Graph) Members(id string, kind MemberKind) []EffectiveMember {
 	start, ok := g.categories[id]
 	if !ok {
 		return nil
@@ -89,84 +83,4 @@ type Use struct {
 	Via string
 	// Required is whether Via lists it as required.
 	Required bool
-}
-
-// UsedBy returns the categories that have the property or subobject memberID, directly or
-// through inheritance, ordered by id. It agrees with Members: Via is the member's Source.
-func (g *Graph) UsedBy(memberID string, kind Kind) []Use {
-	var out []Use
-	for _, id := range g.ids {
-		for _, m := range g.Members(id, kind) {
-			if m.ID == memberID {
-				out = append(out, Use{ID: id, Direct: m.Depth == 0, Via: m.Source, Required: m.Required})
-				break
-			}
-		}
-	}
-	return out
-}
-
-// SubobjectsUsing returns the subobjects that list propertyID, ordered by id. Subobjects do not
-// inherit, so every use is direct.
-func SubobjectsUsing(subobjects []Subobject, propertyID string) []Use {
-	var out []Use
-	for _, s := range subobjects {
-		for _, p := range s.Properties {
-			if p.ID == propertyID {
-				out = append(out, Use{ID: s.ID, Direct: true, Via: s.ID, Required: p.Required})
-				break
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b Use) int { return cmp.Compare(a.ID, b.ID) })
-	return out
-}
-
-// ModuleMembers is what belongs to a module, as sorted sets of ids per entity type.
-type ModuleMembers struct {
-	Categories []string
-	Properties []string
-	Subobjects []string
-}
-
-// ModuleMembers returns the entities of a module: the categories it lists that exist, every
-// property and subobject those categories have (inherited ones included, see Members), the
-// properties and subobjects the module lists itself (which are kept whether or not they exist;
-// callers match them against live rows), and the properties of all those subobjects — a module
-// that brings a subobject must bring what the subobject is made of, or it could not be used.
-func (g *Graph) ModuleMembers(categoryIDs []string, own ModuleLists, subobjectDefs []Subobject) ModuleMembers {
-	categories := map[string]bool{}
-	properties := map[string]bool{}
-	subobjects := map[string]bool{}
-	for _, id := range categoryIDs {
-		if _, ok := g.categories[id]; !ok || categories[id] {
-			continue
-		}
-		categories[id] = true
-		for _, m := range g.Members(id, Properties) {
-			properties[m.ID] = true
-		}
-		for _, m := range g.Members(id, Subobjects) {
-			subobjects[m.ID] = true
-		}
-	}
-	for _, id := range own.Properties {
-		properties[id] = true
-	}
-	for _, id := range own.Subobjects {
-		subobjects[id] = true
-	}
-	for _, so := range subobjectDefs {
-		if !subobjects[so.ID] {
-			continue
-		}
-		for _, p := range so.Properties {
-			properties[p.ID] = true
-		}
-	}
-	return ModuleMembers{
-		Categories: slices.Sorted(maps.Keys(categories)),
-		Properties: slices.Sorted(maps.Keys(properties)),
-		Subobjects: slices.Sorted(maps.Keys(subobjects)),
-	}
 }

@@ -66,9 +66,14 @@ func TestParseSubobjectAndModule(t *testing.T) {
 	if diff := cmp.Diff(want, []Subobject{older, newer}); diff != "" {
 		t.Errorf("ParseSubobject (-want +got):\n%s", diff)
 	}
-	lists := ParseModuleLists([]byte(`{"categories":["A"],"properties":["Has_a","Has_a"],"subobjects":["S"]}`))
-	if diff := cmp.Diff(ModuleLists{Properties: []string{"Has_a"}, Subobjects: []string{"S"}}, lists); diff != "" {
-		t.Errorf("ParseModuleLists (-want +got):\n%s", diff)
+	module := ParseModule("M", []byte(`{"version":"1.2.3","categories":["A"],"properties":["Has_a","Has_a"],"subobjects":["S"],"dependencies":"not a list"}`))
+	version := "1.2.3"
+	if diff := cmp.Diff(Module{ID: "M", Version: &version, Categories: []string{"A"}, Properties: []string{"Has_a"}, Subobjects: []string{"S"}}, module); diff != "" {
+		t.Errorf("ParseModule (-want +got):\n%s", diff)
+	}
+	bundle := ParseBundle("B", []byte(`{"modules":["M","N"],"version":1}`))
+	if diff := cmp.Diff(Bundle{ID: "B", Modules: []string{"M", "N"}}, bundle); diff != "" {
+		t.Errorf("ParseBundle (-want +got):\n%s", diff)
 	}
 }
 
@@ -288,80 +293,6 @@ func TestCycles(t *testing.T) {
 			// Members walks the same graph and must end too.
 			_ = g.Members(tt.id, Properties)
 		})
-	}
-}
-
-func TestUsedBy(t *testing.T) {
-	g := diamond()
-	tests := []struct {
-		name   string
-		member string
-		want   []Use
-	}{
-		{
-			name:   "inherited everywhere below the declaring category",
-			member: "Has_name",
-			want: []Use{
-				{"Agent", true, "Agent", true},
-				{"Employee", false, "Agent", true},
-				{"Organization", false, "Agent", true},
-				{"Person", false, "Agent", true},
-				{"Student", false, "Agent", true},
-				{"Teaching_assistant", false, "Agent", true},
-			},
-		},
-		{
-			name:   "via is the nearest listing category",
-			member: "Has_email",
-			want: []Use{
-				{"Agent", true, "Agent", false},
-				{"Employee", false, "Agent", false},
-				{"Organization", false, "Agent", false},
-				{"Person", false, "Agent", false},
-				{"Student", false, "Agent", false},
-				{"Teaching_assistant", true, "Teaching_assistant", false},
-			},
-		},
-		{name: "unused", member: "Has_nothing", want: nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, g.UsedBy(tt.member, Properties), cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("UsedBy (-want +got):\n%s", diff)
-			}
-		})
-	}
-	subobjects := []Subobject{
-		{ID: "Contact", Properties: []Member{{"Has_email", true}}},
-		{ID: "Address", Properties: []Member{{"Has_street", true}, {"Has_email", false}}},
-		{ID: "Other", Properties: []Member{{"Has_street", true}}},
-	}
-	want := []Use{{"Address", true, "Address", false}, {"Contact", true, "Contact", true}}
-	if diff := cmp.Diff(want, SubobjectsUsing(subobjects, "Has_email")); diff != "" {
-		t.Errorf("SubobjectsUsing (-want +got):\n%s", diff)
-	}
-}
-
-func TestModuleMembers(t *testing.T) {
-	g := NewGraph([]Category{
-		{ID: "Agent", Properties: []Member{{"Has_name", true}}, Subobjects: []Member{{"Contact", false}}},
-		{ID: "Person", Parents: []string{"Agent"}, Properties: []Member{{"Has_email", false}}},
-		{ID: "Other", Properties: []Member{{"Has_other", false}}},
-	})
-	subobjects := []Subobject{
-		{ID: "Contact", Properties: []Member{{"Has_phone", true}}},
-		{ID: "Address", Properties: []Member{{"Has_street", true}}},
-		{ID: "Unused", Properties: []Member{{"Has_unused", true}}},
-	}
-	got := g.ModuleMembers([]string{"Person", "Ghost", "Person"}, ModuleLists{Properties: []string{"Has_extra"}, Subobjects: []string{"Address"}}, subobjects)
-	want := ModuleMembers{
-		Categories: []string{"Person"},
-		// Has_phone and Has_street come with the subobjects Contact (inherited) and Address (listed).
-		Properties: []string{"Has_email", "Has_extra", "Has_name", "Has_phone", "Has_street"},
-		Subobjects: []string{"Address", "Contact"},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ModuleMembers (-want +got):\n%s", diff)
 	}
 }
 

@@ -134,7 +134,7 @@ func TestBrowseListSemantics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.TrimSpace(string(counts.Body)), `{"counts":{"category":0,"property":0,"subobject":0},"total":0}`; got != want {
+	if got, want := strings.TrimSpace(string(counts.Body)), `{"counts":{"bundle":0,"category":0,"dashboard":0,"module":0,"property":0,"resource":0,"subobject":0,"template":0},"total":0}`; got != want {
 		t.Errorf("empty counts = %s, want %s", got, want)
 	}
 	for _, list := range []func() (*http.Response, []byte, error){
@@ -283,10 +283,9 @@ func TestBrowseListSemantics(t *testing.T) {
 	}
 
 	// Modules and profiles page the same way.
-	b.sql(`INSERT INTO modules (module_id, label) SELECT 'Mod_' || lpad(i::text, 2, '0'), 'Module ' || i FROM generate_series(1, 12) AS i`)
-	b.sql(`INSERT INTO profiles (profile_id, label) SELECT 'Prof_' || lpad(i::text, 2, '0'), 'Profile ' || i FROM generate_series(1, 7) AS i`)
-	b.sql(`UPDATE modules SET deleted_at = now() WHERE module_id = 'Mod_05'`)
-	b.sql(`UPDATE profiles SET deleted_at = now() WHERE profile_id = 'Prof_03'`)
+	b.sql(`INSERT INTO entities (entity_id, entity_type, label) SELECT 'Mod_' || lpad(i::text, 2, '0'), 'module', 'Module ' || i FROM generate_series(1, 12) AS i`)
+	b.sql(`INSERT INTO entities (entity_id, entity_type, label) SELECT 'Prof_' || lpad(i::text, 2, '0'), 'bundle', 'Profile ' || i FROM generate_series(1, 7) AS i`)
+	b.sql(`UPDATE entities SET deleted_at = now() WHERE entity_id IN ('Mod_05', 'Prof_03')`)
 	var modules []string
 	mparams := &gen.ListModulesParams{Limit: ptrLimit(5)}
 	for i := 0; i < 10; i++ {

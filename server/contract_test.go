@@ -72,7 +72,8 @@ func TestContractViolationsAreBadRequests(t *testing.T) {
 			return unpack(r, err)
 		}, gen.FieldErrorLocationHeader, "Content-Type"},
 		{"unknown enum value in body", func() (*http.Response, []byte, error) {
-			r, err := env.Client.UpdateDraftWithBodyWithResponse(ctx, "x", "application/json", strings.NewReader(`{"status": "approved"}`))
+			token := createDraft(t, env, gen.DraftCreate{Payload: []byte(`{}`)})
+			r, err := env.Client.UpdateDraftWithBodyWithResponse(ctx, token, "application/json", strings.NewReader(`{"status": "approved"}`))
 			return unpack(r, err)
 		}, gen.FieldErrorLocationBody, "status"},
 		{"unknown enum value in path", func() (*http.Response, []byte, error) {
@@ -120,8 +121,8 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 
 	for _, tc := range []struct{ method, path, allow string }{
 		{http.MethodPut, "/api/v1/drafts", "POST"},
-		{http.MethodPost, "/api/v1/entities", "GET"},
-		{http.MethodPut, "/api/v1/drafts/sometoken", "GET, PATCH, DELETE"},
+		{http.MethodPost, "/api/v1/entities", "GET, HEAD"},
+		{http.MethodPut, "/api/v1/drafts/sometoken", "GET, HEAD, PATCH, DELETE"},
 		{http.MethodPost, "/health", "GET, HEAD"},
 		{http.MethodPost, "/docs", "GET, HEAD"},
 		{http.MethodDelete, "/openapi.yaml", "GET, HEAD"},

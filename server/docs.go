@@ -23,9 +23,6 @@ func (s *Server) mountDocs(mux *http.ServeMux) error {
 	ui := v5emb.New("Ontology Hub API", "/openapi.yaml", "/docs/")
 	mux.Handle("GET /docs/", ui)
 	mux.Handle("GET /docs", ui)
-	for _, path := range []string{"/openapi.yaml", "/openapi.json", "/docs", "/docs/"} {
-		mux.HandleFunc(path, methodNotAllowed("GET, HEAD"))
-	}
 	return nil
 }
 

@@ -246,3 +246,27 @@ func draftBody(d store.Draft) gen.Draft {
 		UpdatedAt:     d.UpdatedAt,
 	}
 }
+
+// requireDraft answers a request to a draft whose token is malformed or names no live draft
+// with the one draft 404, before its body is read or validated: a client cannot make the
+// server read and decode megabytes for a draft that does not exist.
+func (s *Server) requireDraft(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hash, ok := capabilityHash(r.PathValue("token"))
+		if ok {
+			ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
+			exists, err := s.store.DraftExists(ctx, hash)
+			cancel()
+			if err != nil {
+				s.responseError(w, r, err)
+				return
+			}
+			ok = exists
+		}
+		if !ok {
+			writeProblem(w, newProblem(http.StatusNotFound, detailDraftNotFound))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -97,7 +97,7 @@ func dumpDatabase(t *testing.T, env *testEnv) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tables) < 4 {
+	if len(tables) < 3 {
 		t.Fatalf("found only tables %v", tables)
 	}
 	var dump strings.Builder

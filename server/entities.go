@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,21 +11,12 @@ import (
 
 	"github.com/ontohub/ontohub/gen"
 	"github.com/ontohub/ontohub/ontology"
-	"github.com/ontohub/ontohub/store"
+	"github.com/ontohub/ontohub/snapshot"
 )
 
 // GetEntityCounts counts the live entities of each type.
 func (s *Server) GetEntityCounts(ctx context.Context, _ gen.GetEntityCountsRequestObject) (gen.GetEntityCountsResponseObject, error) {
-	counts, err := s.store.EntityCounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var body gen.EntityCounts
-	body.Counts.Category = counts.Category
-	body.Counts.Property = counts.Property
-	body.Counts.Subobject = counts.Subobject
-	body.Total = counts.Total()
-	return gen.GetEntityCounts200JSONResponse(body), nil
+	return cachedJSON{body: s.snapshot(ctx).CountsBody()}, nil
 }
 
 // ListEntities returns one page of live entities of one type, optionally searched and limited to
@@ -37,258 +26,79 @@ func (s *Server) ListEntities(ctx context.Context, req gen.ListEntitiesRequestOb
 	if err != nil {
 		return gen.ListEntities400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badCursor(err)}, nil
 	}
-	query := store.EntityQuery{EntityType: string(req.EntityType), After: after, Limit: pageLimit(req.Params.Limit)}
+	query := snapshot.PageQuery{After: after, Limit: pageLimit(req.Params.Limit)}
 	if q := req.Params.Q; q != nil {
-		if len(store.SearchWords(*q)) == 0 {
+		query.Words = snapshot.SearchWords(*q)
+		if len(query.Words) == 0 {
 			return gen.ListEntities400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badQuery("q",
 				"the search has no words: use letters or digits")}, nil
 		}
-		query.Search = *q
 	}
 	if module := req.Params.Module; module != nil {
-		members, err := s.moduleMembers(ctx, *module)
-		if errors.Is(err, store.ErrNotFound) {
-			return gen.ListEntities404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(detailModuleNotFound)}, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		query.IDs = membersOfType(members, req.EntityType)
+		query.Module = *module
 	}
-
-	page, err := s.store.Entities(ctx, query)
+	snap := s.snapshot(ctx)
+	page, err := snap.Page(ontology.Kind(req.EntityType), query)
+	if errors.Is(err, snapshot.ErrNoModule) {
+		return gen.ListEntities404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(detailModuleNotFound)}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	items, next := pageItems(page, entityBody, func(e store.Entity) string { return e.EntityID })
-	return gen.ListEntities200JSONResponse{Items: items, HasNext: page.HasNext, NextCursor: next}, nil
+	items := make([][]byte, len(page.Items))
+	for i, e := range page.Items {
+		items[i] = e.Body
+	}
+	return cachedJSON{body: pageBody(items, page.HasNext, nextCursor(page))}, nil
 }
 
-// membersOfType picks the ids of one entity type out of a module's members; never nil, so an
-// empty module matches nothing rather than everything.
-func membersOfType(members ontology.ModuleMembers, entityType gen.EntityType) []string {
-	var ids []string
-	switch entityType {
-	case gen.EntityTypeCategory:
-		ids = members.Categories
-	case gen.EntityTypeProperty:
-		ids = members.Properties
-	case gen.EntityTypeSubobject:
-		ids = members.Subobjects
+// nextCursor is the cursor of the page after page, nil on the last one.
+func nextCursor(page snapshot.Page) *string {
+	if !page.HasNext || len(page.Items) == 0 {
+		return nil
 	}
-	if ids == nil {
-		ids = []string{}
-	}
-	return ids
+	return encodeCursor(page.Items[len(page.Items)-1].ID)
 }
 
 // GetEntity returns one live entity of the given type.
 func (s *Server) GetEntity(ctx context.Context, req gen.GetEntityRequestObject) (gen.GetEntityResponseObject, error) {
-	e, err := s.store.Entity(ctx, string(req.EntityType), req.EntityId)
-	if errors.Is(err, store.ErrNotFound) {
+	e, ok := s.snapshot(ctx).Entity(ontology.Kind(req.EntityType), req.EntityId)
+	if !ok {
 		return gen.GetEntity404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(detailEntityNotFound)}, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	body := entityBody(e)
-	tag, unchanged, err := conditional(body, req.Params.IfNoneMatch)
-	if err != nil {
-		return nil, err
-	}
-	if unchanged {
-		return gen.GetEntity304Response{Headers: gen.NotModifiedResponseHeaders{ETag: &tag}}, nil
-	}
-	return gen.GetEntity200JSONResponse{Body: body, Headers: gen.GetEntity200ResponseHeaders{ETag: &tag}}, nil
+	return conditionalBody(e.Body, e.ETag, req.Params.IfNoneMatch), nil
 }
 
 // GetUsedBy returns the categories that use a property or subobject, directly or through
 // inheritance, and for a property the subobjects that list it.
 func (s *Server) GetUsedBy(ctx context.Context, req gen.GetUsedByRequestObject) (gen.GetUsedByResponseObject, error) {
-	e, err := s.store.Entity(ctx, string(req.EntityType), req.EntityId)
-	if errors.Is(err, store.ErrNotFound) {
+	body, ok := s.snapshot(ctx).UsedBy(ontology.Kind(req.EntityType), req.EntityId)
+	if !ok {
 		return gen.GetUsedBy404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(detailEntityNotFound)}, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	graph, categoryLabels, err := s.categoryGraph(ctx)
-	if err != nil {
-		return nil, err
-	}
-	kind := ontology.Properties
-	if req.EntityType == gen.UsableEntityTypeSubobject {
-		kind = ontology.Subobjects
-	}
-	body := gen.UsedBy{
-		Entity:     gen.EntityRef{EntityId: e.EntityID, Label: &e.Label},
-		Categories: usedByEntries(graph.UsedBy(e.EntityID, kind), categoryLabels),
-		Subobjects: []gen.UsedByEntry{},
-	}
-	if kind == ontology.Properties {
-		subobjects, subobjectLabels, err := s.subobjectDefinitions(ctx)
-		if err != nil {
-			return nil, err
-		}
-		body.Subobjects = usedByEntries(ontology.SubobjectsUsing(subobjects, e.EntityID), subobjectLabels)
-	}
-	tag, unchanged, err := conditional(body, req.Params.IfNoneMatch)
-	if err != nil {
-		return nil, err
-	}
-	if unchanged {
-		return gen.GetUsedBy304Response{Headers: gen.NotModifiedResponseHeaders{ETag: &tag}}, nil
-	}
-	return gen.GetUsedBy200JSONResponse{Body: body, Headers: gen.GetUsedBy200ResponseHeaders{ETag: &tag}}, nil
-}
-
-// usedByEntries converts uses (ordered by id) to the response's entries.
-func usedByEntries(uses []ontology.Use, labels map[string]string) []gen.UsedByEntry {
-	out := make([]gen.UsedByEntry, 0, len(uses))
-	for _, u := range uses {
-		required := u.Required
-		out = append(out, gen.UsedByEntry{EntityId: u.ID, Label: labels[u.ID], Direct: u.Direct, Via: u.Via, Required: &required})
-	}
-	return out
+	return encodedConditional(body, req.Params.IfNoneMatch)
 }
 
 // GetCategoryGraph returns a category's ancestors, descendants and effective properties and
-// subobjects, computed over every live category.
+// subobjects.
 func (s *Server) GetCategoryGraph(ctx context.Context, req gen.GetCategoryGraphRequestObject) (gen.GetCategoryGraphResponseObject, error) {
-	graph, labels, err := s.categoryGraph(ctx)
-	if err != nil {
-		return nil, err
-	}
-	category, ok := graph.Category(req.EntityId)
+	body, ok := s.snapshot(ctx).CategoryGraph(req.EntityId)
 	if !ok {
 		return gen.GetCategoryGraph404ApplicationProblemPlusJSONResponse{NotFoundApplicationProblemPlusJSONResponse: notFound(detailEntityNotFound)}, nil
 	}
-	properties := graph.Members(category.ID, ontology.Properties)
-	subobjects := graph.Members(category.ID, ontology.Subobjects)
-	propertyLabels, err := s.store.EntityLabels(ctx, string(gen.EntityTypeProperty), memberIDs(properties))
+	return encodedConditional(body, req.Params.IfNoneMatch)
+}
+
+// encodedConditional encodes a computed answer and answers it conditionally on its ETag.
+func encodedConditional(body any, ifNoneMatch *string) (interface {
+	VisitGetCategoryGraphResponse(http.ResponseWriter) error
+	VisitGetUsedByResponse(http.ResponseWriter) error
+}, error) {
+	encoded, err := snapshot.Encode(body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("server: encode: %w", err)
 	}
-	subobjectLabels, err := s.store.EntityLabels(ctx, string(gen.EntityTypeSubobject), memberIDs(subobjects))
-	if err != nil {
-		return nil, err
-	}
-	body := gen.CategoryGraph{
-		Category:    entityRef(category.ID, labels),
-		Parents:     nonNil(category.Parents),
-		Ancestors:   graphNodes(graph.Ancestors(category.ID), labels),
-		Descendants: graphNodes(graph.Descendants(category.ID), labels),
-		Properties:  graphMembers(properties, propertyLabels),
-		Subobjects:  graphMembers(subobjects, subobjectLabels),
-		Cycles:      graph.Cycles(category.ID),
-	}
-	if body.Cycles == nil {
-		body.Cycles = [][]string{}
-	}
-	tag, unchanged, err := conditional(body, req.Params.IfNoneMatch)
-	if err != nil {
-		return nil, err
-	}
-	if unchanged {
-		return gen.GetCategoryGraph304Response{Headers: gen.NotModifiedResponseHeaders{ETag: &tag}}, nil
-	}
-	return gen.GetCategoryGraph200JSONResponse{Body: body, Headers: gen.GetCategoryGraph200ResponseHeaders{ETag: &tag}}, nil
-}
-
-// categoryGraph loads every live category (one query; the ontology is small) and returns their
-// inheritance graph and labels by id.
-func (s *Server) categoryGraph(ctx context.Context) (*ontology.Graph, map[string]string, error) {
-	categories, labels, err := parsedDefinitions(ctx, s.store, gen.EntityTypeCategory, ontology.ParseCategory)
-	if err != nil {
-		return nil, nil, err
-	}
-	return ontology.NewGraph(categories), labels, nil
-}
-
-// subobjectDefinitions loads every live subobject, parsed, with its label by id.
-func (s *Server) subobjectDefinitions(ctx context.Context) ([]ontology.Subobject, map[string]string, error) {
-	return parsedDefinitions(ctx, s.store, gen.EntityTypeSubobject, ontology.ParseSubobject)
-}
-
-// parsedDefinitions loads every live entity of one type, parsed with parse, and its label by id.
-func parsedDefinitions[T any](ctx context.Context, st *store.Store, entityType gen.EntityType, parse func(id string, definition []byte) T) ([]T, map[string]string, error) {
-	defs, err := st.Definitions(ctx, string(entityType))
-	if err != nil {
-		return nil, nil, err
-	}
-	parsed := make([]T, len(defs))
-	labels := make(map[string]string, len(defs))
-	for i, d := range defs {
-		parsed[i] = parse(d.EntityID, d.SchemaDefinition)
-		labels[d.EntityID] = d.Label
-	}
-	return parsed, labels, nil
-}
-
-// graphNodes converts ancestors or descendants; labels holds the live categories.
-func graphNodes(nodes []ontology.Node, labels map[string]string) []gen.GraphNode {
-	out := make([]gen.GraphNode, 0, len(nodes))
-	for _, n := range nodes {
-		ref := entityRef(n.ID, labels)
-		out = append(out, gen.GraphNode{EntityId: n.ID, Label: ref.Label, Missing: ref.Missing, Depth: n.Depth, Parents: nonNil(n.Parents)})
-	}
-	return out
-}
-
-// graphMembers converts effective members; labels holds the live ones.
-func graphMembers(members []ontology.EffectiveMember, labels map[string]string) []gen.GraphMember {
-	out := make([]gen.GraphMember, 0, len(members))
-	for _, m := range members {
-		ref := entityRef(m.ID, labels)
-		out = append(out, gen.GraphMember{
-			EntityId:       m.ID,
-			Label:          ref.Label,
-			Missing:        ref.Missing,
-			Required:       m.Required,
-			SourceCategory: m.Source,
-			Inherited:      m.Inherited(),
-		})
-	}
-	return out
-}
-
-func memberIDs(members []ontology.EffectiveMember) []string {
-	ids := make([]string, len(members))
-	for i, m := range members {
-		ids[i] = m.ID
-	}
-	return ids
-}
-
-// entityRef refers to id, flagged missing when labels (the live entities) lacks it.
-func entityRef(id string, labels map[string]string) gen.EntityRef {
-	label, ok := labels[id]
-	if !ok {
-		return gen.EntityRef{EntityId: id, Missing: true}
-	}
-	return gen.EntityRef{EntityId: id, Label: &label}
-}
-
-func entityBody(e store.Entity) gen.Entity {
-	return gen.Entity{
-		Id:               e.ID,
-		EntityId:         e.EntityID,
-		EntityType:       gen.EntityType(e.EntityType),
-		Label:            e.Label,
-		Description:      e.Description,
-		SchemaDefinition: e.SchemaDefinition,
-		CommitSha:        e.CommitSHA,
-		CreatedAt:        e.CreatedAt.UTC(),
-		UpdatedAt:        e.UpdatedAt.UTC(),
-	}
-}
-
-// nonNil makes an absent list encode as [] rather than null, as the contract requires.
-func nonNil(ids []string) []string {
-	if ids == nil {
-		return []string{}
-	}
-	return ids
+	return conditionalBody(encoded, snapshot.ETag(encoded), ifNoneMatch), nil
 }
 
 func notFound(detail string) gen.NotFoundApplicationProblemPlusJSONResponse {
@@ -309,19 +119,6 @@ func badCursor(err error) gen.BadRequestApplicationProblemPlusJSONResponse {
 // the previous page and the next page starts strictly after it. Rows inserted behind the cursor
 // are not seen and deleted rows simply drop out, so a walk never repeats or skips a row that
 // stays live throughout.
-
-// pageItems converts the items of page and returns the cursor of the page after it, nil on the
-// last one; key is the id the list is ordered by.
-func pageItems[T, U any](page store.Page[T], convert func(T) U, key func(T) string) ([]U, *string) {
-	items := make([]U, 0, len(page.Items))
-	for _, item := range page.Items {
-		items = append(items, convert(item))
-	}
-	if !page.HasNext {
-		return items, nil
-	}
-	return items, encodeCursor(key(page.Items[len(page.Items)-1]))
-}
 
 // defaultLimit is the page size when the request names none (the contract's default).
 const defaultLimit = 20
@@ -366,19 +163,8 @@ func decodeCursor(encoded *gen.Cursor) (string, error) {
 }
 
 // Conditional requests. Single-resource reads send a strong ETag computed from the response body,
-// so it changes exactly when the representation does (a re-ingest that changes nothing keeps it).
-
-// conditional returns body's ETag and reports whether ifNoneMatch (the request's If-None-Match)
-// matches it, in which case the answer is 304.
-func conditional(body any, ifNoneMatch *string) (etag string, notModified bool, err error) {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return "", false, fmt.Errorf("server: etag: %w", err)
-	}
-	sum := sha256.Sum256(raw)
-	etag = `"` + hex.EncodeToString(sum[:16]) + `"`
-	return etag, ifNoneMatch != nil && etagListMatches(*ifNoneMatch, etag), nil
-}
+// so it changes exactly when the representation does (an ingest that leaves an entity as it was
+// keeps it, on every replica).
 
 // etagListMatches reports whether an If-None-Match value ("*" or a comma-separated list of
 // entity tags) matches etag. If-None-Match uses the weak comparison (RFC 9110, 13.1.2): a W/

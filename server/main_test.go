@@ -11,6 +11,7 @@ import (
 	"github.com/ontohub/ontohub/internal/testdb"
 	"github.com/ontohub/ontohub/internal/testlog"
 	"github.com/ontohub/ontohub/ratelimit"
+	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -23,12 +24,14 @@ func TestMain(m *testing.M) {
 
 // testEnv is a real handler chain on an httptest server, reached through the generated client.
 type testEnv struct {
-	URL     string
-	Client  *gen.ClientWithResponses
-	Store   *store.Store
-	Server  *Server
-	Limiter *ratelimit.Limiter
-	Logs    *testlog.Buffer
+	URL    string
+	Client *gen.ClientWithResponses
+	Store  *store.Store
+	Server *Server
+	// Snapshots holds the ontology the server reads; tests Load it after an ingest.
+	Snapshots *snapshot.Holder
+	Limiter   *ratelimit.Limiter
+	Logs      *testlog.Buffer
 }
 
 // testOptions tune a testEnv; the zero value is a server with rate limiting off.
@@ -66,7 +69,11 @@ func newTestEnv(t testing.TB, opts testOptions) *testEnv {
 	}
 	t.Cleanup(func() { _ = limiter.Close() })
 
-	srv := New(st, limiter, opts.Server, log)
+	snapshots := snapshot.NewHolder(st, log)
+	if _, err := snapshots.Load(ctx); err != nil && opts.DatabaseURL == "" {
+		t.Fatalf("load snapshot: %v", err)
+	}
+	srv := New(st, snapshots, limiter, opts.Server, log)
 	h, err := srv.Handler()
 	if err != nil {
 		t.Fatalf("handler: %v", err)
@@ -77,5 +84,5 @@ func newTestEnv(t testing.TB, opts testOptions) *testEnv {
 	if err != nil {
 		t.Fatalf("client: %v", err)
 	}
-	return &testEnv{URL: ts.URL, Client: client, Store: st, Server: srv, Limiter: limiter, Logs: logs}
+	return &testEnv{URL: ts.URL, Client: client, Store: st, Server: srv, Snapshots: snapshots, Limiter: limiter, Logs: logs}
 }

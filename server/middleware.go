@@ -1,20 +1,15 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/ontohub/ontohub/gen"
 )
 
 // recorder remembers what a handler wrote, for the access log and for panics.
@@ -78,7 +73,7 @@ func requestIDFrom(ctx context.Context) string {
 
 // logRequests writes one access-log line per request and turns panics into a generic 500. The
 // line names the route pattern, never the raw path: a draft path holds a secret capability token.
-func logRequests(log *slog.Logger, route func(*http.Request) string, next http.Handler) http.Handler {
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID(r)
@@ -90,7 +85,7 @@ func logRequests(log *slog.Logger, route func(*http.Request) string, next http.H
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic serving request", "request_id", id, "route", route(r), "panic", fmt.Sprint(p))
+				log.Error("panic serving request", "request_id", id, "route", routeOf(r), "panic", fmt.Sprint(p))
 				if rec.status == 0 {
 					writeProblem(rec, newProblem(http.StatusInternalServerError, detailInternal))
 				}
@@ -99,13 +94,13 @@ func logRequests(log *slog.Logger, route func(*http.Request) string, next http.H
 			if status == 0 {
 				status = http.StatusOK
 			}
-			log.Info("request",
-				"method", r.Method,
-				"route", route(r),
-				"status", status,
-				"bytes", rec.bytes,
-				"duration_ms", float64(time.Since(start).Microseconds())/1000,
-				"request_id", id,
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("route", routeOf(r)),
+				slog.Int("status", status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("request_id", id),
 			)
 		}()
 		next.ServeHTTP(rec, r)
@@ -151,33 +146,11 @@ func secureHeaders(allowedOrigins []string, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody reads the request body up front, bounded to max bytes, so that an oversized body is
-// refused with 413 before validation or any write, and the validator and handler can both read it.
-func limitBody(max int64, next http.Handler) http.Handler {
-	tooLarge := newProblem(http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("The request body exceeds %d bytes.", max))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if r.ContentLength > max {
-			writeProblem(w, tooLarge)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-		if err != nil {
-			var maxErr *http.MaxBytesError
-			if errors.As(err, &maxErr) {
-				writeProblem(w, tooLarge)
-				return
-			}
-			writeProblem(w, newProblem(http.StatusBadRequest, "The request body could not be read.",
-				gen.FieldError{Location: gen.FieldErrorLocationBody, Message: "incomplete body"}))
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		next.ServeHTTP(w, r)
-	})
+// routeOf names the route that answered r: the ServeMux pattern (set on r as it routes), never
+// the raw path, which may hold a capability token.
+func routeOf(r *http.Request) string {
+	if r.Pattern == "" || r.Pattern == "/" {
+		return "unmatched"
+	}
+	return r.Pattern
 }

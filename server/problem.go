@@ -23,6 +23,7 @@ const (
 	detailNoRoute        = "No such path."
 	detailInternal       = "An internal error occurred."
 	detailUnavailable    = "The database is unavailable; try again shortly."
+	detailLoading        = "The ontology is still loading; try again shortly."
 	detailDraftNotFound  = "Draft not found"
 	detailEntityNotFound = "Entity not found"
 )

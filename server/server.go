@@ -8,13 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ontohub/ontohub/gen"
 	"github.com/ontohub/ontohub/ratelimit"
+	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -26,118 +27,66 @@ type Config struct {
 	DraftTTL time.Duration
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
+	// MaxInflightBodyBytes bounds the bytes of request bodies held in memory at once.
+	MaxInflightBodyBytes int64
 	// CORSAllowedOrigins are the browser origins allowed to call the API ("*" for any).
 	CORSAllowedOrigins []string
 	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
 	TrustedProxies []netip.Prefix
 }
 
-// Server implements gen.StrictServerInterface over a Store.
+// DefaultMaxInflightBodyBytes is the default of Config.MaxInflightBodyBytes: sixteen bodies of
+// the default largest size at once.
+const DefaultMaxInflightBodyBytes = 16 << 20
+
+// Server implements gen.StrictServerInterface: reads from the in-memory snapshot, drafts from
+// the Store.
 type Server struct {
-	store   *store.Store
-	limiter *ratelimit.Limiter
-	cfg     Config
+	store     *store.Store
+	snapshots *snapshot.Holder
+	limiter   *ratelimit.Limiter
+	cfg       Config
 	// proxies tells whether a request came through one of cfg.TrustedProxies.
 	proxies ratelimit.ClientIP
 	log     *slog.Logger
+	// health shares database checks among /health calls.
+	health *dbCheck
+	// unavailable logs database outages once each, with a count.
+	unavailable *outageLog
+	// draining is set when the server begins to shut down.
+	draining atomic.Bool
+	// bodies bounds the request bodies held in memory at once.
+	bodies *bodyBudget
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
 
-// New returns a Server. limiter may be disabled but not nil.
-func New(st *store.Store, limiter *ratelimit.Limiter, cfg Config, log *slog.Logger) *Server {
+// New returns a Server reading the ontology from snapshots and drafts from st. limiter may be
+// disabled but not nil.
+func New(st *store.Store, snapshots *snapshot.Holder, limiter *ratelimit.Limiter, cfg Config, log *slog.Logger) *Server {
 	if cfg.DraftTTL <= 0 {
 		cfg.DraftTTL = 168 * time.Hour
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	return &Server{store: st, limiter: limiter, cfg: cfg, proxies: ratelimit.NewClientIP(cfg.TrustedProxies), log: log}
+	if cfg.MaxInflightBodyBytes <= 0 {
+		cfg.MaxInflightBodyBytes = DefaultMaxInflightBodyBytes
+	}
+	return &Server{store: st, snapshots: snapshots, limiter: limiter, cfg: cfg, proxies: ratelimit.NewClientIP(cfg.TrustedProxies),
+		log: log, health: &dbCheck{ping: st.Ping}, unavailable: &outageLog{log: log},
+		bodies: &bodyBudget{limit: cfg.MaxInflightBodyBytes}}
 }
 
-// Handler returns the complete handler chain: logging and security headers around everything;
-// rate limiting, body limits and contract validation around /api/; /health served without limits;
-// the documentation routes outside the validator.
-func (s *Server) Handler() (http.Handler, error) {
-	api := http.NewServeMux()
-	strict := gen.NewStrictHandlerWithOptions(s, []gen.StrictMiddlewareFunc{s.withBaseURL, withQueryTimeout}, gen.StrictHTTPServerOptions{
-		RequestErrorHandlerFunc:  s.requestError,
-		ResponseErrorHandlerFunc: s.responseError,
-	})
-	gen.HandlerWithOptions(strict, gen.StdHTTPServerOptions{
-		BaseRouter:       api,
-		ErrorHandlerFunc: s.requestError,
-	})
+// snapshot returns the snapshot one request answers from: every part of an answer comes from it.
+func (s *Server) snapshot(context.Context) *snapshot.Snapshot { return s.snapshots.Current() }
 
-	// A path the validator lets through but no route takes: a path parameter that decodes to
-	// "/" (say /api/v1/drafts/%2F). A draft path keeps the one draft 404, so a malformed token
-	// looks like any other unknown one.
-	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/v1/drafts/") {
-			writeProblem(w, newProblem(http.StatusNotFound, detailDraftNotFound))
-			return
-		}
-		notFoundHandler(w, r)
-	})
+// Drain makes /health answer 503 draining, so load balancers stop sending new requests while
+// the ones in flight finish.
+func (s *Server) Drain() { s.draining.Store(true) }
 
-	validate, err := newValidator()
-	if err != nil {
-		return nil, err
-	}
-	// The body limit comes first: the validator reads the whole body, and must never be handed
-	// more than MAX_BODY_BYTES of it.
-	validated := limitBody(s.cfg.MaxBodyBytes, validate(api))
-	limited := make(map[string]http.Handler)
-	for _, class := range []string{ratelimit.ClassDraftCreate, ratelimit.ClassDraftRead, ratelimit.ClassList, ratelimit.ClassRead} {
-		limited[class] = s.limiter.Middleware(class, validated)
-	}
-
-	root := http.NewServeMux()
-	root.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodHead {
-			// HEAD is GET without a body: the contract lists GETs only, and net/http drops the
-			// body of a response to a HEAD request by itself.
-			r = r.Clone(r.Context())
-			r.Method = http.MethodGet
-		}
-		limited[rateClass(api, r)].ServeHTTP(w, r)
-	}))
-	root.Handle("GET /health", api)
-	root.HandleFunc("/health", methodNotAllowed("GET, HEAD"))
-	root.HandleFunc("/api", notFoundHandler)
-	if err := s.mountDocs(root); err != nil {
-		return nil, err
-	}
-	root.HandleFunc("/", notFoundHandler)
-
-	route := func(r *http.Request) string {
-		mux := root
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			mux = api
-		}
-		if _, pattern := mux.Handler(r); pattern != "" && pattern != "/" {
-			return pattern
-		}
-		return "unmatched"
-	}
-	return logRequests(s.log, route, secureHeaders(s.cfg.CORSAllowedOrigins, root)), nil
-}
-
-// rateClass picks the rate-limit budget of an API request from the contract route it matches.
-// Requests that match no route still spend the single-read budget, so probing costs too.
-func rateClass(api *http.ServeMux, r *http.Request) string {
-	_, pattern := api.Handler(r)
-	switch pattern {
-	case "POST /api/v1/drafts":
-		return ratelimit.ClassDraftCreate
-	case "GET /api/v1/entities/{entity_type}", "GET /api/v1/modules", "GET /api/v1/profiles":
-		return ratelimit.ClassList
-	}
-	if strings.HasPrefix(r.URL.Path, "/api/v1/drafts/") {
-		return ratelimit.ClassDraftRead
-	}
-	return ratelimit.ClassRead
-}
+// Draining reports whether Drain was called.
+func (s *Server) Draining() bool { return s.draining.Load() }
 
 // requestError answers a request the generated wrapper could not decode. The validator has
 // already checked it against the contract, so this is rare: a repeated query parameter, say.
@@ -187,11 +136,14 @@ func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error
 		log.Info("request text rejected by the database", "error", err)
 		writeProblem(w, newProblem(http.StatusBadRequest,
 			"The request holds text that cannot be stored: a NUL character or invalid UTF-8."))
+	case errors.Is(err, errOntologyLoading):
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailLoading))
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away; nobody reads the answer, but the access log gets a status.
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
 	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
-		log.Warn("database unavailable", "error", err)
+		s.unavailable.report(requestIDFrom(r.Context()), err)
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
 	default:
 		log.Error("internal error", "error", err)
@@ -215,6 +167,24 @@ func withQueryTimeout(next gen.StrictHandlerFunc, _ string) gen.StrictHandlerFun
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
 		ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 		defer cancel()
+		return next(ctx, w, r, request)
+	}
+}
+
+// errOntologyLoading is a read before this replica has loaded any snapshot.
+var errOntologyLoading = errors.New("server: ontology snapshot not loaded yet")
+
+// whenLoaded answers every operation that reads the ontology with 503 until the first snapshot
+// is loaded: an empty ontology would be a wrong answer, not a slow one.
+func (s *Server) whenLoaded(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	switch operationID {
+	case "GetHealth", "CreateDraft", "GetDraft", "UpdateDraft", "DeleteDraft":
+		return next
+	}
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		if !s.snapshots.Loaded() {
+			return nil, errOntologyLoading
+		}
 		return next(ctx, w, r, request)
 	}
 }

@@ -111,7 +111,7 @@ func (s *Store) CreateDraft(ctx context.Context, nd NewDraft) (Draft, error) {
 	// exact rather than a float of seconds.
 	const q = `
 		INSERT INTO drafts (capability_hash, payload, source_wiki, base_commit_sha, expires_at)
-		VALUES ($1, $2::jsonb, $3, $4, now() + $5 * INTERVAL '1 microsecond')
+		VALUES ($1, $2::json, $3, $4, now() + $5 * INTERVAL '1 microsecond')
 		RETURNING ` + draftColumns
 	rows, _ := s.pool.Query(ctx, q, nd.CapabilityHash, string(nd.Payload), nd.SourceWiki, nd.BaseCommitSHA,
 		nd.TTL.Microseconds())
@@ -168,7 +168,7 @@ func (s *Store) UpdateDraft(ctx context.Context, capabilityHash string, change D
 		const update = `
 			WITH next AS (
 				SELECT
-					COALESCE($2::jsonb, payload) AS payload,
+					COALESCE($2::json, payload) AS payload,
 					CASE WHEN $3 THEN $4 ELSE source_wiki END AS source_wiki,
 					CASE WHEN $5 THEN $6 ELSE base_commit_sha END AS base_commit_sha,
 					COALESCE($7::text::draft_status, status) AS status
@@ -181,8 +181,8 @@ func (s *Store) UpdateDraft(ctx context.Context, capabilityHash string, change D
 			    base_commit_sha = next.base_commit_sha,
 			    status = next.status,
 			    updated_at = CASE
-			        WHEN (d.payload, d.source_wiki, d.base_commit_sha, d.status)
-			             IS DISTINCT FROM (next.payload, next.source_wiki, next.base_commit_sha, next.status)
+			        WHEN (d.payload::text, d.source_wiki, d.base_commit_sha, d.status)
+			             IS DISTINCT FROM (next.payload::text, next.source_wiki, next.base_commit_sha, next.status)
 			        THEN now()
 			        ELSE d.updated_at
 			    END
@@ -300,4 +300,21 @@ func (s *Store) SweepDrafts(ctx context.Context, now time.Time, retention time.D
 		return 0, 0, fmt.Errorf("store: sweep drafts: %w", err)
 	}
 	return expired, purged, nil
+}
+
+// DraftExists reports whether a live draft's token hashes to capabilityHash: the cheap check that
+// lets a request to an unknown draft be answered before its body is read.
+func (s *Store) DraftExists(ctx context.Context, capabilityHash string) (bool, error) {
+	const q = `
+		SELECT EXISTS (
+			SELECT 1
+			FROM drafts
+			WHERE capability_hash = $1
+			  AND ` + liveDraft + `
+		)`
+	var exists bool
+	if err := s.pool.QueryRow(ctx, q, capabilityHash).Scan(&exists); err != nil {
+		return false, fmt.Errorf("store: draft exists: %w", err)
+	}
+	return exists, nil
 }

@@ -1,154 +1,128 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// EntityRecord is one category, property or subobject file of a schema
-// repository, ready to be written to the entities table.
+// EntityRecord is one entity file of a schema repository, ready to be written.
 type EntityRecord struct {
-	// EntityType is "category", "property" or "subobject" (the entity_type enum).
+	// EntityType is one of the eight kinds (the entity_type enum).
 	EntityType string
-	// EntityID is the entity's id, equal to its file name without ".json".
+	// EntityID is the id the file's path gives.
 	EntityID string
+	// FilePath is the file's path relative to the repository root.
+	FilePath string
 	// Label is the display name; callers fall back to EntityID when the file has none.
 	Label string
 	// Description is nil when the file has none.
 	Description *string
-	// SchemaDefinition is the whole file.
-	SchemaDefinition json.RawMessage
+	// Source is the file exactly as read; it must be one JSON object.
+	Source []byte
+	// ContentHash identifies the content regardless of formatting (see schema.hcl).
+	ContentHash string
 }
 
-// ModuleRecord is one module file of a schema repository.
-type ModuleRecord struct {
-	ModuleID    string
-	Label       string
-	Description *string
-	// CategoryIDs are the ids listed in the file's "categories"; never nil.
-	CategoryIDs []string
-	// Dependencies are the module ids listed in the file's "dependencies"; never nil.
-	Dependencies []string
-	// SchemaDefinition is the whole file.
-	SchemaDefinition json.RawMessage
-}
-
-// ProfileRecord is one profile file (older layout) or bundle file (newer
-// layout) of a schema repository.
-type ProfileRecord struct {
-	ProfileID   string
-	Label       string
-	Description *string
-	// ModuleIDs are the ids listed in the file's "modules"; never nil.
-	ModuleIDs []string
-	// SchemaDefinition is the whole file.
-	SchemaDefinition json.RawMessage
-}
-
-// Snapshot is the complete content of a schema repository at one point in
-// time. ApplySnapshot makes the database match it.
-type Snapshot struct {
+// Ingest is the complete content of a schema repository at one commit. Ingest makes the
+// database match it.
+type Ingest struct {
 	Entities []EntityRecord
-	Modules  []ModuleRecord
-	Profiles []ProfileRecord
-	// CommitSHA is the repository commit the snapshot was read from, nil when unknown.
+	// CommitSHA is the repository commit, nil when unknown.
 	CommitSHA *string
+	// RepoVersion is the repository's VERSION file, "" when it has none.
+	RepoVersion string
+	// BundleFolder is "bundles" or "profiles".
+	BundleFolder string
+	// Schemas holds each kind folder's _schema.json, exactly as read, by kind.
+	Schemas map[string]json.RawMessage
+	// Findings are the validation findings on the ingested ontology (a JSON array).
+	Findings json.RawMessage
 }
 
-// KindSummary counts what ApplySnapshot did to the rows of one kind.
+// KindSummary counts what an ingest did to the entities of one kind.
 type KindSummary struct {
-	// Added counts new rows and soft-deleted rows that came back.
-	Added int
-	// Updated counts rows whose content (label, description, definition,
-	// module lists) changed.
-	Updated int
-	// Unchanged counts rows in the snapshot whose content did not change,
-	// including rows where only commit_sha moved.
-	Unchanged int
-	// Deleted counts live rows that were absent from the snapshot and are now
-	// soft-deleted.
-	Deleted int
+	// Added counts new entities and deleted ones that came back.
+	Added int `json:"added"`
+	// Updated counts entities whose content changed.
+	Updated int `json:"updated"`
+	// Unchanged counts entities whose content did not change, reformatted ones included.
+	Unchanged int `json:"unchanged"`
+	// Deleted counts entities absent from the repository, now soft-deleted.
+	Deleted int `json:"deleted"`
 }
 
-// IngestSummary counts what ApplySnapshot did, per kind.
-type IngestSummary struct {
-	Category  KindSummary
-	Property  KindSummary
-	Subobject KindSummary
-	Module    KindSummary
-	Profile   KindSummary
+// IngestSummary counts what an ingest did, by kind (every kind present, zero or not).
+type IngestSummary map[string]KindSummary
+
+// IngestResult is what Ingest wrote.
+type IngestResult struct {
+	// Generation is the new ingests.generation; every replica's snapshot moves to it.
+	Generation int64
+	Summary    IngestSummary
 }
 
-// ingestLockKey is the pg_advisory_xact_lock key that serializes snapshot
-// applications: "ontohub" in ASCII. Any constant works as long as every
-// ingest uses the same one.
+// ingestLockKey is the pg_advisory_xact_lock key that serializes ingests: "ontohub" in ASCII.
 const ingestLockKey int64 = 0x6f6e746f687562
 
-// snapshotEntityTypes lists the entity_type enum values in summary order.
-var snapshotEntityTypes = [...]string{"category", "property", "subobject"}
+// OntologyChannel is the PostgreSQL notification channel on which an ingest announces its
+// generation when it commits.
+const OntologyChannel = "ontohub_ontology"
 
-// ApplySnapshot makes the entities, modules and profiles tables match snap in
-// one transaction: every record is upserted, live rows absent from snap are
-// soft-deleted, and soft-deleted rows present in snap are restored. Rows whose
-// content is unchanged keep their updated_at, so applying the same snapshot
-// twice changes nothing.
+// Kinds are the values of the entity_type enum, in reporting order.
+var Kinds = []string{"category", "property", "subobject", "template", "module", "bundle", "dashboard", "resource"}
+
+// Ingest makes the entities match in in one transaction, records it as a new generation in
+// ingests and notifies OntologyChannel with that generation (delivered on commit, so a replica
+// that hears it can read the new state). Entities are upserted, live rows absent from in are
+// soft-deleted, deleted rows present in it come back.
 //
-// commit_sha is written on every row in the snapshot, but a row whose only
-// difference is commit_sha counts as unchanged and keeps its updated_at: a
-// new commit that touches one file should report one update, not hundreds,
-// while every live row still tells which commit it was last ingested from.
-func (s *Store) ApplySnapshot(ctx context.Context, snap Snapshot) (IngestSummary, error) {
-	if err := checkSnapshot(snap); err != nil {
-		return IngestSummary{}, fmt.Errorf("store: apply snapshot: %w", err)
+// An entity's commit_sha and changed_generation move only when its content changes (compared
+// by ContentHash) or it is deleted or restored: an entity a new commit leaves as it was keeps
+// its body, and so its ETag, on every replica. Its source moves whenever the file's bytes do,
+// so a patch is always made against the text the repository holds.
+func (s *Store) Ingest(ctx context.Context, in Ingest) (IngestResult, error) {
+	if err := checkIngest(in); err != nil {
+		return IngestResult{}, fmt.Errorf("store: ingest: %w", err)
 	}
-	var summary IngestSummary
-	// READ COMMITTED (the default) matters here: each statement after the lock
-	// takes a fresh snapshot, so it sees what a previous ingest committed while
-	// this one waited for the lock.
+	var result IngestResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		summary = IngestSummary{}
+		// READ COMMITTED (the default) matters: each statement after the lock sees what an
+		// ingest that held it before committed.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", ingestLockKey); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}
-		byType := map[string][]EntityRecord{}
-		for _, e := range snap.Entities {
-			byType[e.EntityType] = append(byType[e.EntityType], e)
-		}
-		counts := [...]*KindSummary{&summary.Category, &summary.Property, &summary.Subobject}
-		for i, entityType := range snapshotEntityTypes {
-			var err error
-			if *counts[i], err = applyEntities(ctx, tx, entityType, byType[entityType], snap.CommitSHA); err != nil {
-				return err
-			}
-		}
-		var err error
-		if summary.Module, err = applyModules(ctx, tx, snap.Modules, snap.CommitSHA); err != nil {
+		generation, err := insertIngest(ctx, tx, in)
+		if err != nil {
 			return err
 		}
-		if summary.Profile, err = applyProfiles(ctx, tx, snap.Profiles, snap.CommitSHA); err != nil {
+		summary, err := writeEntities(ctx, tx, in, generation)
+		if err != nil {
 			return err
 		}
+		if err := finishIngest(ctx, tx, generation, summary); err != nil {
+			return err
+		}
+		result = IngestResult{Generation: generation, Summary: summary}
 		return nil
 	})
 	if err != nil {
-		return IngestSummary{}, fmt.Errorf("store: apply snapshot: %w", err)
+		return IngestResult{}, fmt.Errorf("store: ingest: %w", err)
 	}
-	return summary, nil
+	return result, nil
 }
 
-// checkSnapshot rejects what the upserts cannot handle: an unknown entity type
-// and an id that appears twice in one kind (ON CONFLICT cannot touch a row
-// twice in one statement).
-func checkSnapshot(snap Snapshot) error {
-	seen := map[[2]string]bool{}
-	for _, e := range snap.Entities {
-		switch e.EntityType {
-		case "category", "property", "subobject":
-		default:
+// checkIngest refuses what the statements cannot take: an unknown kind, an id twice in a kind.
+func checkIngest(in Ingest) error {
+	seen := make(map[[2]string]bool, len(in.Entities))
+	for _, e := range in.Entities {
+		if !validKind(e.EntityType) {
 			return fmt.Errorf("entity %q: unknown entity type %q", e.EntityID, e.EntityType)
 		}
 		key := [2]string{e.EntityType, e.EntityID}
@@ -157,277 +131,226 @@ func checkSnapshot(snap Snapshot) error {
 		}
 		seen[key] = true
 	}
-	for _, m := range snap.Modules {
-		key := [2]string{"module", m.ModuleID}
-		if seen[key] {
-			return fmt.Errorf("module %q appears twice", m.ModuleID)
-		}
-		seen[key] = true
-	}
-	for _, p := range snap.Profiles {
-		key := [2]string{"profile", p.ProfileID}
-		if seen[key] {
-			return fmt.Errorf("profile %q appears twice", p.ProfileID)
-		}
-		seen[key] = true
-	}
 	return nil
 }
 
-// upsertOutcome is what the upsert statements return for each row they wrote.
-type upsertOutcome struct {
-	Inserted bool // the row did not exist
-	Restored bool // the row existed but was soft-deleted
-	Changed  bool // an existing row's content changed
-}
-
-// tallyOutcomes turns the written rows into a summary; rows the upsert skipped
-// because nothing differed are the unchanged ones.
-func tallyOutcomes(rows []upsertOutcome, total int, deleted int64) KindSummary {
-	summary := KindSummary{Deleted: int(deleted)}
-	for _, r := range rows {
-		switch {
-		case r.Inserted || r.Restored:
-			summary.Added++
-		case r.Changed:
-			summary.Updated++
+func validKind(kind string) bool {
+	for _, k := range Kinds {
+		if k == kind {
+			return true
 		}
 	}
-	summary.Unchanged = total - summary.Added - summary.Updated
-	return summary
+	return false
 }
 
-// The upserts share one shape. The "old" CTE sees the table as it was before
-// the INSERT (every part of a WITH statement runs on the same snapshot; the
-// advisory lock keeps other ingests from writing meanwhile), which is how a
-// restored or changed row is told apart from a new one. The DO UPDATE WHERE
-// skips rows where nothing, commit_sha included, differs, so they are not even
-// rewritten; the CASE moves updated_at only when the content differs, not
-// when only commit_sha does.
+func insertIngest(ctx context.Context, tx pgx.Tx, in Ingest) (int64, error) {
+	const q = `
+		INSERT INTO ingests (commit_sha, repo_version, bundle_folder, schemas, findings)
+		VALUES ($1, $2, $3, $4::json, $5::jsonb)
+		RETURNING generation`
+	schemas, err := rawObject(in.Schemas)
+	if err != nil {
+		return 0, fmt.Errorf("encode schemas: %w", err)
+	}
+	findings := in.Findings
+	if len(findings) == 0 {
+		findings = json.RawMessage("[]")
+	}
+	bundleFolder := in.BundleFolder
+	if bundleFolder == "" {
+		bundleFolder = "bundles"
+	}
+	var generation int64
+	if err := tx.QueryRow(ctx, q, in.CommitSHA, in.RepoVersion, bundleFolder, string(schemas), string(findings)).Scan(&generation); err != nil {
+		return 0, fmt.Errorf("record ingest: %w", err)
+	}
+	return generation, nil
+}
 
+// rawObject writes a JSON object of raw values, each exactly as given: json.Marshal would
+// compact them and escape <, > and &, and the schemas are to be kept as read.
+func rawObject(values map[string]json.RawMessage) ([]byte, error) {
+	keys := slices.Sorted(maps.Keys(values))
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range keys {
+		if !json.Valid(values[k]) {
+			return nil, fmt.Errorf("%s: not JSON", k)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(k)
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(values[k])
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// writeEntities copies the records into a temporary table (COPY streams them; one JSON
+// parameter of a large ontology would be hundreds of megabytes) and merges it into entities.
+func writeEntities(ctx context.Context, tx pgx.Tx, in Ingest, generation int64) (IngestSummary, error) {
+	const create = `
+		CREATE TEMPORARY TABLE ingest_rows (
+			entity_type text NOT NULL,
+			entity_id text NOT NULL,
+			file_path text NOT NULL,
+			label text NOT NULL,
+			description text,
+			source text NOT NULL,
+			content_hash text NOT NULL,
+			PRIMARY KEY (entity_type, entity_id)
+		) ON COMMIT DROP`
+	if _, err := tx.Exec(ctx, create); err != nil {
+		return nil, fmt.Errorf("stage: %w", err)
+	}
+	columns := []string{"entity_type", "entity_id", "file_path", "label", "description", "source", "content_hash"}
+	rows := pgx.CopyFromSlice(len(in.Entities), func(i int) ([]any, error) {
+		e := in.Entities[i]
+		return []any{e.EntityType, e.EntityID, e.FilePath, e.Label, e.Description, string(e.Source), e.ContentHash}, nil
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ingest_rows"}, columns, rows); err != nil {
+		return nil, fmt.Errorf("stage: %w", err)
+	}
+	summary := IngestSummary{}
+	for _, k := range Kinds {
+		summary[k] = KindSummary{}
+	}
+	totals := map[string]int{}
+	for _, e := range in.Entities {
+		totals[e.EntityType]++
+	}
+	if err := upsertEntities(ctx, tx, in.CommitSHA, generation, summary); err != nil {
+		return nil, err
+	}
+	if err := deleteMissingEntities(ctx, tx, in.CommitSHA, generation, summary); err != nil {
+		return nil, err
+	}
+	for kind, k := range summary {
+		k.Unchanged = totals[kind] - k.Added - k.Updated
+		summary[kind] = k
+	}
+	return summary, nil
+}
+
+// upsertEntitiesSQL writes the staged rows. The "old" CTE sees the table as it was before the
+// INSERT (every part of a WITH statement runs on one snapshot), which tells an inserted, a
+// restored and a changed row apart. Rows whose source, path, hash and liveness are all as
+// before are skipped, so they are not even rewritten.
 const upsertEntitiesSQL = `
 WITH old AS (
-	SELECT entity_id, label, description, schema_definition, deleted_at
+	SELECT entity_type, entity_id, content_hash, deleted_at
 	FROM entities
-	WHERE entity_type = $1::text::entity_type
 ), upserted AS (
-	INSERT INTO entities AS t (entity_type, entity_id, label, description, schema_definition, commit_sha)
-	SELECT $1::text::entity_type, r.entity_id, r.label, r.description, r.schema_definition, $3::text
-	FROM jsonb_to_recordset($2::jsonb) AS r(entity_id text, label text, description text, schema_definition jsonb)
+	INSERT INTO entities AS t (entity_type, entity_id, label, description, schema_definition, source,
+		file_path, content_hash, commit_sha, changed_generation)
+	SELECT r.entity_type::entity_type, r.entity_id, r.label, r.description, r.source::jsonb, r.source,
+		r.file_path, r.content_hash, $1, $2
+	FROM ingest_rows r
 	ON CONFLICT (entity_type, entity_id) DO UPDATE SET
 		label = EXCLUDED.label,
 		description = EXCLUDED.description,
 		schema_definition = EXCLUDED.schema_definition,
-		commit_sha = EXCLUDED.commit_sha,
+		source = EXCLUDED.source,
+		file_path = EXCLUDED.file_path,
+		content_hash = EXCLUDED.content_hash,
 		deleted_at = NULL,
-		updated_at = CASE
-			WHEN (t.label, t.description, t.schema_definition, t.deleted_at IS NOT NULL)
-				IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.schema_definition, false)
-			THEN now()
-			ELSE t.updated_at
-		END
-	WHERE (t.label, t.description, t.schema_definition, t.commit_sha, t.deleted_at IS NOT NULL)
-		IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.schema_definition, EXCLUDED.commit_sha, false)
-	RETURNING t.entity_id, t.label, t.description, t.schema_definition
+		commit_sha = CASE WHEN t.content_hash <> EXCLUDED.content_hash OR t.deleted_at IS NOT NULL
+			THEN EXCLUDED.commit_sha ELSE t.commit_sha END,
+		changed_generation = CASE WHEN t.content_hash <> EXCLUDED.content_hash OR t.deleted_at IS NOT NULL
+			THEN EXCLUDED.changed_generation ELSE t.changed_generation END,
+		updated_at = CASE WHEN t.content_hash <> EXCLUDED.content_hash OR t.deleted_at IS NOT NULL
+			THEN now() ELSE t.updated_at END
+	WHERE (t.source, t.file_path, t.content_hash, t.deleted_at IS NOT NULL)
+		IS DISTINCT FROM (EXCLUDED.source, EXCLUDED.file_path, EXCLUDED.content_hash, false)
+	RETURNING t.entity_type, t.entity_id, t.content_hash
 )
 SELECT
+	u.entity_type::text,
 	o.entity_id IS NULL AS inserted,
 	coalesce(o.deleted_at IS NOT NULL, false) AS restored,
-	(o.label, o.description, o.schema_definition) IS DISTINCT FROM (u.label, u.description, u.schema_definition) AS changed
+	coalesce(o.content_hash <> u.content_hash, false) AS changed
 FROM upserted u
-LEFT JOIN old o USING (entity_id)`
+LEFT JOIN old o USING (entity_type, entity_id)`
 
-const softDeleteEntitiesSQL = `
-UPDATE entities
-SET deleted_at = now(), updated_at = now()
-WHERE entity_type = $1::text::entity_type
-	AND deleted_at IS NULL
-	AND entity_id <> ALL($2::text[])`
-
-// snapshotEntityRow is the JSON shape jsonb_to_recordset reads in upsertEntitiesSQL.
-type snapshotEntityRow struct {
-	EntityID         string          `json:"entity_id"`
-	Label            string          `json:"label"`
-	Description      *string         `json:"description"`
-	SchemaDefinition json.RawMessage `json:"schema_definition"`
-}
-
-func applyEntities(ctx context.Context, tx pgx.Tx, entityType string, records []EntityRecord, commitSHA *string) (KindSummary, error) {
-	rows := make([]snapshotEntityRow, len(records))
-	ids := make([]string, len(records))
-	for i, r := range records {
-		rows[i] = snapshotEntityRow{r.EntityID, r.Label, r.Description, definitionOrEmpty(r.SchemaDefinition)}
-		ids[i] = r.EntityID
-	}
-	kind := kindStatements{name: entityType, upsert: upsertEntitiesSQL, softDelete: softDeleteEntitiesSQL, leading: []any{entityType}}
-	return applyKind(ctx, tx, kind, rows, ids, commitSHA)
-}
-
-const upsertModulesSQL = `
-WITH old AS (
-	SELECT module_id, label, description, category_ids, dependencies, schema_definition, deleted_at
-	FROM modules
-), upserted AS (
-	INSERT INTO modules AS t (module_id, label, description, category_ids, dependencies, schema_definition, commit_sha)
-	SELECT r.module_id, r.label, r.description, r.category_ids, r.dependencies, r.schema_definition, $2::text
-	FROM jsonb_to_recordset($1::jsonb) AS r(module_id text, label text, description text, category_ids jsonb, dependencies jsonb, schema_definition jsonb)
-	ON CONFLICT (module_id) DO UPDATE SET
-		label = EXCLUDED.label,
-		description = EXCLUDED.description,
-		category_ids = EXCLUDED.category_ids,
-		dependencies = EXCLUDED.dependencies,
-		schema_definition = EXCLUDED.schema_definition,
-		commit_sha = EXCLUDED.commit_sha,
-		deleted_at = NULL,
-		updated_at = CASE
-			WHEN (t.label, t.description, t.category_ids, t.dependencies, t.schema_definition, t.deleted_at IS NOT NULL)
-				IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.category_ids, EXCLUDED.dependencies, EXCLUDED.schema_definition, false)
-			THEN now()
-			ELSE t.updated_at
-		END
-	WHERE (t.label, t.description, t.category_ids, t.dependencies, t.schema_definition, t.commit_sha, t.deleted_at IS NOT NULL)
-		IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.category_ids, EXCLUDED.dependencies, EXCLUDED.schema_definition, EXCLUDED.commit_sha, false)
-	RETURNING t.module_id, t.label, t.description, t.category_ids, t.dependencies, t.schema_definition
-)
-SELECT
-	o.module_id IS NULL AS inserted,
-	coalesce(o.deleted_at IS NOT NULL, false) AS restored,
-	(o.label, o.description, o.category_ids, o.dependencies, o.schema_definition)
-		IS DISTINCT FROM (u.label, u.description, u.category_ids, u.dependencies, u.schema_definition) AS changed
-FROM upserted u
-LEFT JOIN old o USING (module_id)`
-
-const softDeleteModulesSQL = `
-UPDATE modules
-SET deleted_at = now(), updated_at = now()
-WHERE deleted_at IS NULL
-	AND module_id <> ALL($1::text[])`
-
-// snapshotModuleRow is the JSON shape jsonb_to_recordset reads in upsertModulesSQL.
-type snapshotModuleRow struct {
-	ModuleID         string          `json:"module_id"`
-	Label            string          `json:"label"`
-	Description      *string         `json:"description"`
-	CategoryIDs      []string        `json:"category_ids"`
-	Dependencies     []string        `json:"dependencies"`
-	SchemaDefinition json.RawMessage `json:"schema_definition"`
-}
-
-func applyModules(ctx context.Context, tx pgx.Tx, records []ModuleRecord, commitSHA *string) (KindSummary, error) {
-	rows := make([]snapshotModuleRow, len(records))
-	ids := make([]string, len(records))
-	for i, r := range records {
-		rows[i] = snapshotModuleRow{r.ModuleID, r.Label, r.Description, nonNilIDs(r.CategoryIDs), nonNilIDs(r.Dependencies), definitionOrEmpty(r.SchemaDefinition)}
-		ids[i] = r.ModuleID
-	}
-	kind := kindStatements{name: "module", upsert: upsertModulesSQL, softDelete: softDeleteModulesSQL}
-	return applyKind(ctx, tx, kind, rows, ids, commitSHA)
-}
-
-const upsertProfilesSQL = `
-WITH old AS (
-	SELECT profile_id, label, description, module_ids, schema_definition, deleted_at
-	FROM profiles
-), upserted AS (
-	INSERT INTO profiles AS t (profile_id, label, description, module_ids, schema_definition, commit_sha)
-	SELECT r.profile_id, r.label, r.description, r.module_ids, r.schema_definition, $2::text
-	FROM jsonb_to_recordset($1::jsonb) AS r(profile_id text, label text, description text, module_ids jsonb, schema_definition jsonb)
-	ON CONFLICT (profile_id) DO UPDATE SET
-		label = EXCLUDED.label,
-		description = EXCLUDED.description,
-		module_ids = EXCLUDED.module_ids,
-		schema_definition = EXCLUDED.schema_definition,
-		commit_sha = EXCLUDED.commit_sha,
-		deleted_at = NULL,
-		updated_at = CASE
-			WHEN (t.label, t.description, t.module_ids, t.schema_definition, t.deleted_at IS NOT NULL)
-				IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.module_ids, EXCLUDED.schema_definition, false)
-			THEN now()
-			ELSE t.updated_at
-		END
-	WHERE (t.label, t.description, t.module_ids, t.schema_definition, t.commit_sha, t.deleted_at IS NOT NULL)
-		IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.module_ids, EXCLUDED.schema_definition, EXCLUDED.commit_sha, false)
-	RETURNING t.profile_id, t.label, t.description, t.module_ids, t.schema_definition
-)
-SELECT
-	o.profile_id IS NULL AS inserted,
-	coalesce(o.deleted_at IS NOT NULL, false) AS restored,
-	(o.label, o.description, o.module_ids, o.schema_definition)
-		IS DISTINCT FROM (u.label, u.description, u.module_ids, u.schema_definition) AS changed
-FROM upserted u
-LEFT JOIN old o USING (profile_id)`
-
-const softDeleteProfilesSQL = `
-UPDATE profiles
-SET deleted_at = now(), updated_at = now()
-WHERE deleted_at IS NULL
-	AND profile_id <> ALL($1::text[])`
-
-// snapshotProfileRow is the JSON shape jsonb_to_recordset reads in upsertProfilesSQL.
-type snapshotProfileRow struct {
-	ProfileID        string          `json:"profile_id"`
-	Label            string          `json:"label"`
-	Description      *string         `json:"description"`
-	ModuleIDs        []string        `json:"module_ids"`
-	SchemaDefinition json.RawMessage `json:"schema_definition"`
-}
-
-func applyProfiles(ctx context.Context, tx pgx.Tx, records []ProfileRecord, commitSHA *string) (KindSummary, error) {
-	rows := make([]snapshotProfileRow, len(records))
-	ids := make([]string, len(records))
-	for i, r := range records {
-		rows[i] = snapshotProfileRow{r.ProfileID, r.Label, r.Description, nonNilIDs(r.ModuleIDs), definitionOrEmpty(r.SchemaDefinition)}
-		ids[i] = r.ProfileID
-	}
-	kind := kindStatements{name: "profile", upsert: upsertProfilesSQL, softDelete: softDeleteProfilesSQL}
-	return applyKind(ctx, tx, kind, rows, ids, commitSHA)
-}
-
-// kindStatements are the statements that write one kind of row.
-type kindStatements struct {
-	// name is the kind in error messages.
-	name string
-	// upsert takes leading, then the JSON rows and the commit SHA; softDelete takes leading,
-	// then the ids to keep.
-	upsert, softDelete string
-	// leading are the parameters both statements start with (the entity type, for entities).
-	leading []any
-}
-
-// applyKind upserts rows (the JSON records jsonb_to_recordset reads), soft-deletes the live rows
-// of the kind whose id is not among ids, and counts what changed.
-func applyKind(ctx context.Context, tx pgx.Tx, kind kindStatements, rows any, ids []string, commitSHA *string) (KindSummary, error) {
-	payload, err := json.Marshal(rows)
+func upsertEntities(ctx context.Context, tx pgx.Tx, commitSHA *string, generation int64, summary IngestSummary) error {
+	rows, err := tx.Query(ctx, upsertEntitiesSQL, commitSHA, generation)
 	if err != nil {
-		return KindSummary{}, fmt.Errorf("%s: encode: %w", kind.name, err)
+		return fmt.Errorf("upsert: %w", err)
 	}
-	// A failed Query hands its error to CollectRows through the rows.
-	upserted, _ := tx.Query(ctx, kind.upsert, append(slices.Clip(kind.leading), payload, commitSHA)...)
-	written, err := pgx.CollectRows(upserted, pgx.RowToStructByPos[upsertOutcome])
+	type outcome struct {
+		EntityType string
+		Inserted   bool
+		Restored   bool
+		Changed    bool
+	}
+	written, err := pgx.CollectRows(rows, pgx.RowToStructByPos[outcome])
 	if err != nil {
-		return KindSummary{}, fmt.Errorf("%s: upsert: %w", kind.name, err)
+		return fmt.Errorf("upsert: %w", err)
 	}
-	tag, err := tx.Exec(ctx, kind.softDelete, append(slices.Clip(kind.leading), ids)...)
-	if err != nil {
-		return KindSummary{}, fmt.Errorf("%s: soft-delete: %w", kind.name, err)
+	for _, w := range written {
+		k := summary[w.EntityType]
+		switch {
+		case w.Inserted || w.Restored:
+			k.Added++
+		case w.Changed:
+			k.Updated++
+		}
+		summary[w.EntityType] = k
 	}
-	return tallyOutcomes(written, len(ids), tag.RowsAffected()), nil
+	return nil
 }
 
-// definitionOrEmpty keeps an empty definition from breaking the JSON payload; the
-// column's own default is the empty object.
-func definitionOrEmpty(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return json.RawMessage("{}")
+const deleteMissingEntitiesSQL = `
+UPDATE entities e
+SET deleted_at = now(),
+	updated_at = now(),
+	commit_sha = $1,
+	changed_generation = $2
+WHERE e.deleted_at IS NULL
+	AND NOT EXISTS (
+		SELECT 1
+		FROM ingest_rows r
+		WHERE r.entity_type = e.entity_type::text
+			AND r.entity_id = e.entity_id
+	)
+RETURNING e.entity_type::text`
+
+func deleteMissingEntities(ctx context.Context, tx pgx.Tx, commitSHA *string, generation int64, summary IngestSummary) error {
+	rows, err := tx.Query(ctx, deleteMissingEntitiesSQL, commitSHA, generation)
+	if err != nil {
+		return fmt.Errorf("soft-delete: %w", err)
 	}
-	return raw
+	kinds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("soft-delete: %w", err)
+	}
+	for _, kind := range kinds {
+		k := summary[kind]
+		k.Deleted++
+		summary[kind] = k
+	}
+	return nil
 }
 
-// nonNilIDs makes a nil list encode as [] rather than null, which the NOT NULL
-// jsonb columns would reject.
-func nonNilIDs(ids []string) []string {
-	if ids == nil {
-		return []string{}
+// finishIngest stores the summary and announces the generation; pg_notify inside the
+// transaction is delivered when it commits, and not at all if it rolls back.
+func finishIngest(ctx context.Context, tx pgx.Tx, generation int64, summary IngestSummary) error {
+	encoded, err := json.Marshal(summary)
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
 	}
-	return ids
+	const q = `
+		UPDATE ingests
+		SET summary = $2::jsonb
+		WHERE generation = $1`
+	if _, err := tx.Exec(ctx, q, generation, string(encoded)); err != nil {
+		return fmt.Errorf("record summary: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", OntologyChannel, strconv.FormatInt(generation, 10)); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
 }

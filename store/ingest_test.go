@@ -1,20 +1,23 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 )
 
-// ingestTestStore opens the package database with empty entities, modules
-// and profiles tables, and empties them again afterwards: ApplySnapshot owns
-// those tables as a whole (it soft-deletes whatever is not in the snapshot),
-// so its tests cannot share them with other tests' rows.
+// ingestTestStore opens the package database with an empty entities and ingests tables, and
+// empties them again afterwards: Ingest owns the entities table as a whole (it soft-deletes
+// whatever is not in the ingest), so its tests cannot share it with other tests' rows.
 func ingestTestStore(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
@@ -23,7 +26,7 @@ func ingestTestStore(t *testing.T) *Store {
 		t.Fatal(err)
 	}
 	empty := func() {
-		if _, err := st.pool.Exec(ctx, "DELETE FROM entities; DELETE FROM modules; DELETE FROM profiles"); err != nil {
+		if _, err := st.pool.Exec(ctx, "DELETE FROM entities; DELETE FROM ingests"); err != nil {
 			t.Errorf("clear ingest tables: %v", err)
 		}
 	}
@@ -37,218 +40,256 @@ func ingestTestStore(t *testing.T) *Store {
 
 func ingestString(s string) *string { return &s }
 
-// ingestTestSnapshot is one category, one module and one profile.
-func ingestTestSnapshot(commit *string) Snapshot {
-	return Snapshot{
-		Entities: []EntityRecord{{
-			EntityType:       "category",
-			EntityID:         "Agent",
-			Label:            "Agent",
-			Description:      ingestString("Anything that can act"),
-			SchemaDefinition: json.RawMessage(`{"id": "Agent", "label": "Agent", "description": "Anything that can act"}`),
-		}},
-		Modules: []ModuleRecord{{
-			ModuleID:         "Core",
-			Label:            "Core",
-			CategoryIDs:      []string{"Agent"},
-			SchemaDefinition: json.RawMessage(`{"id": "Core", "categories": ["Agent"]}`),
-		}},
-		Profiles: []ProfileRecord{{
-			ProfileID:        "Default",
-			Label:            "Default",
-			ModuleIDs:        []string{"Core"},
-			SchemaDefinition: json.RawMessage(`{"id": "Default", "modules": ["Core"]}`),
-		}},
+// record is an entity record of source, hashed the way ingest hashes (compact JSON).
+func record(kind, id, source string) EntityRecord {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, []byte(source)); err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256(compact.Bytes())
+	return EntityRecord{EntityType: kind, EntityID: id, FilePath: kind + "s/" + id + ".json", Label: id,
+		Source: []byte(source), ContentHash: hex.EncodeToString(sum[:])}
+}
+
+// ingestTestInput is one category, one module and one bundle.
+func ingestTestInput(commit *string) Ingest {
+	return Ingest{
+		Entities: []EntityRecord{
+			record("category", "Agent", `{"id": "Agent", "label": "Agent", "description": "Anything that can act"}`),
+			record("module", "Core", `{"id": "Core", "categories": ["Agent"]}`),
+			record("bundle", "Default", `{"id": "Default", "modules": ["Core"]}`),
+		},
 		CommitSHA: commit,
 	}
 }
 
-// ingestRows returns, per table, id, uuid, commit_sha, the list columns and
-// both timestamps of every row, as JSON.
-func ingestRows(t *testing.T, st *Store) map[string]string {
+// entityRow is what the tests look at of a row.
+type entityRow struct {
+	ID         string
+	Commit     *string
+	Generation int64
+	Source     string
+	Deleted    bool
+	Created    time.Time
+	Updated    time.Time
+	UUID       string
+}
+
+// ingestRows returns every row of entities by kind/id.
+func ingestRows(t *testing.T, st *Store) map[string]entityRow {
 	t.Helper()
-	queries := map[string]string{
-		"entities": `SELECT jsonb_agg(jsonb_build_object('id', entity_id, 'uuid', id, 'commit', commit_sha, 'description', description, 'deleted', deleted_at IS NOT NULL, 'created', created_at, 'updated', updated_at) ORDER BY entity_id)::text FROM entities`,
-		"modules":  `SELECT jsonb_agg(jsonb_build_object('id', module_id, 'uuid', id, 'commit', commit_sha, 'categories', category_ids, 'deps', dependencies, 'deleted', deleted_at IS NOT NULL, 'created', created_at, 'updated', updated_at) ORDER BY module_id)::text FROM modules`,
-		"profiles": `SELECT jsonb_agg(jsonb_build_object('id', profile_id, 'uuid', id, 'commit', commit_sha, 'modules', module_ids, 'deleted', deleted_at IS NOT NULL, 'created', created_at, 'updated', updated_at) ORDER BY profile_id)::text FROM profiles`,
+	rows, err := st.pool.Query(context.Background(), `
+		SELECT entity_type::text || '/' || entity_id, commit_sha, changed_generation, source,
+			deleted_at IS NOT NULL, created_at, updated_at, id::text
+		FROM entities`)
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := map[string]string{}
-	for table, sql := range queries {
-		var rows *string
-		if err := st.pool.QueryRow(context.Background(), sql).Scan(&rows); err != nil {
-			t.Fatalf("%s: %v", table, err)
-		}
-		if rows != nil {
-			out[table] = *rows
-		}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[entityRow])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]entityRow{}
+	for _, r := range list {
+		out[r.ID] = r
 	}
 	return out
 }
 
-// ingestField extracts one field of the only row of a table dump.
-func ingestField(t *testing.T, rows map[string]string, table, field string) string {
-	t.Helper()
-	var parsed []map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(rows[table]), &parsed); err != nil || len(parsed) != 1 {
-		t.Fatalf("%s rows %s: %v", table, rows[table], err)
+func summaryOf(kinds map[string]KindSummary) IngestSummary {
+	s := IngestSummary{}
+	for _, k := range Kinds {
+		s[k] = kinds[k]
 	}
-	return string(parsed[0][field])
+	return s
 }
 
-func TestApplySnapshotCommitOnlyChange(t *testing.T) {
+func TestIngestSameContentAtANewCommit(t *testing.T) {
 	ctx := context.Background()
 	st := ingestTestStore(t)
-	got, err := st.ApplySnapshot(ctx, ingestTestSnapshot(ingestString("aaaa111")))
+	first, err := st.Ingest(ctx, ingestTestInput(ingestString("aaaa111")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	one := KindSummary{Added: 1}
-	if diff := cmp.Diff(IngestSummary{Category: one, Module: one, Profile: one}, got); diff != "" {
+	if diff := cmp.Diff(summaryOf(map[string]KindSummary{"category": one, "module": one, "bundle": one}), first.Summary); diff != "" {
 		t.Errorf("first summary (-want +got):\n%s", diff)
 	}
 	before := ingestRows(t, st)
 
-	// The same content at another commit, then without a commit: unchanged,
-	// same updated_at, but commit_sha follows.
-	for _, commit := range []*string{ingestString("bbbb222"), nil} {
-		got, err := st.ApplySnapshot(ctx, ingestTestSnapshot(commit))
+	// The same content at another commit, then reformatted, then without a commit: unchanged,
+	// and each row keeps the commit and generation that last changed it.
+	reformatted := ingestTestInput(nil)
+	reformatted.Entities[0] = record("category", "Agent", "{\n  \"id\":\"Agent\",\n  \"label\": \"Agent\", \"description\": \"Anything that can act\"\n}\n")
+	reformatted.CommitSHA = ingestString("cccc333")
+	for _, in := range []Ingest{ingestTestInput(ingestString("bbbb222")), reformatted, ingestTestInput(nil)} {
+		got, err := st.Ingest(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if got.Generation <= first.Generation {
+			t.Errorf("generation %d after %d", got.Generation, first.Generation)
+		}
 		same := KindSummary{Unchanged: 1}
-		if diff := cmp.Diff(IngestSummary{Category: same, Module: same, Profile: same}, got); diff != "" {
-			t.Errorf("commit %v: summary (-want +got):\n%s", commit, diff)
+		if diff := cmp.Diff(summaryOf(map[string]KindSummary{"category": same, "module": same, "bundle": same}), got.Summary); diff != "" {
+			t.Errorf("commit %v: summary (-want +got):\n%s", in.CommitSHA, diff)
 		}
 		after := ingestRows(t, st)
-		wantCommit := "null"
-		if commit != nil {
-			wantCommit = fmt.Sprintf("%q", *commit)
-		}
-		for _, table := range []string{"entities", "modules", "profiles"} {
-			if got := ingestField(t, after, table, "commit"); got != wantCommit {
-				t.Errorf("commit %v: %s commit_sha = %s", commit, table, got)
+		for key, b := range before {
+			a := after[key]
+			if *a.Commit != "aaaa111" || a.Generation != first.Generation || !a.Updated.Equal(b.Updated) {
+				t.Errorf("commit %v: %s is %+v, want it as last changed by aaaa111", in.CommitSHA, key, a)
 			}
-			if b, a := ingestField(t, before, table, "updated"), ingestField(t, after, table, "updated"); a != b {
-				t.Errorf("commit %v: %s updated_at moved from %s to %s", commit, table, b, a)
+			if a.Source != string(sourceOf(in, key)) {
+				t.Errorf("commit %v: %s source %q, want the file as read", in.CommitSHA, key, a.Source)
 			}
 		}
 	}
+	o, err := st.Ontology(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.CommitSHA != nil || o.Generation != first.Generation+3 || len(o.Entities) != 3 {
+		t.Errorf("ontology at generation %d, commit %v, %d entities", o.Generation, o.CommitSHA, len(o.Entities))
+	}
 }
 
-func TestApplySnapshotContentChanges(t *testing.T) {
+func sourceOf(in Ingest, key string) []byte {
+	for _, e := range in.Entities {
+		if e.EntityType+"/"+e.EntityID == key {
+			return e.Source
+		}
+	}
+	return nil
+}
+
+func TestIngestContentChanges(t *testing.T) {
 	ctx := context.Background()
 	st := ingestTestStore(t)
-	if _, err := st.ApplySnapshot(ctx, ingestTestSnapshot(nil)); err != nil {
+	first, err := st.Ingest(ctx, ingestTestInput(ingestString("aaaa111")))
+	if err != nil {
 		t.Fatal(err)
 	}
 	before := ingestRows(t, st)
 
-	snap := ingestTestSnapshot(nil)
-	snap.Entities[0].Description = nil
-	snap.Modules[0].Dependencies = []string{"Base"}
-	snap.Profiles = nil
-	got, err := st.ApplySnapshot(ctx, snap)
+	in := ingestTestInput(ingestString("bbbb222"))
+	in.Entities[0] = record("category", "Agent", `{"id": "Agent", "label": "Agent"}`)
+	in.Entities = in.Entities[:2] // the bundle goes
+	second, err := st.Ingest(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := IngestSummary{
-		Category: KindSummary{Updated: 1},
-		Module:   KindSummary{Updated: 1},
-		Profile:  KindSummary{Deleted: 1},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	want := summaryOf(map[string]KindSummary{
+		"category": {Updated: 1},
+		"module":   {Unchanged: 1},
+		"bundle":   {Deleted: 1},
+	})
+	if diff := cmp.Diff(want, second.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}
 	after := ingestRows(t, st)
-	for _, table := range []string{"entities", "modules", "profiles"} {
-		if b, a := ingestField(t, before, table, "updated"), ingestField(t, after, table, "updated"); a == b {
-			t.Errorf("%s updated_at did not move", table)
+	for _, key := range []string{"category/Agent", "bundle/Default"} {
+		a, b := after[key], before[key]
+		if *a.Commit != "bbbb222" || a.Generation != second.Generation || a.Updated.Equal(b.Updated) {
+			t.Errorf("%s = %+v, want it changed by bbbb222", key, a)
 		}
-		for _, kept := range []string{"uuid", "created"} {
-			if b, a := ingestField(t, before, table, kept), ingestField(t, after, table, kept); a != b {
-				t.Errorf("%s %s changed from %s to %s", table, kept, b, a)
-			}
+		if a.UUID != b.UUID || !a.Created.Equal(b.Created) {
+			t.Errorf("%s lost its identity: %+v, was %+v", key, a, b)
 		}
 	}
-	if got := ingestField(t, after, "entities", "description"); got != "null" {
-		t.Errorf("description = %s, want null", got)
+	if m := after["module/Core"]; *m.Commit != "aaaa111" || m.Generation != first.Generation {
+		t.Errorf("unchanged module = %+v", m)
 	}
-	if got := ingestField(t, after, "modules", "deps"); got != `["Base"]` {
-		t.Errorf("dependencies = %s", got)
-	}
-	if got := ingestField(t, after, "profiles", "deleted"); got != "true" {
-		t.Errorf("profile deleted = %s, want true", got)
+	if !after["bundle/Default"].Deleted {
+		t.Error("bundle not soft-deleted")
 	}
 
-	// The profile comes back: added, same row.
-	got, err = st.ApplySnapshot(ctx, ingestTestSnapshot(nil))
+	// The bundle comes back: added, same row, changed now.
+	third, err := st.Ingest(ctx, ingestTestInput(ingestString("cccc333")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Profile != (KindSummary{Added: 1}) {
-		t.Errorf("profile summary = %+v, want one added", got.Profile)
+	if third.Summary["bundle"] != (KindSummary{Added: 1}) {
+		t.Errorf("bundle summary = %+v, want one added", third.Summary["bundle"])
 	}
-	restored := ingestRows(t, st)
-	if got := ingestField(t, restored, "profiles", "deleted"); got != "false" {
-		t.Errorf("profile deleted = %s after restoring, want false", got)
-	}
-	if b, a := ingestField(t, before, "profiles", "uuid"), ingestField(t, restored, "profiles", "uuid"); a != b {
-		t.Errorf("restored profile has a new uuid %s, was %s", a, b)
+	restored := ingestRows(t, st)["bundle/Default"]
+	if restored.Deleted || restored.UUID != before["bundle/Default"].UUID || restored.Generation != third.Generation {
+		t.Errorf("restored bundle = %+v", restored)
 	}
 }
 
-func TestApplySnapshotDefaults(t *testing.T) {
-	st := ingestTestStore(t)
-	snap := Snapshot{Modules: []ModuleRecord{{ModuleID: "Bare", Label: "Bare"}}}
-	if _, err := st.ApplySnapshot(context.Background(), snap); err != nil {
-		t.Fatal(err)
-	}
-	var categories, deps, def string
-	err := st.pool.QueryRow(context.Background(),
-		`SELECT category_ids::text, dependencies::text, schema_definition::text FROM modules WHERE module_id = 'Bare'`,
-	).Scan(&categories, &deps, &def)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if categories != "[]" || deps != "[]" || def != "{}" {
-		t.Errorf("nil lists and definition stored as %s %s %s, want [] [] {}", categories, deps, def)
-	}
-}
-
-func TestApplySnapshotRejects(t *testing.T) {
+func TestIngestRejects(t *testing.T) {
 	ctx := context.Background()
 	st := ingestTestStore(t)
-	if _, err := st.ApplySnapshot(ctx, ingestTestSnapshot(nil)); err != nil {
+	if _, err := st.Ingest(ctx, ingestTestInput(nil)); err != nil {
 		t.Fatal(err)
 	}
 	before := ingestRows(t, st)
+	beforeOntology, err := st.Ontology(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
-		change func(*Snapshot)
+		change func(*Ingest)
 		want   string
 	}{
-		{"duplicate entity", func(s *Snapshot) { s.Entities = append(s.Entities, s.Entities[0]) }, `category "Agent" appears twice`},
-		{"unknown entity type", func(s *Snapshot) { s.Entities[0].EntityType = "template" }, `unknown entity type "template"`},
-		{"duplicate module", func(s *Snapshot) { s.Modules = append(s.Modules, s.Modules[0]) }, `module "Core" appears twice`},
-		{"duplicate profile", func(s *Snapshot) { s.Profiles = append(s.Profiles, s.Profiles[0]) }, `profile "Default" appears twice`},
+		{"duplicate entity", func(in *Ingest) { in.Entities = append(in.Entities, in.Entities[0]) }, `category "Agent" appears twice`},
+		{"unknown entity type", func(in *Ingest) { in.Entities[0].EntityType = "widget" }, `unknown entity type "widget"`},
 		// Caught by PostgreSQL mid-transaction, after other rows were written.
-		{"NUL in a label", func(s *Snapshot) { s.Entities = nil; s.Profiles[0].Label = "a\x00b" }, "profile: upsert"},
+		{"NUL in a label", func(in *Ingest) { in.Entities[2].Label = "a\x00b" }, "stage"},
+		{"not JSON", func(in *Ingest) { in.Entities[2].Source = []byte("{") }, "upsert"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			snap := ingestTestSnapshot(ingestString("cccc333"))
-			tc.change(&snap)
-			_, err := st.ApplySnapshot(ctx, snap)
+			in := ingestTestInput(ingestString("cccc333"))
+			tc.change(&in)
+			_, err := st.Ingest(ctx, in)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("ApplySnapshot = %v, want an error containing %q", err, tc.want)
+				t.Errorf("Ingest = %v, want an error containing %q", err, tc.want)
 			}
 			if diff := cmp.Diff(before, ingestRows(t, st)); diff != "" {
-				t.Errorf("a rejected snapshot changed the tables (-before +after):\n%s", diff)
+				t.Errorf("a rejected ingest changed the table (-before +after):\n%s", diff)
+			}
+			o, err := st.Ontology(ctx)
+			if err != nil || o.Generation != beforeOntology.Generation {
+				t.Errorf("a rejected ingest recorded a generation: %d (was %d), %v", o.Generation, beforeOntology.Generation, err)
 			}
 		})
 	}
 }
 
-func TestApplySnapshotWaitsForTheLock(t *testing.T) {
+func TestIngestNotifiesOnCommit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := ingestTestStore(t)
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "LISTEN "+OntologyChannel); err != nil {
+		t.Fatal(err)
+	}
+	// A failing ingest announces nothing.
+	bad := ingestTestInput(nil)
+	bad.Entities[2].Source = []byte("{")
+	if _, err := st.Ingest(ctx, bad); err == nil {
+		t.Fatal("bad ingest succeeded")
+	}
+	got, err := st.Ingest(ctx, ingestTestInput(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := conn.WaitForNotification(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Channel != OntologyChannel || n.Payload != strconv.FormatInt(got.Generation, 10) {
+		t.Errorf("notification %s %q, want %s %d", n.Channel, n.Payload, OntologyChannel, got.Generation)
+	}
+}
+
+func TestIngestWaitsForTheLock(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	st := ingestTestStore(t)
@@ -265,7 +306,7 @@ func TestApplySnapshotWaitsForTheLock(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := st.ApplySnapshot(ctx, ingestTestSnapshot(nil))
+		_, err := st.Ingest(ctx, ingestTestInput(nil))
 		done <- err
 	}()
 
@@ -285,7 +326,7 @@ WHERE locktype = 'advisory' AND NOT granted
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("ApplySnapshot finished (%v) while another transaction held the lock", err)
+			t.Fatalf("Ingest finished (%v) while another transaction held the lock", err)
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
@@ -300,6 +341,6 @@ WHERE locktype = 'advisory' AND NOT granted
 		t.Fatal(err)
 	}
 	if rows := ingestRows(t, st); len(rows) != 3 {
-		t.Errorf("after the lock was released: %v, want a row in each table", rows)
+		t.Errorf("after the lock was released: %v, want three rows", rows)
 	}
 }

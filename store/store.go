@@ -113,3 +113,13 @@ func IsUnavailable(err error) bool {
 	}
 	return pgconn.Timeout(err)
 }
+
+// Connect opens a connection of its own, outside the pool, with the pool's settings: for a
+// session that must stay put, such as a LISTEN.
+func (s *Store) Connect(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return conn, nil
+}

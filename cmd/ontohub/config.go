@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ontohub/ontohub/checkout"
 	"github.com/ontohub/ontohub/ratelimit"
 )
 
@@ -23,6 +24,8 @@ type config struct {
 	DBMaxConns      int32
 	ShutdownTimeout time.Duration
 
+	IngestLimits checkout.Limits
+
 	PublicBaseURL      string
 	DraftTTL           time.Duration
 	DraftRetention     time.Duration
@@ -33,8 +36,10 @@ type config struct {
 	RateLimitEnabled bool
 	RateLimits       map[string]ratelimit.Rate
 	RateLimitMaxKeys int
-	RedisURL         string
-	TrustedProxies   []netip.Prefix
+	// RateLimitIPv6Prefix is the prefix length IPv6 clients share a budget by.
+	RateLimitIPv6Prefix int
+	RedisURL            string
+	TrustedProxies      []netip.Prefix
 }
 
 // defaultDatabaseURL is a local PostgreSQL with trust auth, as on a developer's machine.
@@ -45,22 +50,27 @@ const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/ontohub?sslmode=d
 func loadConfig(getenv func(string) string) (config, error) {
 	e := envReader{getenv: getenv}
 	cfg := config{
-		DatabaseURL:        e.str("DATABASE_URL", defaultDatabaseURL),
-		DevDatabaseURL:     e.str("DEV_DATABASE_URL", ""),
-		ListenAddr:         e.str("LISTEN_ADDR", ":8080"),
-		LogFormat:          e.str("LOG_FORMAT", "json"),
-		MigrateOnStart:     e.boolean("MIGRATE_ON_START", true),
-		DBMaxConns:         int32(e.integer("DB_MAX_CONNS", 10, 1, 1000)),
-		ShutdownTimeout:    e.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
-		PublicBaseURL:      strings.TrimRight(e.str("PUBLIC_BASE_URL", ""), "/"),
-		DraftTTL:           e.duration("DRAFT_TTL", 168*time.Hour),
-		DraftRetention:     e.duration("DRAFT_RETENTION", 720*time.Hour),
-		DraftSweepInterval: e.duration("DRAFT_SWEEP_INTERVAL", time.Hour),
-		MaxBodyBytes:       int64(e.integer("MAX_BODY_BYTES", 1<<20, 1, 1<<30)),
-		CORSAllowedOrigins: e.list("CORS_ALLOWED_ORIGINS"),
-		RateLimitEnabled:   e.boolean("RATE_LIMIT_ENABLED", true),
-		RateLimitMaxKeys:   e.integer("RATE_LIMIT_MAX_KEYS", ratelimit.DefaultMaxKeys, 1, 1<<24),
-		RedisURL:           e.str("REDIS_URL", ""),
+		DatabaseURL:     e.str("DATABASE_URL", defaultDatabaseURL),
+		DevDatabaseURL:  e.str("DEV_DATABASE_URL", ""),
+		ListenAddr:      e.str("LISTEN_ADDR", ":8080"),
+		LogFormat:       e.str("LOG_FORMAT", "json"),
+		MigrateOnStart:  e.boolean("MIGRATE_ON_START", true),
+		DBMaxConns:      int32(e.integer("DB_MAX_CONNS", 10, 1, 1000)),
+		ShutdownTimeout: e.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		IngestLimits: checkout.Limits{
+			MaxFileBytes:  int64(e.integer("INGEST_MAX_FILE_BYTES", checkout.DefaultMaxFileBytes, 1, 1<<30)),
+			MaxTotalBytes: int64(e.integer("INGEST_MAX_TOTAL_BYTES", checkout.DefaultMaxTotalBytes, 1, 1<<40)),
+		},
+		PublicBaseURL:       strings.TrimRight(e.str("PUBLIC_BASE_URL", ""), "/"),
+		DraftTTL:            e.duration("DRAFT_TTL", 168*time.Hour),
+		DraftRetention:      e.duration("DRAFT_RETENTION", 720*time.Hour),
+		DraftSweepInterval:  e.duration("DRAFT_SWEEP_INTERVAL", time.Hour),
+		MaxBodyBytes:        int64(e.integer("MAX_BODY_BYTES", 1<<20, 1, 1<<30)),
+		CORSAllowedOrigins:  e.list("CORS_ALLOWED_ORIGINS"),
+		RateLimitEnabled:    e.boolean("RATE_LIMIT_ENABLED", true),
+		RateLimitMaxKeys:    e.integer("RATE_LIMIT_MAX_KEYS", ratelimit.DefaultMaxKeys, 1, 1<<24),
+		RateLimitIPv6Prefix: e.integer("RATE_LIMIT_IPV6_PREFIX", ratelimit.DefaultIPv6PrefixLength, 1, 128),
+		RedisURL:            e.str("REDIS_URL", ""),
 		RateLimits: map[string]ratelimit.Rate{
 			ratelimit.ClassDraftCreate: e.rate("RATE_LIMIT_DRAFT_CREATE", "20/hour"),
 			ratelimit.ClassDraftRead:   e.rate("RATE_LIMIT_DRAFT_READ", "100/minute"),

@@ -22,7 +22,8 @@ func runIngest(ctx context.Context, cfg config, args []string, stdout io.Writer)
 	if errors.Is(err, flag.ErrHelp) {
 		_, err := fmt.Fprintln(stdout, ingestUsage+"\n\n"+
 			"Loads a schema repository checkout (categories/, properties/, subobjects/,\n"+
-			"modules/, profiles/ or bundles/) into the database in one transaction.\n\n"+
+			"templates/, modules/, bundles/ or profiles/, dashboards/, resources/) into the\n"+
+			"database in one transaction, as a new generation every replica serves.\n\n"+
 			"  --commit SHA   commit the checkout is at (default: git rev-parse HEAD in DIR)")
 		return err
 	}
@@ -37,7 +38,7 @@ func runIngest(ctx context.Context, cfg config, args []string, stdout io.Writer)
 		return err
 	}
 	defer st.Close()
-	_, err = ingest.Run(ctx, st, dir, commit, stdout)
+	_, err = ingest.Run(ctx, st, dir, ingestOptions(cfg, commit), stdout)
 	return err
 }
 
@@ -60,4 +61,10 @@ func parseIngestArgs(args []string) (dir, commit string, err error) {
 	default:
 		return "", "", fmt.Errorf("%w: ingest: unexpected arguments %q after DIR (%s)", errUsage, positional[1:], ingestUsage)
 	}
+}
+
+// ingestOptions are the options every ingest of the binary uses: the configured limits and the
+// validation findings stored with the ontology.
+func ingestOptions(cfg config, commit string) ingest.Options {
+	return ingest.Options{Commit: commit, Limits: cfg.IngestLimits}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ontohub/ontohub/ingest"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/server"
+	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -45,7 +46,7 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	}
 	defer st.Close()
 	if *ingestDir != "" {
-		if err := ingestOnStart(ctx, st, *ingestDir, *commit, log); err != nil {
+		if err := ingestOnStart(ctx, st, *ingestDir, ingestOptions(cfg, *commit), log); err != nil {
 			return err
 		}
 	}
@@ -54,7 +55,20 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		return err
 	}
 	defer limiter.Close()
-	handler, err := server.New(st, limiter, server.Config{
+
+	// The ontology is served from memory. The first snapshot is loaded before the listener
+	// opens when the database answers; otherwise reads answer 503 until the background loader
+	// gets it. Every ingest, on any replica, is heard on the listener's own connection.
+	snapshots := snapshot.NewHolder(st, log)
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	if _, err := snapshots.Load(ctx); err != nil {
+		log.Warn("ontology snapshot not loaded at start; retrying in the background", "error", err)
+	}
+	go snapshots.Run(bgCtx)
+	go snapshots.Listen(bgCtx, st.Connect)
+
+	handler, err := server.New(st, snapshots, limiter, server.Config{
 		PublicBaseURL:      cfg.PublicBaseURL,
 		DraftTTL:           cfg.DraftTTL,
 		MaxBodyBytes:       cfg.MaxBodyBytes,
@@ -69,9 +83,7 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	if err != nil {
 		return fmt.Errorf("listen on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
 	}
-	sweepCtx, stopSweep := context.WithCancel(ctx)
-	defer stopSweep()
-	go runDraftSweeper(sweepCtx, st, cfg.DraftSweepInterval, cfg.DraftRetention, log)
+	go runDraftSweeper(bgCtx, st, cfg.DraftSweepInterval, cfg.DraftRetention, log)
 
 	log.Info("serving", "addr", ln.Addr().String(), "version", buildVersion())
 	return serveUntilDone(ctx, &http.Server{
@@ -86,15 +98,16 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 
 // ingestOnStart loads the schema repository in dir before serving (serve --ingest) and logs the
 // summary as one structured line, not as the CLI's table.
-func ingestOnStart(ctx context.Context, st *store.Store, dir, commit string, log *slog.Logger) error {
-	summary, err := ingest.Run(ctx, st, dir, commit, io.Discard)
+func ingestOnStart(ctx context.Context, st *store.Store, dir string, opts ingest.Options, log *slog.Logger) error {
+	result, err := ingest.Run(ctx, st, dir, opts, io.Discard)
 	if err != nil {
 		return err
 	}
-	log.Info("ingested", "dir", dir,
-		kindAttrs("category", summary.Category), kindAttrs("property", summary.Property),
-		kindAttrs("subobject", summary.Subobject), kindAttrs("module", summary.Module),
-		kindAttrs("profile", summary.Profile))
+	attrs := []any{"dir", dir, "generation", result.Generation}
+	for _, kind := range store.Kinds {
+		attrs = append(attrs, kindAttrs(kind, result.Summary[kind]))
+	}
+	log.Info("ingested", attrs...)
 	return nil
 }
 
@@ -106,13 +119,14 @@ func kindAttrs(kind string, k store.KindSummary) slog.Attr {
 // newLimiter builds the rate limiter the configuration asks for; the caller closes it.
 func newLimiter(cfg config, log *slog.Logger) (*ratelimit.Limiter, error) {
 	return ratelimit.New(ratelimit.Config{
-		Enabled:        cfg.RateLimitEnabled,
-		Rates:          cfg.RateLimits,
-		MaxKeys:        cfg.RateLimitMaxKeys,
-		RedisURL:       cfg.RedisURL,
-		TrustedProxies: cfg.TrustedProxies,
-		OnLimited:      server.WriteTooManyRequests,
-		Logger:         log,
+		Enabled:          cfg.RateLimitEnabled,
+		Rates:            cfg.RateLimits,
+		MaxKeys:          cfg.RateLimitMaxKeys,
+		IPv6PrefixLength: cfg.RateLimitIPv6Prefix,
+		RedisURL:         cfg.RedisURL,
+		TrustedProxies:   cfg.TrustedProxies,
+		OnLimited:        server.WriteTooManyRequests,
+		Logger:           log,
 	})
 }
 

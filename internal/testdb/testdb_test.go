@@ -33,7 +33,7 @@ func TestRunGivesMigratedDatabase(t *testing.T) {
 	err := db.QueryRowContext(context.Background(), `
 SELECT current_database(), count(*)
 FROM pg_tables
-WHERE schemaname = 'public' AND tablename IN ('entities', 'modules', 'profiles', 'drafts')`).Scan(&name, &tables)
+WHERE schemaname = 'public' AND tablename IN ('entities', 'ingests', 'drafts', 'draft_changes')`).Scan(&name, &tables)
 	if err != nil {
 		t.Fatal(err)
 	}
