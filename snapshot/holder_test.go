@@ -149,6 +149,8 @@ type slowSource struct {
 	once    sync.Once
 }
 
+func (s *slowSource) Generation(ctx context.Context) (int64, error) { return s.st.Generation(ctx) }
+
 func (s *slowSource) Ontology(ctx context.Context) (store.Ontology, error) {
 	o, err := s.st.Ontology(ctx)
 	s.once.Do(func() {

@@ -82,7 +82,16 @@ func Build(o store.Ontology) (*Snapshot, error) {
 	for _, kind := range ontology.Kinds {
 		s.kinds[kind] = &kindIndex{byID: map[string]*Entity{}}
 	}
+	// Thousands of entities share a handful of commits: one string each, not one per row.
+	commits := map[string]*string{}
 	for _, row := range o.Entities {
+		if row.CommitSHA != nil {
+			if shared, ok := commits[*row.CommitSHA]; ok {
+				row.CommitSHA = shared
+			} else {
+				commits[*row.CommitSHA] = row.CommitSHA
+			}
+		}
 		kind := ontology.Kind(row.EntityType)
 		k, ok := s.kinds[kind]
 		if !ok {

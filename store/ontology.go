@@ -97,6 +97,16 @@ func (s *Store) Ontology(ctx context.Context) (Ontology, error) {
 	return o, nil
 }
 
+// Generation returns the last ingest's generation, 0 when nothing was ever ingested: a cheap
+// question that saves reading the whole ontology when nothing changed.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	var generation int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(generation), 0) FROM ingests`).Scan(&generation); err != nil {
+		return 0, fmt.Errorf("store: generation: %w", err)
+	}
+	return generation, nil
+}
+
 // EntitySource is the file text of one live entity.
 type EntitySource struct {
 	EntityType string
