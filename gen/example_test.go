@@ -54,7 +54,7 @@ func ExampleClientWithResponses_CreateDraftWithResponse() {
 	// created: 201
 	// status: pending
 	// source wiki: https://wiki.example.org
-	// payload: {"entities":[{"entity_id":"Person","entity_type":"category"}]}
+	// payload: {"entities":[{"entity_type":"category","entity_id":"Person"}]}
 	// expires as announced: true
 }
 
