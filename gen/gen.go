@@ -26,6 +26,69 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ChangeRequestChangeType.
+const (
+	ChangeRequestChangeTypeCreate ChangeRequestChangeType = "create"
+	ChangeRequestChangeTypeDelete ChangeRequestChangeType = "delete"
+	ChangeRequestChangeTypeUpdate ChangeRequestChangeType = "update"
+)
+
+// Valid indicates whether the value is a known member of the ChangeRequestChangeType enum.
+func (e ChangeRequestChangeType) Valid() bool {
+	switch e {
+	case ChangeRequestChangeTypeCreate:
+		return true
+	case ChangeRequestChangeTypeDelete:
+		return true
+	case ChangeRequestChangeTypeUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DraftChangeChangeType.
+const (
+	DraftChangeChangeTypeCreate DraftChangeChangeType = "create"
+	DraftChangeChangeTypeDelete DraftChangeChangeType = "delete"
+	DraftChangeChangeTypeUpdate DraftChangeChangeType = "update"
+)
+
+// Valid indicates whether the value is a known member of the DraftChangeChangeType enum.
+func (e DraftChangeChangeType) Valid() bool {
+	switch e {
+	case DraftChangeChangeTypeCreate:
+		return true
+	case DraftChangeChangeTypeDelete:
+		return true
+	case DraftChangeChangeTypeUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DraftDiffEntryChangeType.
+const (
+	DraftDiffEntryChangeTypeCreate DraftDiffEntryChangeType = "create"
+	DraftDiffEntryChangeTypeDelete DraftDiffEntryChangeType = "delete"
+	DraftDiffEntryChangeTypeUpdate DraftDiffEntryChangeType = "update"
+)
+
+// Valid indicates whether the value is a known member of the DraftDiffEntryChangeType enum.
+func (e DraftDiffEntryChangeType) Valid() bool {
+	switch e {
+	case DraftDiffEntryChangeTypeCreate:
+		return true
+	case DraftDiffEntryChangeTypeDelete:
+		return true
+	case DraftDiffEntryChangeTypeUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DraftStatus.
 const (
 	DraftStatusExpired   DraftStatus = "expired"
@@ -65,6 +128,48 @@ func (e DraftUpdateStatus) Valid() bool {
 	case DraftUpdateStatusSubmitted:
 		return true
 	case DraftUpdateStatusValidated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EntityChangeSummaryBump.
+const (
+	EntityChangeSummaryBumpMajor EntityChangeSummaryBump = "major"
+	EntityChangeSummaryBumpMinor EntityChangeSummaryBump = "minor"
+	EntityChangeSummaryBumpPatch EntityChangeSummaryBump = "patch"
+)
+
+// Valid indicates whether the value is a known member of the EntityChangeSummaryBump enum.
+func (e EntityChangeSummaryBump) Valid() bool {
+	switch e {
+	case EntityChangeSummaryBumpMajor:
+		return true
+	case EntityChangeSummaryBumpMinor:
+		return true
+	case EntityChangeSummaryBumpPatch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EntityChangeSummaryChangeType.
+const (
+	EntityChangeSummaryChangeTypeCreate EntityChangeSummaryChangeType = "create"
+	EntityChangeSummaryChangeTypeDelete EntityChangeSummaryChangeType = "delete"
+	EntityChangeSummaryChangeTypeUpdate EntityChangeSummaryChangeType = "update"
+)
+
+// Valid indicates whether the value is a known member of the EntityChangeSummaryChangeType enum.
+func (e EntityChangeSummaryChangeType) Valid() bool {
+	switch e {
+	case EntityChangeSummaryChangeTypeCreate:
+		return true
+	case EntityChangeSummaryChangeTypeDelete:
+		return true
+	case EntityChangeSummaryChangeTypeUpdate:
 		return true
 	default:
 		return false
@@ -125,6 +230,93 @@ func (e FieldErrorLocation) Valid() bool {
 	case FieldErrorLocationPath:
 		return true
 	case FieldErrorLocationQuery:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FindingCode.
+const (
+	FindingCodeDependencyCycle         FindingCode = "dependency_cycle"
+	FindingCodeDuplicateId             FindingCode = "duplicate_id"
+	FindingCodeIdMismatch              FindingCode = "id_mismatch"
+	FindingCodeInheritanceCycle        FindingCode = "inheritance_cycle"
+	FindingCodeInvalidId               FindingCode = "invalid_id"
+	FindingCodeInvalidJson             FindingCode = "invalid_json"
+	FindingCodeInvalidSchema           FindingCode = "invalid_schema"
+	FindingCodeInvalidVersion          FindingCode = "invalid_version"
+	FindingCodeMissingField            FindingCode = "missing_field"
+	FindingCodeModuleEmpty             FindingCode = "module_empty"
+	FindingCodeModuleScope             FindingCode = "module_scope"
+	FindingCodeOrphan                  FindingCode = "orphan"
+	FindingCodePropertyCycle           FindingCode = "property_cycle"
+	FindingCodeRebaseConflict          FindingCode = "rebase_conflict"
+	FindingCodeRequiredOptionalOverlap FindingCode = "required_optional_overlap"
+	FindingCodeSchemaViolation         FindingCode = "schema_violation"
+	FindingCodeSelfReference           FindingCode = "self_reference"
+	FindingCodeUnreadableFile          FindingCode = "unreadable_file"
+	FindingCodeUnresolvedReference     FindingCode = "unresolved_reference"
+)
+
+// Valid indicates whether the value is a known member of the FindingCode enum.
+func (e FindingCode) Valid() bool {
+	switch e {
+	case FindingCodeDependencyCycle:
+		return true
+	case FindingCodeDuplicateId:
+		return true
+	case FindingCodeIdMismatch:
+		return true
+	case FindingCodeInheritanceCycle:
+		return true
+	case FindingCodeInvalidId:
+		return true
+	case FindingCodeInvalidJson:
+		return true
+	case FindingCodeInvalidSchema:
+		return true
+	case FindingCodeInvalidVersion:
+		return true
+	case FindingCodeMissingField:
+		return true
+	case FindingCodeModuleEmpty:
+		return true
+	case FindingCodeModuleScope:
+		return true
+	case FindingCodeOrphan:
+		return true
+	case FindingCodePropertyCycle:
+		return true
+	case FindingCodeRebaseConflict:
+		return true
+	case FindingCodeRequiredOptionalOverlap:
+		return true
+	case FindingCodeSchemaViolation:
+		return true
+	case FindingCodeSelfReference:
+		return true
+	case FindingCodeUnreadableFile:
+		return true
+	case FindingCodeUnresolvedReference:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FindingSeverity.
+const (
+	FindingSeverityError   FindingSeverity = "error"
+	FindingSeverityWarning FindingSeverity = "warning"
+)
+
+// Valid indicates whether the value is a known member of the FindingSeverity enum.
+func (e FindingSeverity) Valid() bool {
+	switch e {
+	case FindingSeverityError:
+		return true
+	case FindingSeverityWarning:
 		return true
 	default:
 		return false
@@ -197,6 +389,54 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for JsonPatchOperationOp.
+const (
+	JsonPatchOperationOpAdd     JsonPatchOperationOp = "add"
+	JsonPatchOperationOpCopy    JsonPatchOperationOp = "copy"
+	JsonPatchOperationOpMove    JsonPatchOperationOp = "move"
+	JsonPatchOperationOpRemove  JsonPatchOperationOp = "remove"
+	JsonPatchOperationOpReplace JsonPatchOperationOp = "replace"
+	JsonPatchOperationOpTest    JsonPatchOperationOp = "test"
+)
+
+// Valid indicates whether the value is a known member of the JsonPatchOperationOp enum.
+func (e JsonPatchOperationOp) Valid() bool {
+	switch e {
+	case JsonPatchOperationOpAdd:
+		return true
+	case JsonPatchOperationOpCopy:
+		return true
+	case JsonPatchOperationOpMove:
+		return true
+	case JsonPatchOperationOpRemove:
+		return true
+	case JsonPatchOperationOpReplace:
+		return true
+	case JsonPatchOperationOpTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RebaseStatus.
+const (
+	RebaseStatusClean    RebaseStatus = "clean"
+	RebaseStatusConflict RebaseStatus = "conflict"
+)
+
+// Valid indicates whether the value is a known member of the RebaseStatus enum.
+func (e RebaseStatus) Valid() bool {
+	switch e {
+	case RebaseStatusClean:
+		return true
+	case RebaseStatusConflict:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SnapshotStateState.
 const (
 	SnapshotStateStateCurrent SnapshotStateState = "current"
@@ -230,6 +470,48 @@ func (e UsableEntityType) Valid() bool {
 	case UsableEntityTypeProperty:
 		return true
 	case UsableEntityTypeSubobject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VersionAdviceBump.
+const (
+	VersionAdviceBumpMajor VersionAdviceBump = "major"
+	VersionAdviceBumpMinor VersionAdviceBump = "minor"
+	VersionAdviceBumpPatch VersionAdviceBump = "patch"
+)
+
+// Valid indicates whether the value is a known member of the VersionAdviceBump enum.
+func (e VersionAdviceBump) Valid() bool {
+	switch e {
+	case VersionAdviceBumpMajor:
+		return true
+	case VersionAdviceBumpMinor:
+		return true
+	case VersionAdviceBumpPatch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VersionAdviceKind.
+const (
+	VersionAdviceKindBundle   VersionAdviceKind = "bundle"
+	VersionAdviceKindModule   VersionAdviceKind = "module"
+	VersionAdviceKindOntology VersionAdviceKind = "ontology"
+)
+
+// Valid indicates whether the value is a known member of the VersionAdviceKind enum.
+func (e VersionAdviceKind) Valid() bool {
+	switch e {
+	case VersionAdviceKindBundle:
+		return true
+	case VersionAdviceKindModule:
+		return true
+	case VersionAdviceKindOntology:
 		return true
 	default:
 		return false
@@ -370,19 +652,78 @@ type CategoryGraph struct {
 	Subobjects []GraphMember `json:"subobjects"`
 }
 
+// ChangeRequest One typed change. `create` needs `entity` (the whole entity as its file will hold it);
+// `update` needs `patch` (RFC 6902 operations applied to the entity as the draft has it);
+// `delete` takes neither. Entities must be JSON objects of at most `DRAFT_MAX_ENTITY_BYTES`
+// (default 65536) bytes; numbers must fit an IEEE-754 double.
+//
+// Example: {"change_type":"update","entity_id":"Person","entity_type":"category","patch":[{"op":"replace","path":"/label","value":"Human being"}]}
+type ChangeRequest struct {
+	// ChangeType Change type.
+	//
+	// Example: update
+	ChangeType ChangeRequestChangeType `json:"change_type"`
+
+	// Entity The whole new entity (`create` only).
+	//
+	// Example: {"label":"Person"}
+	Entity json.RawMessage `json:"entity,omitempty"`
+
+	// EntityId The entity's id (its path below its kind's folder without `.json`).
+	//
+	// Example: Person
+	EntityId string `json:"entity_id"`
+
+	// EntityType The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+	// bundles are entities too (also served, with their resolved dependencies, under `/modules`
+	// and `/bundles`); the older layout's profiles are bundles.
+	//
+	//
+	// Example: category
+	EntityType EntityType `json:"entity_type"`
+
+	// Patch The operations (`update` only), applied in order, all or none.
+	//
+	// Example: [{"op":"replace","path":"/label","value":"Human being"}]
+	Patch json.RawMessage `json:"patch,omitempty"`
+}
+
+// ChangeRequestChangeType Change type.
+//
+// Example: update
+type ChangeRequestChangeType string
+
 // Draft A draft change proposal.
 //
-// Example: {"base_commit_sha":null,"created_at":"2026-11-26T17:00:00Z","expires_at":"2026-12-03T17:00:00Z","id":"0b5f3c1a-6d2e-4f7a-9c8b-1a2b3c4d5e6f","payload":{"entities":[{"entity_id":"Person","entity_type":"category"}]},"source_wiki":"https://wiki.example.org","status":"pending","updated_at":"2026-11-26T17:00:00Z"}
+// Example: {"base_commit_sha":"4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e","change_count":1,"conflicts":[],"created_at":"2026-11-26T17:00:00Z","description":null,"expires_at":"2026-12-03T17:00:00Z","id":"0b5f3c1a-6d2e-4f7a-9c8b-1a2b3c4d5e6f","payload":{},"rebase_status":"clean","source_wiki":"https://wiki.example.org","status":"pending","title":"Add a nickname to Person","updated_at":"2026-11-26T17:00:00Z"}
 type Draft struct {
-	// BaseCommitSha The ontology commit the proposal is based on.
+	// BaseCommitSha The canonical commit the draft is based on: the one served when it was created, moved
+	// forward by every later ingest while the draft has no rebase conflict. `null` when
+	// nothing was ingested yet.
+	//
 	//
 	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
 	BaseCommitSha *string `json:"base_commit_sha"`
+
+	// ChangeCount Number of changes in the change set.
+	//
+	// Example: 1
+	ChangeCount int `json:"change_count"`
+
+	// Conflicts The entities the draft changes that were changed upstream since (empty when clean).
+	//
+	// Example: []
+	Conflicts []EntityKey `json:"conflicts"`
 
 	// CreatedAt Creation time.
 	//
 	// Example: 2026-11-26T17:00:00Z
 	CreatedAt time.Time `json:"created_at"`
+
+	// Description Description.
+	//
+	// Example: Wikis keep asking for it.
+	Description *string `json:"description"`
 
 	// ExpiresAt When the draft expires; never moves.
 	//
@@ -394,10 +735,18 @@ type Draft struct {
 	// Example: 0b5f3c1a-6d2e-4f7a-9c8b-1a2b3c4d5e6f
 	Id openapi_types.UUID `json:"id"`
 
-	// Payload The proposed change.
+	// Payload Free notes beside the changes, as sent.
 	//
-	// Example: {"entities":[{"entity_id":"Person","entity_type":"category"}]}
+	// Example: {"requested_by":"WikiAdmin"}
 	Payload json.RawMessage `json:"payload"`
+
+	// RebaseStatus `clean` when no entity the draft changes was changed upstream since the draft's change
+	// was made; `conflict` when at least one was (see `conflicts`). Each ingest of a newer
+	// commit moves a clean draft's `base_commit_sha` forward; a conflicted draft keeps its base.
+	//
+	//
+	// Example: clean
+	RebaseStatus RebaseStatus `json:"rebase_status"`
 
 	// SourceWiki The wiki the proposal comes from.
 	//
@@ -409,30 +758,123 @@ type Draft struct {
 	// Example: pending
 	Status DraftStatus `json:"status"`
 
+	// Title Title.
+	//
+	// Example: Add a nickname to Person
+	Title *string `json:"title"`
+
 	// UpdatedAt Time of the last change.
 	//
 	// Example: 2026-11-26T17:05:00Z
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// DraftCreate A new draft.
+// DraftChange A change of the draft's change set.
 //
-// Example: {"payload":{"entities":[{"entity_id":"Person","entity_type":"category"}]},"source_wiki":"https://wiki.example.org"}
+// Example: {"change_type":"update","conflict":false,"created_at":"2026-11-26T17:00:00Z","entity":{"label":"Human being"},"entity_id":"Person","entity_type":"category","id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","patch":[{"op":"replace","path":"/label","value":"Human being"}],"updated_at":"2026-11-26T17:05:00Z"}
+type DraftChange struct {
+	// ChangeType Change type.
+	//
+	// Example: update
+	ChangeType DraftChangeChangeType `json:"change_type"`
+
+	// Conflict The entity was changed upstream after this change was made (a rebase conflict).
+	//
+	// Example: false
+	Conflict bool `json:"conflict"`
+
+	// CreatedAt Created at.
+	//
+	// Example: 2026-11-26T17:00:00Z
+	CreatedAt time.Time `json:"created_at"`
+
+	// Entity The entity as the draft makes it, key order kept; `null` for a delete.
+	//
+	// Example: {"label":"Human being"}
+	Entity json.RawMessage `json:"entity"`
+
+	// EntityId Entity id.
+	//
+	// Example: Person
+	EntityId string `json:"entity_id"`
+
+	// EntityType The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+	// bundles are entities too (also served, with their resolved dependencies, under `/modules`
+	// and `/bundles`); the older layout's profiles are bundles.
+	//
+	//
+	// Example: category
+	EntityType EntityType `json:"entity_type"`
+
+	// Id Id.
+	//
+	// Example: 7c9e6679-7425-40de-944b-e07fc1f90ae7
+	Id openapi_types.UUID `json:"id"`
+
+	// Patch The patch operations the updates were sent as, in order; `null` for a create or delete.
+	//
+	// Example: [{"op":"replace","path":"/label","value":"Human being"}]
+	Patch json.RawMessage `json:"patch"`
+
+	// UpdatedAt Updated at.
+	//
+	// Example: 2026-11-26T17:05:00Z
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// DraftChangeChangeType Change type.
+//
+// Example: update
+type DraftChangeChangeType string
+
+// DraftChangeList A draft's change set.
+//
+// Example: {"items":[]}
+type DraftChangeList struct {
+	// Items One entry.
+	//
+	// Example: []
+	Items []DraftChange `json:"items"`
+}
+
+// DraftCreate A new draft. Every field is optional: `{}` opens an empty change proposal. The draft is
+// pinned to the commit currently served (`base_commit_sha` of the answer); a
+// `base_commit_sha` sent here is ignored (kept for older clients). `changes` adds a whole
+// change set in one call, with the rules of `POST /api/v1/drafts/{token}/changes` applied
+// in order: all are accepted or none (`409`/`422` naming the first failing change as
+// `changes/N`, and no draft is created).
+//
+// Example: {"changes":[{"change_type":"update","entity_id":"Person","entity_type":"category","patch":[{"op":"add","path":"/optional_properties/-","value":"Has_nickname"}]}],"source_wiki":"https://wiki.example.org","title":"Add a nickname to Person"}
 type DraftCreate struct {
-	// BaseCommitSha The ontology commit the proposal is based on.
+	// BaseCommitSha Ignored; the server pins the draft to the commit it serves.
 	//
 	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
 	BaseCommitSha *string `json:"base_commit_sha,omitempty"`
 
-	// Payload The proposed change, any JSON object.
+	// Changes Changes to add at once (at most `DRAFT_MAX_CHANGES`).
 	//
-	// Example: {"entities":[{"entity_id":"Person","entity_type":"category"}]}
-	Payload json.RawMessage `json:"payload"`
+	// Example: []
+	Changes *[]ChangeRequest `json:"changes,omitempty"`
+
+	// Description Why, at length.
+	//
+	// Example: Wikis keep asking for it.
+	Description *string `json:"description,omitempty"`
+
+	// Payload Free notes beside the changes, any JSON object (`{}` when absent); returned as sent.
+	//
+	// Example: {"requested_by":"WikiAdmin"}
+	Payload json.RawMessage `json:"payload,omitempty"`
 
 	// SourceWiki The wiki the proposal comes from.
 	//
 	// Example: https://wiki.example.org
 	SourceWiki *string `json:"source_wiki,omitempty"`
+
+	// Title What the proposal is about, in a line.
+	//
+	// Example: Add a nickname to Person
+	Title *string `json:"title,omitempty"`
 }
 
 // DraftCreated The capability URL of a new draft. Shown once; it cannot be recovered.
@@ -455,24 +897,88 @@ type DraftCreated struct {
 	Message string `json:"message"`
 }
 
+// DraftDiff Example: {"items":[]}
+type DraftDiff struct {
+	// Items One entry.
+	//
+	// Example: []
+	Items []DraftDiffEntry `json:"items"`
+}
+
+// DraftDiffEntry One change as a diff.
+//
+// Example: {"after":{"label":"Human being"},"before":{"label":"Person"},"change_id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","change_type":"update","entity_id":"Person","entity_type":"category","patch":[{"op":"replace","path":"/label","value":"Human being"}]}
+type DraftDiffEntry struct {
+	// After The entity as the draft makes it; `null` for a delete.
+	//
+	// Example: {"label":"Human being"}
+	After json.RawMessage `json:"after"`
+
+	// Before The canonical entity now; `null` for a create.
+	//
+	// Example: {"label":"Person"}
+	Before json.RawMessage `json:"before"`
+
+	// ChangeId Change id.
+	//
+	// Example: 7c9e6679-7425-40de-944b-e07fc1f90ae7
+	ChangeId openapi_types.UUID `json:"change_id"`
+
+	// ChangeType Change type.
+	//
+	// Example: update
+	ChangeType DraftDiffEntryChangeType `json:"change_type"`
+
+	// EntityId Entity id.
+	//
+	// Example: Person
+	EntityId string `json:"entity_id"`
+
+	// EntityType The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+	// bundles are entities too (also served, with their resolved dependencies, under `/modules`
+	// and `/bundles`); the older layout's profiles are bundles.
+	//
+	//
+	// Example: category
+	EntityType EntityType `json:"entity_type"`
+
+	// Patch RFC 6902 operations turning `before` into `after` (empty for a create or delete).
+	//
+	// Example: [{"op":"replace","path":"/label","value":"Human being"}]
+	Patch json.RawMessage `json:"patch"`
+}
+
+// DraftDiffEntryChangeType Change type.
+//
+// Example: update
+type DraftDiffEntryChangeType string
+
 // DraftStatus Lifecycle of a draft; `expired` is set by the server only.
 //
 // Example: pending
 type DraftStatus string
 
-// DraftUpdate A change to a draft, with replace semantics per field: absent fields stay, present fields
-// replace, `null` clears `source_wiki` or `base_commit_sha`.
+// DraftUpdate A change to a draft's details, with replace semantics per field: absent fields stay,
+// present fields replace, `null` clears `title`, `description` or `source_wiki`. The change
+// set itself changes through `/changes`.
 //
-// Example: {"status":"validated"}
+// Example: {"title":"Add a nickname to Person"}
 type DraftUpdate struct {
-	// BaseCommitSha Replaces the base commit; `null` clears it.
+	// BaseCommitSha Deprecated: the server pins the base commit. Sending the current value is a no-op; any
+	// other value is `409`.
+	//
 	//
 	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
 	BaseCommitSha nullable.Nullable[string] `json:"base_commit_sha,omitempty"`
 
-	// Payload Replaces the whole payload.
+	// Description Replaces the description; `null` clears it.
 	//
-	// Example: {"entities":[{"entity_id":"Has_name","entity_type":"property"}]}
+	// Example: Wikis keep asking for it.
+	Description nullable.Nullable[string] `json:"description,omitempty"`
+
+	// Payload Replaces the whole payload (free notes).
+	//
+	// Example: {"requested_by":"WikiAdmin"}
 	Payload json.RawMessage `json:"payload,omitempty"`
 
 	// SourceWiki Replaces the source wiki; `null` clears it.
@@ -480,15 +986,27 @@ type DraftUpdate struct {
 	// Example: https://wiki.example.org
 	SourceWiki nullable.Nullable[string] `json:"source_wiki,omitempty"`
 
-	// Status The next status along `pending → validated → submitted`.
+	// Status Only `pending` may be set here (it takes back a validation); `validated` is reached
+	// only through `POST /api/v1/drafts/{token}/validate` and `submitted` only by submitting.
+	// Setting either is `409` unless the draft is already in it (a no-op). Before change sets,
+	// PATCH could set `validated`; it no longer can.
 	//
-	// Example: validated
+	//
+	// Example: pending
 	Status *DraftUpdateStatus `json:"status,omitempty"`
+
+	// Title Replaces the title; `null` clears it.
+	//
+	// Example: Add a nickname to Person
+	Title nullable.Nullable[string] `json:"title,omitempty"`
 }
 
-// DraftUpdateStatus The next status along `pending → validated → submitted`.
+// DraftUpdateStatus Only `pending` may be set here (it takes back a validation); `validated` is reached
+// only through `POST /api/v1/drafts/{token}/validate` and `submitted` only by submitting.
+// Setting either is `409` unless the draft is already in it (a no-op). Before change sets,
+// PATCH could set `validated`; it no longer can.
 //
-// Example: validated
+// Example: pending
 type DraftUpdateStatus string
 
 // Entity One entity of the canonical ontology.
@@ -547,6 +1065,46 @@ type Entity struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// EntityChangeSummary How one entity changes, classified for version advice.
+//
+// Example: {"bump":"minor","change_type":"update","entity_id":"Person","entity_type":"category","reasons":["optional_properties: added Has_nickname"]}
+type EntityChangeSummary struct {
+	// Bump Bump.
+	//
+	// Example: minor
+	Bump EntityChangeSummaryBump `json:"bump"`
+
+	// ChangeType Change type.
+	//
+	// Example: update
+	ChangeType EntityChangeSummaryChangeType `json:"change_type"`
+
+	// EntityId Entity id.
+	//
+	// Example: Person
+	EntityId string `json:"entity_id"`
+
+	// EntityType Entity type.
+	//
+	// Example: category
+	EntityType string `json:"entity_type"`
+
+	// Reasons Reasons.
+	//
+	// Example: ["optional_properties: added Has_nickname"]
+	Reasons []string `json:"reasons"`
+}
+
+// EntityChangeSummaryBump Bump.
+//
+// Example: minor
+type EntityChangeSummaryBump string
+
+// EntityChangeSummaryChangeType Change type.
+//
+// Example: update
+type EntityChangeSummaryChangeType string
+
 // EntityCounts Live entities per type.
 //
 // Example: {"counts":{"bundle":1,"category":3,"dashboard":1,"module":1,"property":8,"resource":1,"subobject":1,"template":1},"total":17}
@@ -600,6 +1158,24 @@ type EntityCounts struct {
 	//
 	// Example: 17
 	Total int `json:"total"`
+}
+
+// EntityKey An entity named by type and id.
+//
+// Example: {"entity_id":"Person","entity_type":"category"}
+type EntityKey struct {
+	// EntityId Entity id.
+	//
+	// Example: Person
+	EntityId string `json:"entity_id"`
+
+	// EntityType The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+	// bundles are entities too (also served, with their resolved dependencies, under `/modules`
+	// and `/bundles`); the older layout's profiles are bundles.
+	//
+	//
+	// Example: category
+	EntityType EntityType `json:"entity_type"`
 }
 
 // EntityPage One page of entities.
@@ -673,6 +1249,69 @@ type FieldError struct {
 //
 // Example: body
 type FieldErrorLocation string
+
+// Finding One broken rule (or warning) about one place in the ontology.
+//
+// Example: {"code":"unresolved_reference","entity_id":"Person","entity_type":"category","file":"categories/Person.json","message":"parent \"Agent\" is not a category","path":"/parents/0","severity":"error"}
+type Finding struct {
+	// Code The rule, a stable snake_case word: `unreadable_file`, `invalid_json`, `invalid_id`,
+	// `duplicate_id`, `invalid_schema`, `id_mismatch`, `schema_violation`, `missing_field`,
+	// `unresolved_reference`, `self_reference`, `inheritance_cycle`, `property_cycle`,
+	// `dependency_cycle`, `required_optional_overlap`, `module_scope`, `module_empty`,
+	// `invalid_version` (errors); `orphan` (warning: no module lists the entity) and
+	// `rebase_conflict` (warning: the entity was changed upstream after the draft changed
+	// it). README.md, "Validation rules", says what each means.
+	//
+	//
+	// Example: unresolved_reference
+	Code FindingCode `json:"code"`
+
+	// EntityId The entity's id; empty for a finding about the repository or a kind's schema.
+	//
+	// Example: Person
+	EntityId string `json:"entity_id"`
+
+	// EntityType The entity's type; empty for a finding about the repository.
+	//
+	// Example: category
+	EntityType string `json:"entity_type"`
+
+	// File The file, relative to the repository root.
+	//
+	// Example: categories/Person.json
+	File string `json:"file"`
+
+	// Message Message.
+	//
+	// Example: parent "Agent" is not a category
+	Message string `json:"message"`
+
+	// Path RFC 6901 JSON Pointer inside the file; empty for the whole file.
+	//
+	// Example: /parents/0
+	Path string `json:"path"`
+
+	// Severity Severity.
+	//
+	// Example: error
+	Severity FindingSeverity `json:"severity"`
+}
+
+// FindingCode The rule, a stable snake_case word: `unreadable_file`, `invalid_json`, `invalid_id`,
+// `duplicate_id`, `invalid_schema`, `id_mismatch`, `schema_violation`, `missing_field`,
+// `unresolved_reference`, `self_reference`, `inheritance_cycle`, `property_cycle`,
+// `dependency_cycle`, `required_optional_overlap`, `module_scope`, `module_empty`,
+// `invalid_version` (errors); `orphan` (warning: no module lists the entity) and
+// `rebase_conflict` (warning: the entity was changed upstream after the draft changed
+// it). README.md, "Validation rules", says what each means.
+//
+// Example: unresolved_reference
+type FindingCode string
+
+// FindingSeverity Severity.
+//
+// Example: error
+type FindingSeverity string
 
 // GraphMember A property or subobject a category has, directly or inherited.
 //
@@ -796,6 +1435,36 @@ type HealthRateLimitStore string
 //
 // Example: healthy
 type HealthStatus string
+
+// JsonPatchOperation One RFC 6902 operation. `path` and `from` are JSON Pointers into the entity.
+//
+// Example: {"op":"replace","path":"/label","value":"Human being"}
+type JsonPatchOperation struct {
+	// From Source pointer of `move` and `copy`.
+	//
+	// Example: /description
+	From *string `json:"from,omitempty"`
+
+	// Op Op.
+	//
+	// Example: replace
+	Op JsonPatchOperationOp `json:"op"`
+
+	// Path Path.
+	//
+	// Example: /label
+	Path string `json:"path"`
+
+	// Value The value of `add`, `replace` and `test` (any JSON).
+	//
+	// Example: Human being
+	Value interface{} `json:"value,omitempty"`
+}
+
+// JsonPatchOperationOp Op.
+//
+// Example: replace
+type JsonPatchOperationOp string
 
 // ModuleDetail A module with its categories and dependencies resolved.
 //
@@ -1034,6 +1703,13 @@ type ProfileSummary struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// RebaseStatus `clean` when no entity the draft changes was changed upstream since the draft's change
+// was made; `conflict` when at least one was (see `conflicts`). Each ingest of a newer
+// commit moves a clean draft's `base_commit_sha` forward; a conflicted draft keeps its base.
+//
+// Example: clean
+type RebaseStatus string
+
 // SnapshotState The in-memory ontology snapshot this replica serves every read from. Each ingest is a new
 // generation; every replica hears of it (PostgreSQL LISTEN/NOTIFY) and swaps in the new
 // snapshot once it is loaded.
@@ -1126,6 +1802,82 @@ type UsedByEntry struct {
 	Via string `json:"via"`
 }
 
+// ValidationReport The outcome of a validation: the same object `ontohub validate --format json` prints,
+// plus the draft's status afterwards.
+//
+// Example: {"changes":[{"bump":"patch","change_type":"update","entity_id":"Person","entity_type":"category","reasons":["label changed"]}],"findings":[],"status":"validated","valid":true,"versions":[{"bump":"patch","current_version":"1.0.0","id":"","kind":"ontology","reasons":["category Person: patch"],"suggested_version":"1.0.1"}]}
+type ValidationReport struct {
+	// Changes Changes.
+	//
+	// Example: []
+	Changes []EntityChangeSummary `json:"changes"`
+
+	// Findings Findings.
+	//
+	// Example: []
+	Findings []Finding `json:"findings"`
+
+	// Status Lifecycle of a draft; `expired` is set by the server only.
+	//
+	// Example: pending
+	Status DraftStatus `json:"status"`
+
+	// Valid No finding of severity error.
+	//
+	// Example: true
+	Valid bool `json:"valid"`
+
+	// Versions Versions.
+	//
+	// Example: []
+	Versions []VersionAdvice `json:"versions"`
+}
+
+// VersionAdvice The version bump a module, a bundle or the whole ontology (`kind` ontology, `id` empty) needs.
+//
+// Example: {"bump":"minor","current_version":"1.2.3","id":"Core","kind":"module","reasons":["category Person: minor"],"suggested_version":"1.3.0"}
+type VersionAdvice struct {
+	// Bump Bump.
+	//
+	// Example: minor
+	Bump VersionAdviceBump `json:"bump"`
+
+	// CurrentVersion The released version; empty when there is none.
+	//
+	// Example: 1.2.3
+	CurrentVersion string `json:"current_version"`
+
+	// Id Id.
+	//
+	// Example: Core
+	Id string `json:"id"`
+
+	// Kind Kind.
+	//
+	// Example: module
+	Kind VersionAdviceKind `json:"kind"`
+
+	// Reasons Reasons.
+	//
+	// Example: ["category Person: minor"]
+	Reasons []string `json:"reasons"`
+
+	// SuggestedVersion The current version bumped; empty when there is nothing to bump (`reasons` says why).
+	//
+	// Example: 1.3.0
+	SuggestedVersion string `json:"suggested_version"`
+}
+
+// VersionAdviceBump Bump.
+//
+// Example: minor
+type VersionAdviceBump string
+
+// VersionAdviceKind Kind.
+//
+// Example: module
+type VersionAdviceKind string
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -1147,6 +1899,9 @@ type IfNoneMatch = string
 
 // Limit defines model for Limit.
 type Limit = int32
+
+// PreviewDraftToken defines model for PreviewDraftToken.
+type PreviewDraftToken = string
 
 // BadRequest An RFC 9457 problem details document.
 //
@@ -1188,6 +1943,11 @@ type ServiceUnavailable = Problem
 // Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
 type TooManyRequests = Problem
 
+// Unprocessable An RFC 9457 problem details document.
+//
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+type Unprocessable = Problem
+
 // ListBundlesParams defines parameters for ListBundles.
 type ListBundlesParams struct {
 	// Limit Page size, 1 to 100.
@@ -1195,16 +1955,31 @@ type ListBundlesParams struct {
 
 	// Cursor Opaque cursor from a previous page's `next_cursor`; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
 }
 
 // GetBundleParams defines parameters for GetBundle.
 type GetBundleParams struct {
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
+
 	// IfNoneMatch An `ETag` from an earlier response; when it still matches the answer is `304`.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // GetCategoryGraphParams defines parameters for GetCategoryGraph.
 type GetCategoryGraphParams struct {
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
+
 	// IfNoneMatch An `ETag` from an earlier response; when it still matches the answer is `304`.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
@@ -1222,16 +1997,31 @@ type ListEntitiesParams struct {
 
 	// Module Only the entities of this module (by `module_id`).
 	Module *string `form:"module,omitempty" json:"module,omitempty"`
+
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
 }
 
 // GetEntityParams defines parameters for GetEntity.
 type GetEntityParams struct {
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
+
 	// IfNoneMatch An `ETag` from an earlier response; when it still matches the answer is `304`.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // GetUsedByParams defines parameters for GetUsedBy.
 type GetUsedByParams struct {
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
+
 	// IfNoneMatch An `ETag` from an earlier response; when it still matches the answer is `304`.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
@@ -1243,10 +2033,20 @@ type ListModulesParams struct {
 
 	// Cursor Opaque cursor from a previous page's `next_cursor`; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
 }
 
 // GetModuleParams defines parameters for GetModule.
 type GetModuleParams struct {
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
+
 	// IfNoneMatch An `ETag` from an earlier response; when it still matches the answer is `304`.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
@@ -1258,10 +2058,20 @@ type ListProfilesParams struct {
 
 	// Cursor Opaque cursor from a previous page's `next_cursor`; absent for the first page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
 }
 
 // GetProfileParams defines parameters for GetProfile.
 type GetProfileParams struct {
+	// DraftToken Preview: answer as the ontology would be with this draft's changes applied (the token of a
+	// capability URL). Such answers carry `Cache-Control: private, no-store` and
+	// `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+	DraftToken *PreviewDraftToken `json:"Draft-Token,omitempty"`
+
 	// IfNoneMatch An `ETag` from an earlier response; when it still matches the answer is `304`.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
@@ -1271,6 +2081,9 @@ type CreateDraftJSONRequestBody = DraftCreate
 
 // UpdateDraftJSONRequestBody defines body for UpdateDraft for application/json ContentType.
 type UpdateDraftJSONRequestBody = DraftUpdate
+
+// AddDraftChangeJSONRequestBody defines body for AddDraftChange for application/json ContentType.
+type AddDraftChangeJSONRequestBody = ChangeRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1408,10 +2221,9 @@ type ClientInterface interface {
 	// UpdateDraftWithBody Change a draft
 	//
 	// Replace semantics per field: a field that is absent stays as it is; a field that is present
-	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-	// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-	// (setting the current status again is a no-op); any other transition, and any change to a
-	// submitted draft, is `409`. `expires_at` never moves.
+	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+	// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+	// a submitted draft cannot change (`409`). `expires_at` never moves.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1421,19 +2233,110 @@ type ClientInterface interface {
 	// UpdateDraft Change a draft
 	//
 	// Replace semantics per field: a field that is absent stays as it is; a field that is present
-	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-	// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-	// (setting the current status again is a no-op); any other transition, and any change to a
-	// submitted draft, is `409`. `expires_at` never moves.
+	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+	// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+	// a submitted draft cannot change (`409`). `expires_at` never moves.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/drafts/{token} (the `UpdateDraft` operationId).
 	UpdateDraft(ctx context.Context, token DraftToken, body UpdateDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListDraftChanges List a draft's changes
+	//
+	// The draft's change set, one change per entity, ordered by entity type and id.
+	//
+	// Corresponds with GET /api/v1/drafts/{token}/changes (the `ListDraftChanges` operationId).
+	ListDraftChanges(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDraftChangeWithBody Add a change to a draft
+	//
+	// Adds one typed change. The change set holds at most one change per entity, so a change to
+	// an entity the draft already changes is merged into that change:
+	//
+	// | already in the draft | new change | result |
+	// |---|---|---|
+	// | — | `create` | create (the entity must not exist in the canonical ontology) |
+	// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+	// | — | `delete` | delete (the entity must exist) |
+	// | create | `update` | the creation, with `patch` applied |
+	// | create | `delete` | nothing: the creation is dropped (`204`) |
+	// | update | `update` | one update: `patch` applied to the updated entity |
+	// | update | `delete` | delete |
+	// | delete | `create` | update to the new content |
+	//
+	// A create of an entity that exists, an update or delete of one that does not, and a change
+	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+	// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+	// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+	// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+	AddDraftChangeWithBody(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDraftChange Add a change to a draft
+	//
+	// Adds one typed change. The change set holds at most one change per entity, so a change to
+	// an entity the draft already changes is merged into that change:
+	//
+	// | already in the draft | new change | result |
+	// |---|---|---|
+	// | — | `create` | create (the entity must not exist in the canonical ontology) |
+	// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+	// | — | `delete` | delete (the entity must exist) |
+	// | create | `update` | the creation, with `patch` applied |
+	// | create | `delete` | nothing: the creation is dropped (`204`) |
+	// | update | `update` | one update: `patch` applied to the updated entity |
+	// | update | `delete` | delete |
+	// | delete | `create` | update to the new content |
+	//
+	// A create of an entity that exists, an update or delete of one that does not, and a change
+	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+	// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+	// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+	// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+	AddDraftChange(ctx context.Context, token DraftToken, body AddDraftChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteDraftChange Remove a change from a draft
+	//
+	// Removes one change; a `validated` draft goes back to `pending`. A submitted draft cannot change (`409`).
+	//
+	// Corresponds with DELETE /api/v1/drafts/{token}/changes/{change_id} (the `DeleteDraftChange` operationId).
+	DeleteDraftChange(ctx context.Context, token DraftToken, changeId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDraftDiff The draft as a diff
+	//
+	// For each change, the entity before (canonical, `null` for a create) and after (`null` for a delete), and the RFC 6902 patch from one to the other.
+	//
+	// Corresponds with GET /api/v1/drafts/{token}/diff (the `GetDraftDiff` operationId).
+	GetDraftDiff(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ValidateDraft Validate a draft
+	//
+	// Checks the canonical ontology with the draft's changes applied, with the rules the schema
+	// repository's CI enforces (the same engine as `ontohub validate`). Findings are only those
+	// the draft is answerable for: every finding on an entity it changes, and any finding the
+	// canonical ontology does not already have (a reference it broke, a cycle it closed). A
+	// draft whose changes conflict with newer upstream changes gets a `rebase_conflict`
+	// warning per conflicting entity. With no error the draft becomes `validated` — the only
+	// way to get there; a later change to its change set moves it back to `pending`. A
+	// submitted draft is checked but stays `submitted`.
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/validate (the `ValidateDraft` operationId).
+	ValidateDraft(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetEntityCounts Count entities per type
 	//
-	// Counts the live (not deleted) entities of each type, and their total.
+	// Counts the live (not deleted) entities of each type, and their total. A `Draft-Token`
+	// header previews the draft here as on every other browse route (see the parameter
+	// `Draft-Token` there); it is not declared on this operation so that the generated clients
+	// keep its signature (send it with a request editor).
 	//
 	// Corresponds with GET /api/v1/entities (the `GetEntityCounts` operationId).
 	GetEntityCounts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1445,10 +2348,10 @@ type ClientInterface interface {
 	//
 	// Search (`q`): the query is split into words (letters and digits); an entity matches when every
 	// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
-	// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
-	// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
-	// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
-	// that pagination stays stable. A `q` without any letter or digit is `400`.
+	// its `label` or its `description` (words of letters and digits, lower-cased). Matching is
+	// served from an in-memory word index of the ontology snapshot. Results are not ranked by
+	// relevance: they keep the `entity_id` order (byte order) so that pagination stays stable. A
+	// `q` without any letter or digit is `400`.
 	//
 	// Module filter (`module`): only the entities of that module — its categories, plus the
 	// properties and subobjects those categories use, inherited ones included, plus any
@@ -1647,10 +2550,9 @@ func (c *Client) GetDraft(ctx context.Context, token DraftToken, reqEditors ...R
 // UpdateDraftWithBody Change a draft
 //
 // Replace semantics per field: a field that is absent stays as it is; a field that is present
-// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-// (setting the current status again is a no-op); any other transition, and any change to a
-// submitted draft, is `409`. `expires_at` never moves.
+// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+// a submitted draft cannot change (`409`). `expires_at` never moves.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1670,10 +2572,9 @@ func (c *Client) UpdateDraftWithBody(ctx context.Context, token DraftToken, cont
 // UpdateDraft Change a draft
 //
 // Replace semantics per field: a field that is absent stays as it is; a field that is present
-// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-// (setting the current status again is a no-op); any other transition, and any change to a
-// submitted draft, is `409`. `expires_at` never moves.
+// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+// a submitted draft cannot change (`409`). `expires_at` never moves.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1690,9 +2591,161 @@ func (c *Client) UpdateDraft(ctx context.Context, token DraftToken, body UpdateD
 	return c.Client.Do(req)
 }
 
+// ListDraftChanges List a draft's changes
+//
+// The draft's change set, one change per entity, ordered by entity type and id.
+//
+// Corresponds with GET /api/v1/drafts/{token}/changes (the `ListDraftChanges` operationId).
+func (c *Client) ListDraftChanges(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDraftChangesRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDraftChangeWithBody Add a change to a draft
+//
+// Adds one typed change. The change set holds at most one change per entity, so a change to
+// an entity the draft already changes is merged into that change:
+//
+// | already in the draft | new change | result |
+// |---|---|---|
+// | — | `create` | create (the entity must not exist in the canonical ontology) |
+// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+// | — | `delete` | delete (the entity must exist) |
+// | create | `update` | the creation, with `patch` applied |
+// | create | `delete` | nothing: the creation is dropped (`204`) |
+// | update | `update` | one update: `patch` applied to the updated entity |
+// | update | `delete` | delete |
+// | delete | `create` | update to the new content |
+//
+// A create of an entity that exists, an update or delete of one that does not, and a change
+// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+func (c *Client) AddDraftChangeWithBody(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDraftChangeRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDraftChange Add a change to a draft
+//
+// Adds one typed change. The change set holds at most one change per entity, so a change to
+// an entity the draft already changes is merged into that change:
+//
+// | already in the draft | new change | result |
+// |---|---|---|
+// | — | `create` | create (the entity must not exist in the canonical ontology) |
+// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+// | — | `delete` | delete (the entity must exist) |
+// | create | `update` | the creation, with `patch` applied |
+// | create | `delete` | nothing: the creation is dropped (`204`) |
+// | update | `update` | one update: `patch` applied to the updated entity |
+// | update | `delete` | delete |
+// | delete | `create` | update to the new content |
+//
+// A create of an entity that exists, an update or delete of one that does not, and a change
+// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+func (c *Client) AddDraftChange(ctx context.Context, token DraftToken, body AddDraftChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDraftChangeRequest(c.Server, token, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteDraftChange Remove a change from a draft
+//
+// Removes one change; a `validated` draft goes back to `pending`. A submitted draft cannot change (`409`).
+//
+// Corresponds with DELETE /api/v1/drafts/{token}/changes/{change_id} (the `DeleteDraftChange` operationId).
+func (c *Client) DeleteDraftChange(ctx context.Context, token DraftToken, changeId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteDraftChangeRequest(c.Server, token, changeId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDraftDiff The draft as a diff
+//
+// For each change, the entity before (canonical, `null` for a create) and after (`null` for a delete), and the RFC 6902 patch from one to the other.
+//
+// Corresponds with GET /api/v1/drafts/{token}/diff (the `GetDraftDiff` operationId).
+func (c *Client) GetDraftDiff(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDraftDiffRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ValidateDraft Validate a draft
+//
+// Checks the canonical ontology with the draft's changes applied, with the rules the schema
+// repository's CI enforces (the same engine as `ontohub validate`). Findings are only those
+// the draft is answerable for: every finding on an entity it changes, and any finding the
+// canonical ontology does not already have (a reference it broke, a cycle it closed). A
+// draft whose changes conflict with newer upstream changes gets a `rebase_conflict`
+// warning per conflicting entity. With no error the draft becomes `validated` — the only
+// way to get there; a later change to its change set moves it back to `pending`. A
+// submitted draft is checked but stays `submitted`.
+//
+// Corresponds with POST /api/v1/drafts/{token}/validate (the `ValidateDraft` operationId).
+func (c *Client) ValidateDraft(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewValidateDraftRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetEntityCounts Count entities per type
 //
-// Counts the live (not deleted) entities of each type, and their total.
+// Counts the live (not deleted) entities of each type, and their total. A `Draft-Token`
+// header previews the draft here as on every other browse route (see the parameter
+// `Draft-Token` there); it is not declared on this operation so that the generated clients
+// keep its signature (send it with a request editor).
 //
 // Corresponds with GET /api/v1/entities (the `GetEntityCounts` operationId).
 func (c *Client) GetEntityCounts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1714,10 +2767,10 @@ func (c *Client) GetEntityCounts(ctx context.Context, reqEditors ...RequestEdito
 //
 // Search (`q`): the query is split into words (letters and digits); an entity matches when every
 // word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
-// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
-// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
-// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
-// that pagination stays stable. A `q` without any letter or digit is `400`.
+// its `label` or its `description` (words of letters and digits, lower-cased). Matching is
+// served from an in-memory word index of the ontology snapshot. Results are not ranked by
+// relevance: they keep the `entity_id` order (byte order) so that pagination stays stable. A
+// `q` without any letter or digit is `400`.
 //
 // Module filter (`module`): only the entities of that module — its categories, plus the
 // properties and subobjects those categories use, inherited ones included, plus any
@@ -1926,6 +2979,21 @@ func NewListBundlesRequest(server string, params *ListBundlesParams) (*http.Requ
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.DraftToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -1962,15 +3030,26 @@ func NewGetBundleRequest(server string, bundleId string, params *GetBundleParams
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.DraftToken != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2011,15 +3090,26 @@ func NewGetCategoryGraphRequest(server string, entityId EntityIDPath, params *Ge
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.DraftToken != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2182,6 +3272,196 @@ func NewUpdateDraftRequestWithBody(server string, token DraftToken, contentType 
 	return req, nil
 }
 
+// NewListDraftChangesRequest constructs an http.Request for the ListDraftChanges method
+func NewListDraftChangesRequest(server string, token DraftToken) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/drafts/%s/changes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddDraftChangeRequest calls the generic AddDraftChange builder with application/json body
+func NewAddDraftChangeRequest(server string, token DraftToken, body AddDraftChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddDraftChangeRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewAddDraftChangeRequestWithBody constructs an http.Request for the AddDraftChange method, with any body, and a specified content type
+func NewAddDraftChangeRequestWithBody(server string, token DraftToken, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/drafts/%s/changes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteDraftChangeRequest constructs an http.Request for the DeleteDraftChange method
+func NewDeleteDraftChangeRequest(server string, token DraftToken, changeId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "change_id", changeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/drafts/%s/changes/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDraftDiffRequest constructs an http.Request for the GetDraftDiff method
+func NewGetDraftDiffRequest(server string, token DraftToken) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/drafts/%s/diff", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewValidateDraftRequest constructs an http.Request for the ValidateDraft method
+func NewValidateDraftRequest(server string, token DraftToken) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/drafts/%s/validate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetEntityCountsRequest constructs an http.Request for the GetEntityCounts method
 func NewGetEntityCountsRequest(server string) (*http.Request, error) {
 	var err error
@@ -2303,6 +3583,21 @@ func NewListEntitiesRequest(server string, entityType EntityTypePath, params *Li
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.DraftToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -2346,15 +3641,26 @@ func NewGetEntityRequest(server string, entityType EntityTypePath, entityId Enti
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.DraftToken != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2402,15 +3708,26 @@ func NewGetUsedByRequest(server string, entityType UsableEntityType, entityId En
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.DraftToken != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2481,6 +3798,21 @@ func NewListModulesRequest(server string, params *ListModulesParams) (*http.Requ
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.DraftToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -2517,15 +3849,26 @@ func NewGetModuleRequest(server string, moduleId string, params *GetModuleParams
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.DraftToken != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2596,6 +3939,21 @@ func NewListProfilesRequest(server string, params *ListProfilesParams) (*http.Re
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.DraftToken != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -2632,15 +3990,26 @@ func NewGetProfileRequest(server string, profileId string, params *GetProfilePar
 
 	if params != nil {
 
-		if params.IfNoneMatch != nil {
+		if params.DraftToken != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Draft-Token", *params.DraftToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam0)
+			req.Header.Set("Draft-Token", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
 		}
 
 	}
@@ -2791,10 +4160,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateDraftWithBodyWithResponse Change a draft
 	//
 	// Replace semantics per field: a field that is absent stays as it is; a field that is present
-	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-	// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-	// (setting the current status again is a no-op); any other transition, and any change to a
-	// submitted draft, is `409`. `expires_at` never moves.
+	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+	// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+	// a submitted draft cannot change (`409`). `expires_at` never moves.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2804,19 +4172,118 @@ type ClientWithResponsesInterface interface {
 	// UpdateDraftWithResponse Change a draft
 	//
 	// Replace semantics per field: a field that is absent stays as it is; a field that is present
-	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-	// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-	// (setting the current status again is a no-op); any other transition, and any change to a
-	// submitted draft, is `409`. `expires_at` never moves.
+	// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+	// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+	// a submitted draft cannot change (`409`). `expires_at` never moves.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/drafts/{token} (the `UpdateDraft` operationId).
 	UpdateDraftWithResponse(ctx context.Context, token DraftToken, body UpdateDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateDraftResponse, error)
 
+	// ListDraftChangesWithResponse List a draft's changes
+	//
+	// The draft's change set, one change per entity, ordered by entity type and id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/drafts/{token}/changes (the `ListDraftChanges` operationId).
+	ListDraftChangesWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*ListDraftChangesResponse, error)
+
+	// AddDraftChangeWithBodyWithResponse Add a change to a draft
+	//
+	// Adds one typed change. The change set holds at most one change per entity, so a change to
+	// an entity the draft already changes is merged into that change:
+	//
+	// | already in the draft | new change | result |
+	// |---|---|---|
+	// | — | `create` | create (the entity must not exist in the canonical ontology) |
+	// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+	// | — | `delete` | delete (the entity must exist) |
+	// | create | `update` | the creation, with `patch` applied |
+	// | create | `delete` | nothing: the creation is dropped (`204`) |
+	// | update | `update` | one update: `patch` applied to the updated entity |
+	// | update | `delete` | delete |
+	// | delete | `create` | update to the new content |
+	//
+	// A create of an entity that exists, an update or delete of one that does not, and a change
+	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+	// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+	// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+	// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+	AddDraftChangeWithBodyWithResponse(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDraftChangeResponse, error)
+
+	// AddDraftChangeWithResponse Add a change to a draft
+	//
+	// Adds one typed change. The change set holds at most one change per entity, so a change to
+	// an entity the draft already changes is merged into that change:
+	//
+	// | already in the draft | new change | result |
+	// |---|---|---|
+	// | — | `create` | create (the entity must not exist in the canonical ontology) |
+	// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+	// | — | `delete` | delete (the entity must exist) |
+	// | create | `update` | the creation, with `patch` applied |
+	// | create | `delete` | nothing: the creation is dropped (`204`) |
+	// | update | `update` | one update: `patch` applied to the updated entity |
+	// | update | `delete` | delete |
+	// | delete | `create` | update to the new content |
+	//
+	// A create of an entity that exists, an update or delete of one that does not, and a change
+	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+	// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+	// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+	// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+	AddDraftChangeWithResponse(ctx context.Context, token DraftToken, body AddDraftChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDraftChangeResponse, error)
+
+	// DeleteDraftChangeWithResponse Remove a change from a draft
+	//
+	// Removes one change; a `validated` draft goes back to `pending`. A submitted draft cannot change (`409`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/drafts/{token}/changes/{change_id} (the `DeleteDraftChange` operationId).
+	DeleteDraftChangeWithResponse(ctx context.Context, token DraftToken, changeId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteDraftChangeResponse, error)
+
+	// GetDraftDiffWithResponse The draft as a diff
+	//
+	// For each change, the entity before (canonical, `null` for a create) and after (`null` for a delete), and the RFC 6902 patch from one to the other.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/drafts/{token}/diff (the `GetDraftDiff` operationId).
+	GetDraftDiffWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*GetDraftDiffResponse, error)
+
+	// ValidateDraftWithResponse Validate a draft
+	//
+	// Checks the canonical ontology with the draft's changes applied, with the rules the schema
+	// repository's CI enforces (the same engine as `ontohub validate`). Findings are only those
+	// the draft is answerable for: every finding on an entity it changes, and any finding the
+	// canonical ontology does not already have (a reference it broke, a cycle it closed). A
+	// draft whose changes conflict with newer upstream changes gets a `rebase_conflict`
+	// warning per conflicting entity. With no error the draft becomes `validated` — the only
+	// way to get there; a later change to its change set moves it back to `pending`. A
+	// submitted draft is checked but stays `submitted`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/validate (the `ValidateDraft` operationId).
+	ValidateDraftWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*ValidateDraftResponse, error)
+
 	// GetEntityCountsWithResponse Count entities per type
 	//
-	// Counts the live (not deleted) entities of each type, and their total.
+	// Counts the live (not deleted) entities of each type, and their total. A `Draft-Token`
+	// header previews the draft here as on every other browse route (see the parameter
+	// `Draft-Token` there); it is not declared on this operation so that the generated clients
+	// keep its signature (send it with a request editor).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2830,10 +4297,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Search (`q`): the query is split into words (letters and digits); an entity matches when every
 	// word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
-	// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
-	// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
-	// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
-	// that pagination stays stable. A `q` without any letter or digit is `400`.
+	// its `label` or its `description` (words of letters and digits, lower-cased). Matching is
+	// served from an in-memory word index of the ontology snapshot. Results are not ranked by
+	// relevance: they keep the `entity_id` order (byte order) so that pagination stays stable. A
+	// `q` without any letter or digit is `400`.
 	//
 	// Module filter (`module`): only the entities of that module — its categories, plus the
 	// properties and subobjects those categories use, inherited ones included, plus any
@@ -3215,8 +4682,12 @@ type CreateDraftResponse struct {
 	JSON201 *DraftCreated
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -3239,9 +4710,19 @@ func (r CreateDraftResponse) GetApplicationproblemJSON400() *BadRequest {
 	return r.ApplicationproblemJSON400
 }
 
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateDraftResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r CreateDraftResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateDraftResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -3568,6 +5049,499 @@ func (r UpdateDraftResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateDraftResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListDraftChangesResponse200Headers the declared response headers of an HTTP 200 response for ListDraftChanges
+type ListDraftChangesResponse200Headers struct {
+	CacheControl *string
+}
+
+// ListDraftChangesResponse429Headers the declared response headers of an HTTP 429 response for ListDraftChanges
+type ListDraftChangesResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ListDraftChangesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DraftChangeList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *DraftNotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListDraftChangesResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListDraftChangesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDraftChangesResponse) GetJSON200() *DraftChangeList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListDraftChangesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListDraftChangesResponse) GetApplicationproblemJSON404() *DraftNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListDraftChangesResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListDraftChangesResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListDraftChangesResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDraftChangesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDraftChangesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDraftChangesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDraftChangesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddDraftChangeResponse200Headers the declared response headers of an HTTP 200 response for AddDraftChange
+type AddDraftChangeResponse200Headers struct {
+	CacheControl *string
+}
+
+// AddDraftChangeResponse204Headers the declared response headers of an HTTP 204 response for AddDraftChange
+type AddDraftChangeResponse204Headers struct {
+	CacheControl *string
+}
+
+// AddDraftChangeResponse429Headers the declared response headers of an HTTP 429 response for AddDraftChange
+type AddDraftChangeResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type AddDraftChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DraftChange
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *DraftNotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Unprocessable
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AddDraftChangeResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *AddDraftChangeResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddDraftChangeResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddDraftChangeResponse) GetJSON200() *DraftChange {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON404() *DraftNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON422() *Unprocessable {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r AddDraftChangeResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddDraftChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddDraftChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddDraftChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddDraftChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteDraftChangeResponse204Headers the declared response headers of an HTTP 204 response for DeleteDraftChange
+type DeleteDraftChangeResponse204Headers struct {
+	CacheControl *string
+}
+
+// DeleteDraftChangeResponse429Headers the declared response headers of an HTTP 429 response for DeleteDraftChange
+type DeleteDraftChangeResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type DeleteDraftChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *DraftNotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteDraftChangeResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteDraftChangeResponse429Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteDraftChangeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteDraftChangeResponse) GetApplicationproblemJSON404() *DraftNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteDraftChangeResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteDraftChangeResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteDraftChangeResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteDraftChangeResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteDraftChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteDraftChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteDraftChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteDraftChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDraftDiffResponse200Headers the declared response headers of an HTTP 200 response for GetDraftDiff
+type GetDraftDiffResponse200Headers struct {
+	CacheControl *string
+}
+
+// GetDraftDiffResponse429Headers the declared response headers of an HTTP 429 response for GetDraftDiff
+type GetDraftDiffResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetDraftDiffResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DraftDiff
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *DraftNotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDraftDiffResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDraftDiffResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDraftDiffResponse) GetJSON200() *DraftDiff {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetDraftDiffResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDraftDiffResponse) GetApplicationproblemJSON404() *DraftNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetDraftDiffResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDraftDiffResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetDraftDiffResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDraftDiffResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDraftDiffResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDraftDiffResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDraftDiffResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ValidateDraftResponse200Headers the declared response headers of an HTTP 200 response for ValidateDraft
+type ValidateDraftResponse200Headers struct {
+	CacheControl *string
+}
+
+// ValidateDraftResponse429Headers the declared response headers of an HTTP 429 response for ValidateDraft
+type ValidateDraftResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ValidateDraftResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ValidationReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *DraftNotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ValidateDraftResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ValidateDraftResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ValidateDraftResponse) GetJSON200() *ValidationReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ValidateDraftResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ValidateDraftResponse) GetApplicationproblemJSON404() *DraftNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ValidateDraftResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ValidateDraftResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ValidateDraftResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ValidateDraftResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ValidateDraftResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ValidateDraftResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ValidateDraftResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4466,10 +6440,9 @@ func (c *ClientWithResponses) GetDraftWithResponse(ctx context.Context, token Dr
 // UpdateDraftWithBodyWithResponse Change a draft
 //
 // Replace semantics per field: a field that is absent stays as it is; a field that is present
-// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-// (setting the current status again is a no-op); any other transition, and any change to a
-// submitted draft, is `409`. `expires_at` never moves.
+// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+// a submitted draft cannot change (`409`). `expires_at` never moves.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4485,10 +6458,9 @@ func (c *ClientWithResponses) UpdateDraftWithBodyWithResponse(ctx context.Contex
 // UpdateDraftWithResponse Change a draft
 //
 // Replace semantics per field: a field that is absent stays as it is; a field that is present
-// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-// or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-// (setting the current status again is a no-op); any other transition, and any change to a
-// submitted draft, is `409`. `expires_at` never moves.
+// replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+// `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+// a submitted draft cannot change (`409`). `expires_at` never moves.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4501,9 +6473,145 @@ func (c *ClientWithResponses) UpdateDraftWithResponse(ctx context.Context, token
 	return ParseUpdateDraftResponse(rsp)
 }
 
+// ListDraftChangesWithResponse List a draft's changes
+//
+// The draft's change set, one change per entity, ordered by entity type and id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/drafts/{token}/changes (the `ListDraftChanges` operationId).
+func (c *ClientWithResponses) ListDraftChangesWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*ListDraftChangesResponse, error) {
+	rsp, err := c.ListDraftChanges(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDraftChangesResponse(rsp)
+}
+
+// AddDraftChangeWithBodyWithResponse Add a change to a draft
+//
+// Adds one typed change. The change set holds at most one change per entity, so a change to
+// an entity the draft already changes is merged into that change:
+//
+// | already in the draft | new change | result |
+// |---|---|---|
+// | — | `create` | create (the entity must not exist in the canonical ontology) |
+// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+// | — | `delete` | delete (the entity must exist) |
+// | create | `update` | the creation, with `patch` applied |
+// | create | `delete` | nothing: the creation is dropped (`204`) |
+// | update | `update` | one update: `patch` applied to the updated entity |
+// | update | `delete` | delete |
+// | delete | `create` | update to the new content |
+//
+// A create of an entity that exists, an update or delete of one that does not, and a change
+// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+func (c *ClientWithResponses) AddDraftChangeWithBodyWithResponse(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDraftChangeResponse, error) {
+	rsp, err := c.AddDraftChangeWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDraftChangeResponse(rsp)
+}
+
+// AddDraftChangeWithResponse Add a change to a draft
+//
+// Adds one typed change. The change set holds at most one change per entity, so a change to
+// an entity the draft already changes is merged into that change:
+//
+// | already in the draft | new change | result |
+// |---|---|---|
+// | — | `create` | create (the entity must not exist in the canonical ontology) |
+// | — | `update` | update (the entity must exist; `patch` is applied to it) |
+// | — | `delete` | delete (the entity must exist) |
+// | create | `update` | the creation, with `patch` applied |
+// | create | `delete` | nothing: the creation is dropped (`204`) |
+// | update | `update` | one update: `patch` applied to the updated entity |
+// | update | `delete` | delete |
+// | delete | `create` | update to the new content |
+//
+// A create of an entity that exists, an update or delete of one that does not, and a change
+// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+// failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+// `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+// stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/drafts/{token}/changes (the `AddDraftChange` operationId).
+func (c *ClientWithResponses) AddDraftChangeWithResponse(ctx context.Context, token DraftToken, body AddDraftChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDraftChangeResponse, error) {
+	rsp, err := c.AddDraftChange(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDraftChangeResponse(rsp)
+}
+
+// DeleteDraftChangeWithResponse Remove a change from a draft
+//
+// Removes one change; a `validated` draft goes back to `pending`. A submitted draft cannot change (`409`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/drafts/{token}/changes/{change_id} (the `DeleteDraftChange` operationId).
+func (c *ClientWithResponses) DeleteDraftChangeWithResponse(ctx context.Context, token DraftToken, changeId openapi_types.UUID, reqEditors ...RequestEditorFn) (*DeleteDraftChangeResponse, error) {
+	rsp, err := c.DeleteDraftChange(ctx, token, changeId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteDraftChangeResponse(rsp)
+}
+
+// GetDraftDiffWithResponse The draft as a diff
+//
+// For each change, the entity before (canonical, `null` for a create) and after (`null` for a delete), and the RFC 6902 patch from one to the other.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/drafts/{token}/diff (the `GetDraftDiff` operationId).
+func (c *ClientWithResponses) GetDraftDiffWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*GetDraftDiffResponse, error) {
+	rsp, err := c.GetDraftDiff(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDraftDiffResponse(rsp)
+}
+
+// ValidateDraftWithResponse Validate a draft
+//
+// Checks the canonical ontology with the draft's changes applied, with the rules the schema
+// repository's CI enforces (the same engine as `ontohub validate`). Findings are only those
+// the draft is answerable for: every finding on an entity it changes, and any finding the
+// canonical ontology does not already have (a reference it broke, a cycle it closed). A
+// draft whose changes conflict with newer upstream changes gets a `rebase_conflict`
+// warning per conflicting entity. With no error the draft becomes `validated` — the only
+// way to get there; a later change to its change set moves it back to `pending`. A
+// submitted draft is checked but stays `submitted`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/drafts/{token}/validate (the `ValidateDraft` operationId).
+func (c *ClientWithResponses) ValidateDraftWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*ValidateDraftResponse, error) {
+	rsp, err := c.ValidateDraft(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseValidateDraftResponse(rsp)
+}
+
 // GetEntityCountsWithResponse Count entities per type
 //
-// Counts the live (not deleted) entities of each type, and their total.
+// Counts the live (not deleted) entities of each type, and their total. A `Draft-Token`
+// header previews the draft here as on every other browse route (see the parameter
+// `Draft-Token` there); it is not declared on this operation so that the generated clients
+// keep its signature (send it with a request editor).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4523,10 +6631,10 @@ func (c *ClientWithResponses) GetEntityCountsWithResponse(ctx context.Context, r
 //
 // Search (`q`): the query is split into words (letters and digits); an entity matches when every
 // word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
-// its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
-// `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
-// scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
-// that pagination stays stable. A `q` without any letter or digit is `400`.
+// its `label` or its `description` (words of letters and digits, lower-cased). Matching is
+// served from an in-memory word index of the ontology snapshot. Results are not ranked by
+// relevance: they keep the `entity_id` order (byte order) so that pagination stays stable. A
+// `q` without any letter or digit is `400`.
 //
 // Module filter (`module`): only the entities of that module — its categories, plus the
 // properties and subobjects those categories use, inherited ones included, plus any
@@ -5008,12 +7116,26 @@ func ParseCreateDraftResponse(rsp *http.Response) (*CreateDraftResponse, error) 
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -5376,6 +7498,568 @@ func ParseUpdateDraftResponse(rsp *http.Response) (*UpdateDraftResponse, error) 
 		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers UpdateDraftResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListDraftChangesResponse parses an HTTP response from a ListDraftChangesWithResponse call
+func ParseListDraftChangesResponse(rsp *http.Response) (*ListDraftChangesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDraftChangesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DraftChangeList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DraftNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListDraftChangesResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListDraftChangesResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddDraftChangeResponse parses an HTTP response from a AddDraftChangeWithResponse call
+func ParseAddDraftChangeResponse(rsp *http.Response) (*AddDraftChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddDraftChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DraftChange
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DraftNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AddDraftChangeResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers AddDraftChangeResponse204Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers AddDraftChangeResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteDraftChangeResponse parses an HTTP response from a DeleteDraftChangeWithResponse call
+func ParseDeleteDraftChangeResponse(rsp *http.Response) (*DeleteDraftChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteDraftChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DraftNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteDraftChangeResponse204Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteDraftChangeResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetDraftDiffResponse parses an HTTP response from a GetDraftDiffWithResponse call
+func ParseGetDraftDiffResponse(rsp *http.Response) (*GetDraftDiffResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDraftDiffResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DraftDiff
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DraftNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDraftDiffResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetDraftDiffResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseValidateDraftResponse parses an HTTP response from a ValidateDraftWithResponse call
+func ParseValidateDraftResponse(rsp *http.Response) (*ValidateDraftResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ValidateDraftResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ValidationReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DraftNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ValidateDraftResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ValidateDraftResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -6304,6 +8988,21 @@ type ServerInterface interface {
 	// UpdateDraft Change a draft
 	// (PATCH /api/v1/drafts/{token})
 	UpdateDraft(w http.ResponseWriter, r *http.Request, token DraftToken)
+	// ListDraftChanges List a draft's changes
+	// (GET /api/v1/drafts/{token}/changes)
+	ListDraftChanges(w http.ResponseWriter, r *http.Request, token DraftToken)
+	// AddDraftChange Add a change to a draft
+	// (POST /api/v1/drafts/{token}/changes)
+	AddDraftChange(w http.ResponseWriter, r *http.Request, token DraftToken)
+	// DeleteDraftChange Remove a change from a draft
+	// (DELETE /api/v1/drafts/{token}/changes/{change_id})
+	DeleteDraftChange(w http.ResponseWriter, r *http.Request, token DraftToken, changeId openapi_types.UUID)
+	// GetDraftDiff The draft as a diff
+	// (GET /api/v1/drafts/{token}/diff)
+	GetDraftDiff(w http.ResponseWriter, r *http.Request, token DraftToken)
+	// ValidateDraft Validate a draft
+	// (POST /api/v1/drafts/{token}/validate)
+	ValidateDraft(w http.ResponseWriter, r *http.Request, token DraftToken)
 	// GetEntityCounts Count entities per type
 	// (GET /api/v1/entities)
 	GetEntityCounts(w http.ResponseWriter, r *http.Request)
@@ -6377,6 +9076,27 @@ func (siw *ServerInterfaceWrapper) ListBundles(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListBundles(w, r, params)
 	}))
@@ -6407,6 +9127,25 @@ func (siw *ServerInterfaceWrapper) GetBundle(w http.ResponseWriter, r *http.Requ
 	var params GetBundleParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
 
 	// ------------- Optional header parameter "If-None-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
@@ -6457,6 +9196,25 @@ func (siw *ServerInterfaceWrapper) GetCategoryGraph(w http.ResponseWriter, r *ht
 	var params GetCategoryGraphParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
 
 	// ------------- Optional header parameter "If-None-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
@@ -6580,6 +9338,145 @@ func (siw *ServerInterfaceWrapper) UpdateDraft(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// ListDraftChanges operation middleware
+func (siw *ServerInterfaceWrapper) ListDraftChanges(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token DraftToken
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListDraftChanges(w, r, token)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AddDraftChange operation middleware
+func (siw *ServerInterfaceWrapper) AddDraftChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token DraftToken
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AddDraftChange(w, r, token)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteDraftChange operation middleware
+func (siw *ServerInterfaceWrapper) DeleteDraftChange(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token DraftToken
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "change_id" -------------
+	var changeId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "change_id", r.PathValue("change_id"), &changeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "change_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteDraftChange(w, r, token, changeId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDraftDiff operation middleware
+func (siw *ServerInterfaceWrapper) GetDraftDiff(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token DraftToken
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDraftDiff(w, r, token)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ValidateDraft operation middleware
+func (siw *ServerInterfaceWrapper) ValidateDraft(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token DraftToken
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ValidateDraft(w, r, token)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetEntityCounts operation middleware
 func (siw *ServerInterfaceWrapper) GetEntityCounts(w http.ResponseWriter, r *http.Request) {
 
@@ -6664,6 +9561,27 @@ func (siw *ServerInterfaceWrapper) ListEntities(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListEntities(w, r, entityType, params)
 	}))
@@ -6703,6 +9621,25 @@ func (siw *ServerInterfaceWrapper) GetEntity(w http.ResponseWriter, r *http.Requ
 	var params GetEntityParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
 
 	// ------------- Optional header parameter "If-None-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
@@ -6762,6 +9699,25 @@ func (siw *ServerInterfaceWrapper) GetUsedBy(w http.ResponseWriter, r *http.Requ
 	var params GetUsedByParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
 
 	// ------------- Optional header parameter "If-None-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
@@ -6828,6 +9784,27 @@ func (siw *ServerInterfaceWrapper) ListModules(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListModules(w, r, params)
 	}))
@@ -6858,6 +9835,25 @@ func (siw *ServerInterfaceWrapper) GetModule(w http.ResponseWriter, r *http.Requ
 	var params GetModuleParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
 
 	// ------------- Optional header parameter "If-None-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
@@ -6924,6 +9920,27 @@ func (siw *ServerInterfaceWrapper) ListProfiles(w http.ResponseWriter, r *http.R
 		return
 	}
 
+	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListProfiles(w, r, params)
 	}))
@@ -6954,6 +9971,25 @@ func (siw *ServerInterfaceWrapper) GetProfile(w http.ResponseWriter, r *http.Req
 	var params GetProfileParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "Draft-Token" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Draft-Token")]; found {
+		var DraftToken PreviewDraftToken
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Draft-Token", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Draft-Token", valueList[0], &DraftToken, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Draft-Token", Err: err})
+			return
+		}
+
+		params.DraftToken = &DraftToken
+
+	}
 
 	// ------------- Optional header parameter "If-None-Match" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
@@ -7124,6 +10160,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/api/v1/drafts/{token}", wrapper.DeleteDraft)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/drafts/{token}", wrapper.GetDraft)
 	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/api/v1/drafts/{token}", wrapper.UpdateDraft)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/drafts/{token}/changes", wrapper.ListDraftChanges)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/drafts/{token}/changes", wrapper.AddDraftChange)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/api/v1/drafts/{token}/changes/{change_id}", wrapper.DeleteDraftChange)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/drafts/{token}/validate", wrapper.ValidateDraft)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/drafts/{token}/diff", wrapper.GetDraftDiff)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/entities", wrapper.GetEntityCounts)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/entities/{entity_type}", wrapper.ListEntities)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/entities/{entity_type}/{entity_id}", wrapper.GetEntity)
@@ -7171,6 +10212,8 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 
 	Headers TooManyRequestsResponseHeaders
 }
+
+type UnprocessableApplicationProblemPlusJSONResponse Problem
 
 type ListBundlesRequestObject struct {
 	Params ListBundlesParams
@@ -7588,6 +10631,22 @@ func (response CreateDraft400ApplicationProblemPlusJSONResponse) VisitCreateDraf
 	return err
 }
 
+type CreateDraft409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDraft409ApplicationProblemPlusJSONResponse) VisitCreateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateDraft413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -7600,6 +10659,22 @@ func (response CreateDraft413ApplicationProblemPlusJSONResponse) VisitCreateDraf
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDraft422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateDraft422ApplicationProblemPlusJSONResponse) VisitCreateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8050,6 +11125,700 @@ type UpdateDraft503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateDraft503ApplicationProblemPlusJSONResponse) VisitUpdateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDraftChangesRequestObject struct {
+	Token DraftToken `json:"token"`
+}
+
+type ListDraftChangesResponseObject interface {
+	VisitListDraftChangesResponse(w http.ResponseWriter) error
+}
+
+type ListDraftChanges200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type ListDraftChanges200JSONResponse struct {
+	Body    DraftChangeList
+	Headers ListDraftChanges200ResponseHeaders
+}
+
+func (response ListDraftChanges200JSONResponse) VisitListDraftChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDraftChanges400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListDraftChanges400ApplicationProblemPlusJSONResponse) VisitListDraftChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDraftChanges404ApplicationProblemPlusJSONResponse struct {
+	DraftNotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListDraftChanges404ApplicationProblemPlusJSONResponse) VisitListDraftChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDraftChanges429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListDraftChanges429ApplicationProblemPlusJSONResponse) VisitListDraftChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDraftChanges500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListDraftChanges500ApplicationProblemPlusJSONResponse) VisitListDraftChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDraftChanges503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListDraftChanges503ApplicationProblemPlusJSONResponse) VisitListDraftChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChangeRequestObject struct {
+	Token DraftToken `json:"token"`
+	Body  *AddDraftChangeJSONRequestBody
+}
+
+type AddDraftChangeResponseObject interface {
+	VisitAddDraftChangeResponse(w http.ResponseWriter) error
+}
+
+type AddDraftChange200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type AddDraftChange200JSONResponse struct {
+	Body    DraftChange
+	Headers AddDraftChange200ResponseHeaders
+}
+
+func (response AddDraftChange200JSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange204ResponseHeaders struct {
+	CacheControl *string
+}
+
+type AddDraftChange204Response struct {
+	Headers AddDraftChange204ResponseHeaders
+}
+
+func (response AddDraftChange204Response) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type AddDraftChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange400ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange404ApplicationProblemPlusJSONResponse struct {
+	DraftNotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange404ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange409ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange413ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange422ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange429ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange500ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddDraftChange503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AddDraftChange503ApplicationProblemPlusJSONResponse) VisitAddDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDraftChangeRequestObject struct {
+	Token    DraftToken         `json:"token"`
+	ChangeId openapi_types.UUID `json:"change_id"`
+}
+
+type DeleteDraftChangeResponseObject interface {
+	VisitDeleteDraftChangeResponse(w http.ResponseWriter) error
+}
+
+type DeleteDraftChange204ResponseHeaders struct {
+	CacheControl *string
+}
+
+type DeleteDraftChange204Response struct {
+	Headers DeleteDraftChange204ResponseHeaders
+}
+
+func (response DeleteDraftChange204Response) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteDraftChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDraftChange400ApplicationProblemPlusJSONResponse) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDraftChange404ApplicationProblemPlusJSONResponse struct {
+	DraftNotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDraftChange404ApplicationProblemPlusJSONResponse) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDraftChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDraftChange409ApplicationProblemPlusJSONResponse) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDraftChange429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDraftChange429ApplicationProblemPlusJSONResponse) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDraftChange500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDraftChange500ApplicationProblemPlusJSONResponse) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDraftChange503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteDraftChange503ApplicationProblemPlusJSONResponse) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftDiffRequestObject struct {
+	Token DraftToken `json:"token"`
+}
+
+type GetDraftDiffResponseObject interface {
+	VisitGetDraftDiffResponse(w http.ResponseWriter) error
+}
+
+type GetDraftDiff200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type GetDraftDiff200JSONResponse struct {
+	Body    DraftDiff
+	Headers GetDraftDiff200ResponseHeaders
+}
+
+func (response GetDraftDiff200JSONResponse) VisitGetDraftDiffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftDiff400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftDiff400ApplicationProblemPlusJSONResponse) VisitGetDraftDiffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftDiff404ApplicationProblemPlusJSONResponse struct {
+	DraftNotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftDiff404ApplicationProblemPlusJSONResponse) VisitGetDraftDiffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftDiff429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftDiff429ApplicationProblemPlusJSONResponse) VisitGetDraftDiffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftDiff500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftDiff500ApplicationProblemPlusJSONResponse) VisitGetDraftDiffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftDiff503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftDiff503ApplicationProblemPlusJSONResponse) VisitGetDraftDiffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateDraftRequestObject struct {
+	Token DraftToken `json:"token"`
+}
+
+type ValidateDraftResponseObject interface {
+	VisitValidateDraftResponse(w http.ResponseWriter) error
+}
+
+type ValidateDraft200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type ValidateDraft200JSONResponse struct {
+	Body    ValidationReport
+	Headers ValidateDraft200ResponseHeaders
+}
+
+func (response ValidateDraft200JSONResponse) VisitValidateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateDraft400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateDraft400ApplicationProblemPlusJSONResponse) VisitValidateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateDraft404ApplicationProblemPlusJSONResponse struct {
+	DraftNotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateDraft404ApplicationProblemPlusJSONResponse) VisitValidateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateDraft429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateDraft429ApplicationProblemPlusJSONResponse) VisitValidateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateDraft500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateDraft500ApplicationProblemPlusJSONResponse) VisitValidateDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateDraft503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateDraft503ApplicationProblemPlusJSONResponse) VisitValidateDraftResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -9085,6 +12854,21 @@ type StrictServerInterface interface {
 	// UpdateDraft Change a draft
 	// (PATCH /api/v1/drafts/{token})
 	UpdateDraft(ctx context.Context, request UpdateDraftRequestObject) (UpdateDraftResponseObject, error)
+	// ListDraftChanges List a draft's changes
+	// (GET /api/v1/drafts/{token}/changes)
+	ListDraftChanges(ctx context.Context, request ListDraftChangesRequestObject) (ListDraftChangesResponseObject, error)
+	// AddDraftChange Add a change to a draft
+	// (POST /api/v1/drafts/{token}/changes)
+	AddDraftChange(ctx context.Context, request AddDraftChangeRequestObject) (AddDraftChangeResponseObject, error)
+	// DeleteDraftChange Remove a change from a draft
+	// (DELETE /api/v1/drafts/{token}/changes/{change_id})
+	DeleteDraftChange(ctx context.Context, request DeleteDraftChangeRequestObject) (DeleteDraftChangeResponseObject, error)
+	// GetDraftDiff The draft as a diff
+	// (GET /api/v1/drafts/{token}/diff)
+	GetDraftDiff(ctx context.Context, request GetDraftDiffRequestObject) (GetDraftDiffResponseObject, error)
+	// ValidateDraft Validate a draft
+	// (POST /api/v1/drafts/{token}/validate)
+	ValidateDraft(ctx context.Context, request ValidateDraftRequestObject) (ValidateDraftResponseObject, error)
 	// GetEntityCounts Count entities per type
 	// (GET /api/v1/entities)
 	GetEntityCounts(ctx context.Context, request GetEntityCountsRequestObject) (GetEntityCountsResponseObject, error)
@@ -9349,6 +13133,144 @@ func (sh *strictHandler) UpdateDraft(w http.ResponseWriter, r *http.Request, tok
 	}
 }
 
+// ListDraftChanges operation middleware
+func (sh *strictHandler) ListDraftChanges(w http.ResponseWriter, r *http.Request, token DraftToken) {
+	var request ListDraftChangesRequestObject
+
+	request.Token = token
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDraftChanges(ctx, request.(ListDraftChangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDraftChanges")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListDraftChangesResponseObject); ok {
+		if err := validResponse.VisitListDraftChangesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AddDraftChange operation middleware
+func (sh *strictHandler) AddDraftChange(w http.ResponseWriter, r *http.Request, token DraftToken) {
+	var request AddDraftChangeRequestObject
+
+	request.Token = token
+
+	var body AddDraftChangeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AddDraftChange(ctx, request.(AddDraftChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddDraftChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AddDraftChangeResponseObject); ok {
+		if err := validResponse.VisitAddDraftChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteDraftChange operation middleware
+func (sh *strictHandler) DeleteDraftChange(w http.ResponseWriter, r *http.Request, token DraftToken, changeId openapi_types.UUID) {
+	var request DeleteDraftChangeRequestObject
+
+	request.Token = token
+	request.ChangeId = changeId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteDraftChange(ctx, request.(DeleteDraftChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteDraftChange")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteDraftChangeResponseObject); ok {
+		if err := validResponse.VisitDeleteDraftChangeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetDraftDiff operation middleware
+func (sh *strictHandler) GetDraftDiff(w http.ResponseWriter, r *http.Request, token DraftToken) {
+	var request GetDraftDiffRequestObject
+
+	request.Token = token
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDraftDiff(ctx, request.(GetDraftDiffRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDraftDiff")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDraftDiffResponseObject); ok {
+		if err := validResponse.VisitGetDraftDiffResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ValidateDraft operation middleware
+func (sh *strictHandler) ValidateDraft(w http.ResponseWriter, r *http.Request, token DraftToken) {
+	var request ValidateDraftRequestObject
+
+	request.Token = token
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ValidateDraft(ctx, request.(ValidateDraftRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ValidateDraft")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ValidateDraftResponseObject); ok {
+		if err := validResponse.VisitValidateDraftResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetEntityCounts operation middleware
 func (sh *strictHandler) GetEntityCounts(w http.ResponseWriter, r *http.Request) {
 	var request GetEntityCountsRequestObject
@@ -9591,192 +13513,272 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs3uuCroDh7KuSepkTdfJF+KbYz0Snb8Vryzs6GLjXYDZIYNQGmAYrmuFR1fu0DbJ0nnCc5he8D",
-	"0OgbSclU4iT+k1hkswF8+O7Xz51EzuZSMKFV5/RzZ8poynL456srOjH/T5lKcj7XXIrOaeeV0FyviKYT",
-	"IsdETxnJ2TxniglNzSMRGcucxBfj/lspWP8N1ck03utEHfaJzuYZ65x2hp2T9PjgeHBIR8nx6JA+fTJ6",
-	"/vTgefr84GBw8DQ5eX447HSijkqmbEbNDvRqbn6ndM7FpHN3F3Xeykstc1bf3nm2pCtFYiH7yjwRn5E0",
-	"p2NNcqbmUiimyGyhNBFSkxEjCU2mLC1vz/10wxbeU81e8xnX8J/6Tt6zXxZMaUVolsklS8mc5WTJRSqX",
-	"hAuip1yRJKNKlVY/HDSsyoVmE5aXl33PZpQLs5v2pTM21rgYI8kiz5nQdgulRe+xpmINR71kiRSpIguh",
-	"eQaLjRbphGnCFRkvsmxloG9AWob00ZPBxpWZzlfnY83y+qp/m8qMEVVbW7BP5roBBGQpF1lqbtreQmkD",
-	"B8/Wr38XdeY0pzOmLUm8WORKNmzlpzn9ZQEgVjIn41zOCCXznN1yuVBkTifsO4OT7JO+xmfiM0JHhmaA",
-	"WsyuxzxXGh4tYyNb/Ud+8Q/JP/z1f6+Sw+eLCzHoRB1uVv1lwfJVJ+oIOjNP4ptLWDujn14zMdHTzunB",
-	"4PA46sy48B9EDUj90tDKlbxhon7IK4NEdE5HPAMOYJ46xb3ndDIzh7EcIXjqw/vXpHt8RJIpzWli4BiR",
-	"EVXsyfEiz3p75FyshkLqKcvJLc0WjCg+m2crMubmUoVE6t0bihJQjn457D9dnp+fn7/sm/+2/33ugDWn",
-	"elrACjbfiToGTXjO0s6pzhdsPcEj57t4+c68qRE6DJ74ThGenhKuzc3rKRmxzJC8VuSGi/Q7RcYyS4EX",
-	"6KlcaBLv/UNJEe+Ri1QBBNlsnlHNFKEiHYqcKbnIE6ZIIoWmXJB4Pybd+F0u5yzXq/13dMLi3hlRTKSE",
-	"a8NnEiZ0n4lEpiwlVJH43w5/iB0jMJsaim68T+d8//ZgH3bNmdp3C++7V//b4Q/48si8xPx2wgTLqWYp",
-	"STJuZAZJZfVy3rFcSdEMd4TQNU/Xwj5A28OTk81YizdztZqzTXdDzI/LBJZQzSYSCKl9w7Dmui3/j5yN",
-	"O6edv+wX4nQfv1X7xfZgtxdjIxlBMDbIL0FiI3hjy0UEYTTPOMu9ADsjyykT5qKV5llGZuZFDK+HCrVk",
-	"uWG78dHg+GFiF4CAakABhpI4X89i6tfTIiANahHF/8kickC0JAeDQU0UNvG5DF4X7iFlY7rINP5kLPMZ",
-	"1cjHjw47kdkhny1mZn8DwCX7V9TI8L2eYF78PU2tLDV/GfpjAv5J5/OMJ6Dw7M9zOcrY7N8NFZvv/AHM",
-	"xjTlmcVAJ5JSyRToH3BzcG/n7y6Aug2LBBjkuTQS5+fPnTFnWRqcOpO4bACXGVOKTkB1WcxGLEcNx8g8",
-	"TWZSaQPZzt3HqKM01QvVOT02gNBcA1p8T1PiDulBQkdyoU9HGRU3nbtt8fwdAgLhWKdAd/5bLpG9gaiw",
-	"pybdGc3M1bGU/MflT28jssylmAC9RmQhboRcCsLEYoZyIiJyofty3M+pmDCCB4/IjCvFxYQ4QiUAvt6e",
-	"OcQLKcYZT770KhGIJKHC3GEyhfWBWNViNOPaMEctyZyJ1BBACPXnBdT9Zh4V5HZ3HPHNKaJWDoBk/U55",
-	"xdDskwGkQAt4K/UPciHSLwQXvAuWH8PbQngcF/B4KzX5wT7wSAB5a5UJq3JxhSrMHvmA2BURj4IRYZ/m",
-	"gD9UpCCo05wuBf4ANHpi1Ft4iaIz5plzREYrzWAF8w+A5oXQLBc0e2WI+guheS4It68jwCSITOD+QLF1",
-	"kD0J6dstTy5Zfstygtt4NCifC7IQ7NOcJYYQFK4JW90jqEEuFGBkJicTA2nBbkG66UUuzDHAutsJ6llT",
-	"9SvBPbVIpsQpc6Qrc6PdwodG4+i5g7+RKR9zljZrMWVbm0wpUjbSeUoUFwkD4rZKxITfGl1BNBnkDaZ+",
-	"0+nsY/vwDBztHV1lkqZXUr6m+YTtUDSOZLoi7FPCWKrIweD42cnTJ0BIKkTv44Oj4vLsZsiVlAS386sI",
-	"MdipwWKzpGEnVJD4zfn/uf7+p5d/v/7+71evLmPStYoJOSBv+Pe9PfJW6qkRT0uqiDOI76KOoUyesA+C",
-	"3lKe0VG2C5imVFNjaZldLoo3nxGdrwidGENCTWWus1WZdQSwtfsi4cYej3GQlBmhyUSyIl0dnKBXOQLA",
-	"7ErKN1SsnKvjCwH2nmpGQMWy6MfSM8OTDKjGmuXk4NnAuRpKqHgYyHSDgmZPxG/q0YD10y1Dt0FebNyL",
-	"NTTNQHR5B1NA7N6b0/eK+Tq6r/i5QndQv+SD2uolxS8qL7KOpS1fYp527qG+9w+t/XHhSboDgFoog5q/",
-	"EGnGXlpkqJlkZATfgx4AdvxMposM7XNzCTwPUTfJpFrkoBLI7LbicfrcwXcV/zK28GnnpbVgok4iZzOu",
-	"r9WUdk7FIsuiTpIzY3Ffg1FzODh80j846B8+uTp4ejoYnA4G/7dTxY5LTUVK87S08UTm1grmzGAmrPs0",
-	"ec6ePHn6vP/0+PCkfzxIWf/58fGozwZPx8nB+PmAsqfG6KAjlhXbJAgwY3oAJK55aoyVzguZs87HqLOY",
-	"pxt3fMtyhbs92BvsDTqA4g6I1xaIndOfP7pF0BxyOzFLkTfwhdkGqv2d0zHNFAu2ZZ9E6wcu/DplYy44",
-	"QupzpwL9Yil7GPABojuEo01YXOA62kUIXS5mM5qv2g5X863fsnxlsYvkjCZTw+6InuZyMUFLMePK6FV2",
-	"n98ViMctPhp1wD7EtWLZ2GhYNDcyC1yMhY0kBVNknFGjhpWQtALmbeHLNZupTXDBK3vPxgYmjjnmOQUY",
-	"eeg3qT6O6NC9DHhtzqkio96MecaIzNPQBtzp+aLiN6/paMNPzBO7gUgjztI0hX/T7F2AmeiRqsMNYfWd",
-	"IkvwlxvjGsBV4UuwccNYaZ5MrzM4ozux+5hkdESW/IY3UEoEp/5YnEGO/sHAvv3Un8i+/dDI4L33dPnG",
-	"uiyCb/vqhs/7co4n688lGDp4LnTMON/bz44Gi1000lcT+D5W93cXWfb/jk4aSPInwcApT+TYQlJVADel",
-	"6lqwT9pjgr11w7kCjz9y8xo3KX5dD28wcItT6x6HXYylseHLW7DL2mONpMwYFeZcHv3akALdzUZlMC+P",
-	"kIBYSkYrEnvpFFdpJ5RbFYTZhfACJohqMjVC1GOeQWF+w4kw1sEpmTM5z1hEJrlczENZDG7yRBNU7ryo",
-	"e86epU+TJ6P+CT0e94/ZUdp/lhyO+gd0MHbfbYXzJWln0f6BMm9bHlGTJlU+UUK06oVj1MoFZyA8Zu77",
-	"jMTmjmIi0R+U0SAAZb5BQwT5St2rG9IjHqK8jajA7Xaic0dqV7qosuKsUY/6pj157alJSwHwNNH/PJdG",
-	"BkCoqhwlKGBZufIycJteitjaz9lcKq5lviL4C8I1WLyAYFxMGGgn41zOtsC08g02MEkIhWD0lM7nRtWp",
-	"nKgFhD5OYKDd13zGms5cWq6+OtWhPsKVMcLKq2+FTRth0HSP3rGXy2XtGrdETQ+ExYKnTee3uFtd+yVX",
-	"84yuiKAz1og/BZLXXhli/TpFj6MiWxZ2BZm0SLdzpz9XIWLZdW07VVYakl8bugEmW6fbDpHNU/XndXqc",
-	"YjMqNE+IfdzzcRsXVKgNo29QVK4H2cW9+bvBjYKlOLQok0ex/9Idl/hGiZpLsG6SES9saPavOZ1Pmwhg",
-	"ynKuqUgYmZhHQAlg4zFLNL9lZMZmI5aDkkOJC/NWxIj5sdIu2JayuQ0yF4Hq0875hAkd8HH3d9UEmNMc",
-	"06h+/mgkuw8sn34uvc7Hx937/AflFxrWt0pQx/6IoGYipXaFcDm7o49lIfBzedkfjTSmgHgcAVfEsd1O",
-	"3uL31YPVwt7gw74uDmg3AFb2YoQXiHCoyqUA3s3Wr3ugYraS7ihnNNXTPvzZi4gxj4kUCavqpzu9xK3U",
-	"M8DPtzJlTfwkRIPNWQLWDnQXvw7l8RkyY5osp4bilzS7MWozJGoAPXRHNAU3qoMXVYYUMqlYiskpckx4",
-	"qggXQ4G5IRAKTHluaEgKojTNNejihrQgpEmoBi6jZjTLzAXxlHTjn88j8n1Ezj/GZyT++WVEXn6MwSVJ",
-	"h8KBgGgjMLmCn8ulsMv1zgibzSFSk5t3rioZJT+3c3tjngEcfIaKO5Vf0xwP1jU82CxdkSevpZxfG84E",
-	"/xitFS3BS53WDKuXeax/40ZZU/27ROPN9FE8smsKudSLtEwjxSftVOK4146oxb+4OfsMwf+dshhqEajq",
-	"A6rcsOeOrfdq0T54f1V7cOxi45WW2V3TDdonVjZVzmLUlMIpLGNG5xUXSbZIIRzddpW/AYff/pLfgABu",
-	"9GsFUqIZSv6JnYPpPE1zplQZShYOXjr4Z9ohZT+og8pSxG5gVdHEgmw1RypRIFTLLKSEjSWgewnTpHZB",
-	"ykYTmWD6hE0qMa+WimZVu5wqdv0wMxxzLlT4zGF/cFR6Bm5wMDoZHyUHtP8kPWT94/FT2n+ePBv1D+jh",
-	"6Cg5Tk/YkzEACELDXv9q0oq87hUm+gVJgXdGhbFXDF6g085U67k63d83f+7Zk+/JPEz16RTZP5ut+brt",
-	"XgVhEy+UQstMTryNrafFlRgRa15i6KPMxo7Hh/R5csAGo6fpET0ZP2HPkuejAT1ID9nR+JiejJ4kT9Nn",
-	"7Evt8hfmO6M/GFNnhxZSiCKNxplPbLIZPOrMJpjM5G3FdduGYtvtpM2z4rKqjFIESVdEsSRnRlpLTRYK",
-	"IzoSwzvFdnvlrW2J4RvN94AE7hc1QFRiqaX2CpF/GTk9RoCgQqRNNwPO4xKZJHLGlHdEFdBfQ+EbqcKx",
-	"gPUsH1jsJT66wedwxWfM+W4Dv8Naojq5Byo3mfr2EAX+lMEb1VhUiTLvZ+QDKIBfNJXzEMGWtgagjIK/",
-	"NnP/Srl0kH795HgL9NwVQ4gIFSsMJuJVfuMQlkOExQuD42f3dbW5C9pAKunG+pwP71+j56ugIHI5NVa3",
-	"UZDPCNcuh3nESM4SecvyWpSleN/1Is+Cg08Xo/Dc+7CA+sv9CnO2UfiK5PZLesswWmmO1m87ADkXKyl8",
-	"to55htxytkQPRspt2q7lKTWyrp64odYtZ5pkXNwYMe4F+CmJh4vB4CgxJA3/Yg4o+DnkDuMXcQS/g09c",
-	"NraroWrGs52AewfaFOnGL9+f/3B1fXX1OrapcYnV9Xo71K78rdcFQs5mXKQsN9C/YWwOm/zw/nUl7PIY",
-	"yLKJdiu4UxGK7kytlH3pVYfymV/zMQNzDekZNnNGYpuiHhs5opgmI/Qo2JRrKTCxk4nFDPiKt0huacZB",
-	"IqNJiCULfrPAeQo4Fj+r3RHs+QMI93ZxYo3kmiMNbUgt3XkivIKczTOaMB/jUFA1C0Ucp75i0vyliNJ0",
-	"FRGbDm0/HAr7gsjFRJKM0VyROOD9MZE5iSviO674HD8XtlwBrzsoHwqPd3BvreA9btDmMVHFrGpwVtlx",
-	"xU/5aDpBWbi6Z/fe2n/8jI99LIlZPpvLXKMWZlbpTLg2HCqRs31J57yfyJRNmNj3S99tL6UfpKGUoIqJ",
-	"TvY92+olgfOsrJk4d91vppmUzmbLB8yTmzBmdzrKV4cjqoVTXrn8FlukRTMpJiS2TIz86//9f+KpGf7y",
-	"/C++D68sccjwkbp4qHF6DPM0RzJsjaqvohZS8IRm3oqoKmc7SHY5J9PFjAoyYnjg+6jqD8uC8W9tz8dt",
-	"j5DWY553D3KxPTiVxd4NZrFgXClMBkB1wd5jl6bglbbfDYXMfSMEwnWP/Os//wu8QoVpb/NlbI6MUU/c",
-	"y0CPN9oWPpIxessUoYbsh2JJFehCGFmLA7EWwSdQrUKhPFzZ0qC9UtYABubwUFOaEiHtQtXi7l/LgejV",
-	"T3v83zjBx+6CVzyIVerZeOSAvDY0EHB2AWIiKTBxr7nYvm0p/Hz7AvWvO9cIC4N46rCWlXNdetsCZwd5",
-	"1f6uKnnVhiah3LD1Bkn3hq1UOWTZa0rHbstZcDbHdSndo1BhHk9R2ZgcFRDLoyRJNXkrw6YS5X4NzWlK",
-	"9cv/ghwlpJ0XctEYtX7Nb4tEP7Blag0ojDByP3a1JQdh2shR1Empmo4kzVP4CpOrQuNj1Tl9Bq0LQDuE",
-	"b3ywDzsd2NYendMDgxtS06xzevC0QS42nwPOB/sP+miQLoNQLfybK2eLReSfLJc+KttrKYB65DO2Fe1U",
-	"6nKxYUKR3E+6NjVWOfLFZi0ZXclFJUrT0EGinO7TtpZ9hlcCUkdN7wvA0v5C/5DavEEH2fa32QTMza8q",
-	"bqb9ZcU9lN73rOl9xeW2v8+3w9m8vQA92t9XBMU3v7DAsPb3+e49m163JrDvwBoeIVjd32FUFMIUaBKA",
-	"sYlfWdqvuTUXM293AA8ob//p5v0j53ALtLPKzXU2jl9+bYU2JZ1uuzobz/rbC2289KoV2uzEvhO2lgY0",
-	"/IQKQhN9Sqjh5UoKIs25icwnVPB/UisMm/Im19uAR+OD5JA+Z/1no6dp/zh5wvr0ZHzcH6QH7HB8RI9H",
-	"J0mDItNuAn6J6rOFPbhtao611n+NiptNLd8evSKnSEBt9LqPWc6gu4SErlTwcOTqK31PKt/ciH3iqjEo",
-	"eK983BoZbzCg/DbT7TP4WsyOC60IfFXOr7f7a373RvvPn662+XzBcAEhSea1Rkh4Q85ROU9L1V8FDULV",
-	"2CnDbg/tOHBlbcY6fG+4SCEKIYrQNq5xSqTweQqMT6YaHlbuo7oda8u3bZs7p3/RoDKGaClJl2ZKYlQj",
-	"tVECrPNzBfalGuiILCA4FO9bLSYeCipSEu/bBeLeWU2t+04Rr/WZ9V2hJ/o+rFPwkQR0YyO6Gt78wFmW",
-	"+gZCddGJPbW4YejjUl+tCgXurJtYlS7tixtrzVwLTbDgIxA5aC5b67Kf8RubuM2FjamCx6obWyd+HJEY",
-	"ONr+YJ+nsU8Yd80z0b+lCEVjvEycRQ5LnfT98RuUghw76cjx2LqPsUGl9QFZrDArdyIPPNs80LbPK12v",
-	"fXL7UOffbLI8NkKzEcrK0Vwq8dCdctgxP3EkvklK+PNH9gLXRynDRNWmLGq3G5kH6bu0kryLmdsZPOUT",
-	"cNcIil8jq/meUsYd9DtVOmpD2niw+XoGYXGadmnAdZCDYtiuy/XdSjPdgWizoN2RZIN+V1aygYawZSl7",
-	"cZNNvY6hU1sXIBR7BfF/xlg+2DN35Bxae+Qnw/f7yPfxATR4DPvwT20D2xoyratYQPU7ZUlGcyhtPLWt",
-	"s6FRECayA2dEfRHLOtxV2zAD7BU88uBpU+yW5TTzTylifdXQkC7lCquEzM8I1xGIZ3jRjOY3UF3pmyQu",
-	"uVBntg3vkisWNCTmgpTKSkjXiMmerbOoBAdaVKwtdBL/fR2uIaGsV16KwpKmtqoemjIPimicl4dXawkr",
-	"HGl3RWX1EpF5U8/ay6nMtcEC4V0L4R6VZnPLFMqI1Fjn2OjN2MDkHlIM85Wp0tQV9nAFukdKRgvt2ZCn",
-	"zfsworX1SUKm7Luwsk2RLksnzCvBgFllJ+LPv0pd0j3MgshiZHHWJlr7kdGsEW1ty7gpfF8lItvQzSi7",
-	"UghoEWmIn2p2DRrpNTbeP+3M2AxpXwk6V1Opq0Hb+wQibdNq2OCRUfpousGHAq1QsaV6bhUEnw6EJ2uq",
-	"9fKna/UwkRwCQzrnc2NHv5NKT3J2+b9eG4zEtnOg6HFBDsN2c94GCaC2EL5DVMWOCB6qoUUd1s2ar3mu",
-	"j33lsJe/Aqv0lMR4NTHpctGf5zJhSvUiI3dTrmLSVVOas9R8krJJbiAdD0X3vfnWkGEixZhPFrmlxeAQ",
-	"Z9jGzijaY5plioxoAimWxTpuK0b8DEWccqimSOOyoeZxB7YE+IwbMf+0PylDzP+iHicM0G+dn+jSPncJ",
-	"iLMmQyW26BMXEUzfqBG7d9umszrMHnfbAAgiTp6VAYy9wA8Hg966FxuQe8eTfyn0zxxTnhkDW0l0N+QM",
-	"OigOBVjeqrwfjj8yb2RjmTOzmRz7+sWkezI46tmS5CAhUU0X0C5+Kc6GIl4IDwj3fHXXKcduZrj78h07",
-	"Iixfrt0CEId7onTRxc/Wqyi+/sHTdAPlBNjRxCHRu9HeVNC2qfBNBYugENx/qbFbSy/B4ie1dDbXvgia",
-	"uFd7GsGHFUfbx6CFFn9ws73ENYNr7OX3RW8s4lZOHLrGOcGxPj68BVDp7Ljsx6o3/UVxR1DantCUzXgC",
-	"F+ZbVUEb0k+oUDwkQcp3nirgE8DDLdN5cKOgRqd7CZUqEG2DTXk/dw2p9MU712iY3HIXSxDOSHpQX78H",
-	"eJjvFwpo6dNXBlFjXSAeq+qt/DV6F+6kE+EO+leWWFo3uHJsVEnYJ5sx8LtrWbndK4L+bTvIP8KVN/Z1",
-	"LBN20QohaG35a3Rs9A7xYD8VsvmiHo4I4c2x5abcht9pD0fXJ6s9tOxxvh5abhGh19BNsRP51h87E6gv",
-	"GgWql3XYxTEiCte1/RwNC4GOM0qBP0v71nsn9Fn6JDlm/cPxwah/zI5o/3nyNO0/GZ3Q4/ERO0wPwoCz",
-	"7dla6dH6yF0ba1T/++/aWPDCjTFii5/3DBE/tL9zlSZ34Ikqb2GXoV0r9u4Z2i0de0Pw+1498BpZ9fYx",
-	"4zKat1s6bZ08q7zI6WmusdCOOFCN97xSyqiLNCvizaDUi5Xr9/oQ7b2CuFVE3VF7zzLMNijXvIg8NHZG",
-	"CkG9TeurB3ZG+nO2D91kFwTdLn14iKqSrry9v/gLW19uVwvhFmlodrqZpP5AnU7LlN7e5nTdvTd49Nsu",
-	"62vtS+oPcs++pKTbnln9JW1Km8RXW5vSEhutmSMPrglwg1uawpDvf3hBnh+fPCV2LI1rU05SmSxqDQB2",
-	"OkKwSIQJ0n5sWkqR9bMpp+SLBglWQ5/NztFXn+YZFUE+E1duzlm1t9t9wVIvk7JwaqnHzFdQ9VAkAQEw",
-	"icyDtKauLQE128XXQfV9r2p07XKU41YGSJA11tSDb00R7Y9XV+9cEW0i0zLM8dbr2fGIB42BbKJQPXTm",
-	"jEP++jjWRiyqiqy65Pvw/iKwP7ixIfl45bqhhsudkThAypjMGBW2tro4L1F0BTKZZuVskBJCb+JHtgoJ",
-	"ARN0VbJ438I6DJdsDxvYRMXdDCN65Ik7dq+7qlX+rRvz2+NUZw5sVX68o+FD36YI7XCKkCOlP/4YoYAQ",
-	"NwycM4/t1k9djJrouhb2vT/SLCIH2x0NI7J3sNmT7TLW/wiubJ993+7LLpjvo9RJ/U6nDpVEUoVidlgG",
-	"VWcMv39XduVMa1StVsfln1yn2VFLlT/8dCCHR9/GA/0BxgOFBLOzyVq/mW+vyYEWnLDNg7ab8T7lpMlG",
-	"aHLRx+TMhlzIME2R2CxFbEiRM2o5CHlFk6lrbMQVdlEaiiIj+Mz/BN8zhVZqcmwg3g3yc19fXF69erv/",
-	"9qerix/+3gO5r5Z07rtEwGv91iQ4ITSOuacpS2vdBX/TXOb7Me6WJlhUk2Izj9dlPjxwM4bA3RaP2VLR",
-	"MzKwyamEuhp4I2Z8b61K5w1PLVzoJ8edJgdXAOyW3jcBQtr82KCxI2bEms9roeb7UPBWHcgbyCm2CBBj",
-	"6VGBq0Fr8QCKpcMYqkiJHJ+R2O4f3zIUKFrD/GQhfXLwipnTK00zZleFVYJ8Y5/qXKZjHEZUvBWbknWh",
-	"ZklDTHO0so6JXqVK12I53hYmA8MGKjny/rHNicAVsqswvAIpmljcB0g336aqWvnOF7ZYDM0sH0dbKFZq",
-	"UdhUgvyxqTa0Sd58UCz9ftWExtIsZPhkYzHn+vxjrOx0eLlNKma1QPOW09KoGeabJbZUhK4tAL3bOI1s",
-	"XYZqkOu7AEcQ1+XiVedQC8qySiYrr7mLdg+graw3vO1XQjebbgWQt05/XTe+59J/B/pZ4IJHfOrSbElX",
-	"KqjgpgWC9R4OQT+xpz7DpwWK9vvdwLGxwqqa7xjArZlbFAs0xQ5D9gBkWqshrfr3LbisT2a7KYRrca7m",
-	"kLYrrK1gxtLVsI8isO4zAvvyj1lCqnWybfUobahgRLINiuc2FGu3twvclE227Xvay5ide81558Od1yt2",
-	"typQhnvbXJRcu5yuTceGa8H77e3tqM7Xogturk4Cd1AWP5aoloJDzfwTmP1p5ydnAvy4GJEZ5UJTLhhM",
-	"vSoPJwhbDQstp4uR+3/NaMfRqjS5YdjYJFzjlIxyubTl0FjX1tCUl3QLEo+CdmfY1qSgeHQZGpVQaFmK",
-	"2jnvZ8/9NZeKWVNPQQUcVKdjz39sgSIXGpoBJFC7vjcUQ/GXvxAI9aqhwAgQhKLB6AmyDmI6B0XLnH7f",
-	"hkX//R9KitgnIJBubK4ljkgMkUvzDwxdxlDVpynP4t7ZULiwez38TVOj2ZEY/8RCfCLozGA1zmhbE0/f",
-	"G4pz7AaS0CyzFZGEkhnTU5mWMkjVYj6XuSsRUyQ+HpzE9nlB4vMsk8uYYDeOM0B3s2s1l0Ix0o3fwBvf",
-	"Sg0PsjR2zWMC5u8eV3GPjFgmxQSuxOxPkZxaoqWCaDkU5u4BEAoK6YQk/pOwfh8u6woGC1iYD8VVUCnn",
-	"Ku6wXhJyFwwCxPtyzgSd870VnWUx6Y5WmoEEhX9QZe0zzdIeYl/xC7jiCMcafJpnErsQIKgul3QyYTn5",
-	"cEGoJvF+KhNz1TTLPK7lVDOsz1Ru/++Lj4bCRuyxfQ58yFJInEgyblDq4h2E1+TCfEKVYurUTZOz0yMi",
-	"+zdNoNKz+9dXVxF5d3714kc8ystXr19dvQomIPQiRCsmUojPIC0Zlp+xvuuwA64AtUfifSz9g2EJOBDM",
-	"7nKPALUMhdu1u/AIa3KVGi8yg59C6ogkNPf1Shevrn4AKLyGMlnEMjedIPZf9OG/cTQUwWfv2cyVS0J3",
-	"ovAbxXRMurb6t7dHzn1+i7z1EsKsCFW58fHhc0R5swDT+ap/PtYstwYXBtqKHgL2tWQhNM8Kd7xbYSkX",
-	"WQr5JkgR7rJflObKKEOheF2YzUXkUrB8j+DYNwyaGlNtkQvlJ6BVh9Msp4bNubknZCoN3OhQHB/1kyk1",
-	"SA9DPm6YODPPwqXhQ3ZQh7nbCKd0GCAaGKQ5XRZTS/bIVTFmRRE1lUsxFOCcgSA3vNL24+5KkYFiQi5/",
-	"PO8fnjwhKbdeo94e+SBuhFyKiMxoZqxyGDaJ8zJKa4uhgOUUUM+EBR054uPBsa1UznjCBBaKW9H25uKq",
-	"JsUM6SIWw8gX+yO1b54t0m3KUvH83UVz+rDlA53TztHeYO/ItioCFW6fzvn+7YFrkGU+mjDd0svWtekK",
-	"Q3N+MHhc9OfCM2MkhszphNt0LqpK7R09e7yAgDdX+nu7C2g/gAIBrcsmzbx4ZB+oBwLsGx7EYBRo/Z63",
-	"m8MeDgZO7TDazennTigqDf+EqSBgC2yyFPAQEMMFnaY9iutajZk7OsYdNL3Y73T/e5q69Cjzk8Pnm39y",
-	"JeUbKlaOR5vfnWyzlIsg+Ayyk8HR5l/ZDhAfBL2l3E52AJPRxtnglt25jRJJJxCRcp9A1ksFJ/c/exy7",
-	"a8XP81IMpSE1iuicCsVhNrxLjELvV5g0xZlyTmH8/VBg855S2QoEc2xhS2zdDpa6yzj9V6Z9rON+GH0x",
-	"fisFe0N1Mv01sNWmnDXgK6jI8Mye720Gm3h1RSdtL7eP7cMz8NKjwfFm7Hkr9RuZ8jHHcTsPIYktl/lB",
-	"LkT6e6Wh94yCvU98f8E6GdXwre1W7bRSn6ENjfad5hej6thri2VxAZnF0DDGCjNPqw3OhAIjwxk0Jycw",
-	"Wcn9fVA3LT8GTKGwt/Y/eyPzbh+a67Ryh0pLo6BrFjRb8EOTSXe2yDSfZ6WeUKcktt1w4iDi47PXjXKH",
-	"38fltuFSMLTqWHn0N6iqvkUe+LfXzLUeCjCaZjS/AQXVtu0K+poVcreo0wk7x+2RFzDv2e0upZoaXR0G",
-	"ZslcG30G1SFM6WGpsSvMBy08zXpHV9Bz6+tlbeVttvA23+/rG2v7CljbRbUTG9p8YXdUy+p8hkQDr9uA",
-	"gOjNvnj5zjCuEnNBLwvMrZKqgY9carCdaXUgqu0BgiYP9nMJrR00RYzZ4wwRW9bgjJGEiqFAEixPKCzs",
-	"7JpJ3Y3fn1+9un598ebi6hrnMr54/+r86lUckdQmWhwO9qdykfea6BhHieK4d2TVTOnvZbraGf2Fw33v",
-	"yg5CO1GkQvoHj7F02kb5aMMuqSI2b6HCBV7QZMr6L6TQucw2sYO3EnAD13oIdR9sQT7vsCTnSsrXNJ+w",
-	"3yuR4704V05A05b8SkYAfrb/GSzrOyTJjDXFuP9mzXAVTC7tKjnWBH/R2yPgHFnSPEUqRefAhN8yZS30",
-	"GpW8hJ8WVFLC1+M1U+ABsbxn4DdFrW0EB5zw9y49HAasQ62oWUN8b5l3gTq6PFEZccU6G7VElh58P6Vq",
-	"WvgXURYgS6mpTy3YNNgt91vL9r7h469mqK3FxfspLgCUK4OIWGEFKnTbyNCWMbo25qJtf3E7VldpurID",
-	"BQlXZ7XH7HQnP2LX1cyB9xRboxf92olNHqIJNP6QGYuwMJPlE5b2ztaN54U5ifX5vD4IRWZ0BQWWZCZv",
-	"GVjBSrP5fYZ9DkVXMe1zE2w2kJ8aOqFc2GxB2Zfz3hlUsGNCjvMhSYHRFPNNMM0YIn64ihtszEGyPDcn",
-	"KOZBx5ZLmCOoJt0MBys/um5m5zdvpZv9mtzJzhaH2wHo/g7Z1WALdvVCinHGkz+fAmiNpq0UwGJoc4tz",
-	"B8fv2dDYLSNdw2tQ5Ut7pSFM4EjRqzmLgtodGFnVKKdL0/0ekSBK67TQhZvL9eeJFODUwdr4xGYXQAO+",
-	"ePeg+VV74OBVgB/QJX81Zy0jumyAqxbX2iN/o9kNpDego49OfAB0KPCzcKoP+0QxjRCSBtktE5hu489K",
-	"c0ZgfDC2qwdMJiOml8yooHTCMA5/idVi3fiXuIcBX+gkAE6GeQY5VVqSpTTmTjdj2ugQ6PHkE64VSDa3",
-	"J2iawJTdCAbFzS9REiZUsT4XirkIyjxnY/4JnTPwGCTNqxBapAv5FCoBl4liRo/RDLfTi4YCHofUIJjJ",
-	"D38GVxPvEXARQvKlsnnd5kIoGS+yrK/ZJ03+evGWcJGyT6Sr1S1LtMyjoYgVn80zFvt+03BLPYygw0Xk",
-	"cqnOwg7cRqvALsoKxqQRDWXTShI1o1mGepCR7+ZbrkgyZXTO8j3ynqlFZlMfDN/JqbjBfeYsY7foPtZT",
-	"toIRzXBJIYwA0YiSNswUxEpRI1Owjz1yTuJf4iD5Z0XwPgFBzG1aRWMQA2ZgPTAZ8wxaVNhegAZLQHXS",
-	"teF00GECfvOv//yvSkfiiMyzhcKM73KGUzA/kWgI6Cdh3ixrd2rjK6lYrX+l7zfk8mewGt3tJ0y4MqgI",
-	"FyUVCzOvYIz2AiP4QfeiICBfD0O/KqqvHjkOHdVb6ANNA5WcEcXsGCKfSBQ8Dck/U7lE2oUSB5nfVIZU",
-	"20l/foZO0G7EBmx+6bQFZgaDTYGZqF6j3Ihe3IVjSbfcmrLXWIfVtE3fQ/TBQaRHl+DbhPyL/IdvUYD1",
-	"SQKsQTDv0v9/tZqzegSgWXsIQ42tmoS55lDMu7Ef3Ah46HVDLplIISUTx/Cfkfhi3H8rBeuDrItd9oLz",
-	"SR41+iS9avr1ht7c6MxmZRYB9C3o9rXlE/i6hUcgsugLwnKbiXJ/oVjaH622yQDAFE6soihXp4QlAkG5",
-	"Txf0NztLqxdU/wxFOJWpGwxo8wpLD0zNyJa6uJUidJ+Fqo5Nxscc4SaSt2VbXy3J2/21kPxCsdxPQvpG",
-	"/19X2ASG/rRU/Rll2RDXllyhfvNoUOPFmxfZ2z9DU6Rd+zcWFTw/st5X1Tz+sjkNKZxYvS4RaT1GV+o3",
-	"776IiwWtqdpTbH1f98ZO7jtIsX3j+xT9jlNsg4b/G/Rt3/L/T5ZiW7SjclTrPik5y+yH+589jq1LsW2f",
-	"WhTB341jTjYk4EIFSVP+rc9lk7lb+AtTcX3/wq9UgpaGRrXIUYTEN9H5tanO3j1RJ7ctZGTQD/p+qbih",
-	"w6QsAMNOyI+Rh+vqFteLs6K3W3M3t/sJNOLbcg0F+KVtzn+3Yaa7AUPvjMSVYoKYBCPtYEnvZ3A7GYow",
-	"u9e+Kuz2ZitsVJv78J0Dze9axoa9CDcI2aIb4Z9Mys6Lm3Z07z8qyVn36f7nAvnXSdpNjX5/q2qWd77f",
-	"5VcqQ8stlFuEqIXuNyn6tUnRop1qAzltIUfD/ms7rGkpNUXbqTCd+knKzakNU5bcqDBQacvhcwa9/fw8",
-	"4e7I/JulRMtiePAZSaRw6U0JjNWFRgYG1EORmHdjIoQBVA6BTEzdArPbNmeBV/Vsgvtc5rpol+7N+mBe",
-	"MKSEDQXFhgp6fRe3PfIWsyWDLPcWxmNHTj8i57ArtOUl1cbpdm3CWDHUV+bBWN7e3hdT1YZjNc/WDidD",
-	"P2y6NnYz3e3c7GIk71202/soDwquDdCO0F3r2ytwaKUB1feuQ5yaLnQql2KvwpXK08wDnmQ/+Ahbw/e2",
-	"MSS7KkjdsLNDOO8DC7/3QS7aJZp0acFUZTjwyuYs7hWcym6tHph9if0WMPEKq1dopqKgRbzNDPB94nle",
-	"rWIplrF5WvVlXrR2Qwlde5Yz1Nup7FUceJw1LWJdWNhTJXBCnGGixYyuLIyIFDZxM5j8WLKPml5vi9Dt",
-	"653i1XXmgVGwqJqOJM1T1TsjVdvDclo9ZbNSm+5SfWTTus5sAM+nK7XHniQt9s0ZuWFzDZwaNDnoGwQF",
-	"QuGKXoTefbz77wAAAP//",
+	"7L3pdhs5ki/+Kjjs/xyT/0lS1OaF+iTbcpd6bJWvJHdP36KPEswESbSSACuRFM1x+Zx5iHnCeZJ7EAEg",
+	"kRtJyZTLtXwol0hmYo0NgYhffG5FcjaXgolMtQafW1NGY5bCn2fXdKL/HzMVpXyecSlag9aZyHi2Ihmd",
+	"EDkm2ZSRlM1TppjIqH4kIGOZkvB83L2QgnXf0Syahr1W0GKf6GyesNagNWwdx0f7R/0DOoqORgf02dPR",
+	"i2f7L+IX+/v9/WfR8YuDYasVtFQ0ZTOqR5Ct5vo9laVcTFpfvgStC3mVyZRVh3eaLOlKkVDIrtJPhCck",
+	"Tuk4IylTcykUU2S2UBkRMiMjRiIaTVlcHJ59dcMQLmnG3vIZz+Cf6kgu2c8LpjJFaJLIJYvJnKVkyUUs",
+	"l4QLkk25IlFClSr0ftCv6ZWLjE1YWuz2ks0oF3o0zV0nbJxhZ4xEizRlIjNDKHR6jz4Vq5nqFYukiBVZ",
+	"iIwn0NloEU9YRrgi40WSrPTq6yUtrvTh0/7GnlmWrk7HGUurvf5jKhNGVKVvwT7p7YYlIEu5SGK902YX",
+	"CgPYf76+/y9Ba05TOmOZYYlXi1TJmqH8OKc/L2CJlUzJOJUzQsk8ZXdcLhSZ0wl7ommSfcpu8JnwhNCR",
+	"5hngFj3qMU9VBo8WqZGt/pae/0vyD3/9+yo6eLE4F/1W0OK6158XLF21gpagM/0ktlyg2hn99JaJSTZt",
+	"Dfb7B0dBa8aF+yKoIerXmleu5S0T1UleayKiczriCUgA/dQAx57SyUxPxkgE76kPl29J++iQRFOa0kiv",
+	"Y0BGVLGnR4s06fTIqVgNhcymLCV3NFkwovhsnqzImOtNFRK5tzcUhUU5/Pmg+2x5enp6+rqr/23+fGoX",
+	"a06zab5WMPhW0NJkwlMWtwZZumDrGR4l3/nr97ql2tVh8MQTRXg8IDzTO59NyYglmuUzRW65iJ8oMpZJ",
+	"DLIgm8pFRsLev5QUYY+cxwpWkM3mCc2YIlTEQ5EyJRdpxBSJpMgoFyTcC0k7fJ/KOUuz1d57OmFh54Qo",
+	"JmLCMy1nIiayLhORjFlMqCLhvx28Ca0g0IMaina4R+d8725/D0bNmdqzHe/Zpv/t4A02HuhG9LsTJlhK",
+	"MxaTKOFaZ5BYljfnPUuVFPXrjit0w+O1a++R7cHx8WaqxZ25Xs3Zpr0h+uUig0U0YxMJjNQ8YOhz3ZD/",
+	"v5SNW4PWX/ZydbqHv6q9fHgw2vOx1oygGGv0lyChVryhkSKCMJomnKVOgZ2Q5ZQJvdEq40lCZrohhttD",
+	"hVqyVIvd8LB/9DC1C4uAZkC+DAV1vl7EVLenQUFq0iKK/xcLyD7JJNnv9yuqsE7OJdCcP4aYjekiyfCV",
+	"sUxnNEM5fnjQCvQI+Wwx0+PrAy2ZT0GdwnmvhTZbrpOD5pGBXW3DGlJkMpGTVa5yNIOjngch9kRpKSgm",
+	"mrHn84SzmLT1iyCLNOPToShKzk6PXC2iqelIkYim6YqEr7TR0n0lRZbKZEDmKb+jGQuIs3lQcIR/p+lq",
+	"QGAqXZiL1jqCLMStkEtBZErYp7kmZzMEjhNRdMZIeNQ/CvXU2B1LV8spSxlhiWI7kMRl2vIG2GqUAk+r",
+	"hPVF86Mx6vTzL2lsDB/9SQtLJuBPWO0IrNO9eSpHCZv9uxa5+jc3E73LGeWJERfWfoglU2AsApvB+py+",
+	"PwdRrPUZEGyaSm0e/PS5NeYsiT0STSR26xHxjClFJ2BnLmYjlqI5qg2UjMykyjQbtL58DFoqo9lCtQZH",
+	"mmoznsFyv6QxsZN0K0JHcpENRgkVt60v2wql97gQuI5VcWnnf8cl6iLQ62bWpD2jieYzFpO/Xf14EZBl",
+	"KsUEhGvg6IuJxQyVekDkIuvKcTfV5E9w4gGZcaW4mBArVQksX6enJ/FKinHCo6/dSlxEElGh9xDZDyWr",
+	"WoxmPMuA+MmciVgTlb/qL/JVd4N51CU3o+NIb/bUYJS2kyDGitfjZLBSwD4XMnsjFyL+yuWCtqD7MbTm",
+	"r8dRvh4XMiNvzAOPtCAXxvIz9rEWTVpA9MgHpK6AOBIMnBijIgahG6d0KfAFOH4RfRaBRkC2WakRkNEq",
+	"Y9CD/gNW81xkLBU0OdNM/ZWreSoIN80REBJERrB/cAqxK3vs87ftnlyx9I6lBIfxaKt8qrUB+zRnkWYE",
+	"hX3CUHsEzf2FAopM5GSiV1podUBSli1SoacBR/GdkJ7xK3wntKe02rWWN2nLVB9F4EttHnbsxN/JmI85",
+	"i+tNzqJjhEwpcjbyeUwUFxED5jYW34TfaS0s6rwnNX6ZutmZx/bgGZjae7pKJI2vpXxL0wnboWocyXhF",
+	"2KeIsViR/f7R8+NnT4GRlE/eR/uH+eaZwZBrKQkO55soMRippmLdpRYnVJDw3el/3rz88fU/b17+8/rs",
+	"KiRtY0WSffKOv+z0yIXMplo9Laki1nvxJWhpzuQR+yDoHeUJHSW7WNOYZlQfi/UoF3nLJyRLV4RO9KlP",
+	"TWWaJaui6PDW1oyL+AN7PMFBYqaVJhPRCq1YO4NOaQqwZtdSvqNiZf1SX7lglzRjBEwsQ34sPtEySS/V",
+	"OGMp2X/et36hAikeeDpdk6AeE3GDerTF+vGOoY8nzQfu1Bqeo0F1OW+gx+zO9dZ1p6h1fF9ySvq+u27B",
+	"YbhVI/kbpYaMF3DLRvTT1pfXdc68tS/nbj9Yzw9inspIW85fz25zLVP3+gMtnhMaMbKX0BFL1AC9Nc7g",
+	"Z584GNk15r1pomjgayFTsO+3ar9g6R8c5PRZmDJ5Zeb7TcQlV2TJkqRrLPzRIrMGtD6m2KMrJbAMRM5Z",
+	"igoum9KMjClPVECoMd+A2puEqRs4nt8WIk7Ya7NPFccIGcHveKrmmSIzGS8S9JJp7uKpL5OiRKpFCrae",
+	"TO5Kft/PLWwr/+uG6319bfwIQSuSsxnPbtSUtgZikSRBK0oZzVh8A66Fg/7B0+7+fvfg6fX+s0G/P+j3",
+	"/2+rvKRXGRUxTePCwCOZGl8UZ1rkQL/Pohfs6dNnL7rPjg6Ou0f9mHVfHB2Nuqz/bBztj1/0KXumiU3T",
+	"UT5MggumaQ5W4obHmkxbr2TKWh+D1mIebxzxHUsVjna/1+/1W0AXdhFvzCK2Bj99tJ0gI9iR6K7IO/hB",
+	"DwPPc63BmCaKecMyTyKxw4bfxGzMBceV+twqrX7elZkMeOLRKcnxsJ9v4DqCxxW6WsxmNF01Ta5yw3XH",
+	"0pWhLpIyGk2BBbNpKhcTdAEkXGmD2YzzSU543NCjZhbzEM8US8badKap5i5w9OeHXymYIuOEavu6QKSl",
+	"Zd52fXnGZmrTuuCWXbKxXhMrUdKUwhq51a+zaS3T4SUP0LWepwq03TrmCSMyjf3D/U7nF+TvvKWjDa/o",
+	"J3azIrU0S+MY/qbJe48y0S9cXTdcqyeKLOHW6m9XP17AcpXkEgxca0yaRtObBOZoZ2y/JgkdkSW/5TWc",
+	"EsCsP+ZzkKN/MXBcfOpOZNd8qdVj75Iu3xld5f3aVbd83pVznFl3LuEEi/NCj5v1gP9keTAfRS1/1S3f",
+	"x/L4vgRG/L+nkxqW/FEwuBojcmxWUpUWbkrVjWCfMkcJZte15PLu3VCaV6RJ/nb1kpHB5RQ1l1QwirFM",
+	"ErksDsF0a6Y1kjJhVOh5OfJrIgq89NG2oG48QAbSendFQqedwjLv+HqrRDC7UF4gBFFlU61EHeVpEua3",
+	"nAh97BuQOZPzhAVkksrF3NfFcFkVZQTtLqfqXrDn8bPo6ah7TI/G3SN2GHefRwej7j7tj+1vW9F8QdsZ",
+	"sn+gzttWRlS0SVlOFAitvOF4d2yvSOGSWu/3CQn1HoVEoqMvod41sP4FTV6UK9W7FZ8fcRLFYQQ5bTcz",
+	"nZ1Ss9FFlVFntXbUn9aTs57qrBRYnjr+n6dS6wC4MC7e1eVrWdry4uLWNYrU2k3ZXCqeyXRF8A3CM7C+",
+	"gcC4mDCwTsapnG1BacUdrBGScCGJMQx0PtemTmlGDUvobuv0anczPmN1cy50V+2dZr49wpU+XRd734qa",
+	"Nq5B3T46j20ql5Vt3JI03SIsFjyum7+h3XLfr7maJ3RFBJ2xWvrJibzSpE/16ww9joZsUdnlbNKg3U6t",
+	"/VxeESOuK8Mpi1Kf/ZrIDSjZeFN3SGyOqz+vs+MUm1GR8YiYx50cN7fzCq1hdPqK0vaguLi3fNe0kYsU",
+	"SxZF9sjHX9jjgtwocHNhret0xCsTIPHXlM6ndQwwZSnPqIgYmehHwAhg4zGLMn7HyIzNRiwFI4cSG2xR",
+	"UiP6ZZVZN0vM5ibUIw8XGbROJ+gAsXLcfi4fAeY0xWDGnz5qze7COwafC825KBXbnvui2KAWfasIbeyP",
+	"uNRMxNT04HdnRvSxqAR+Knb7g9bGFAiP48Ll0SR2JBf4e3lileATuJy4ySdoBgCn7MUINxDXoayXvPWu",
+	"P/3aB0rHVtIepYzG2bQLHzsB0cdjIkXEyvbpTjdxK/MM6PNCxqxOnvhksDlWx5wD7cavI3l8hsxYRpZT",
+	"zfFLmtxqsxnCpYAf2iMag3/crhdVmhUSqViMTkE5JjxWhIuhwAgtuOONeap5SAqiMppmYItr1oK7akIz",
+	"kDJqRpMEvHYxaYc/nQbkZUBOP4YnJPzpdUBefwzB1wyxJbgE6KfjCl6XS2G665wQNpvDFVyq21yVQj1+",
+	"apb2+ngG6+DixOysXJ96eugflOlMd13SJ2+lnN9oyQR/jNaqFq9RazVD70UZ61rcqGvKnws8Xs8f+SO7",
+	"5pCrbBEXeST/pplLrPTaEbe4hutjQHH5nyhDoYaAyj6g0g476di4r4bsvfbL1oMVFxu3tCju6nbQPLEy",
+	"AauGoqYUZmEEMzqvuIiSRQxxBk1b+StI+O03+R0o4Fq/lqcl6lfJPbHzZTqN45QpVVwlsw5OO7hnmlfK",
+	"fFFdKsMRu1mrkiXmxYxaVgk8pVoUIQVqLCy60zC1ZhcYtl5EW73D0cy/KpB1g7Exj3skRIsvRL8NCXEr",
+	"Qry7RZ+kiZClKrdelzxJyFQmMeFZ52QoQjQVXStwAxSS9uWbV+Tpi/5BfhmUxzhmEmgnb92FM4FxbBqO",
+	"WcJ0wxm9ZYoIxrMpS3vkzJzOXJQcOE7N+oFJaaLmwteXp2+ub96d/ufN2cX1+bW91h8Kd6//9Pj48GkH",
+	"IxROTBCaaXjMM0IFOT87O+s+Oz4isVyMknKs4+cWLuaN2Spci1ZQb1b6gcODIsFA4O9Pn1tynt8S4g/T",
+	"1qC1Z616CJ3TAmUxo4KMGIi6qi1XGFTF6YQxZS7qWSxmQL9ADM70B4LV668JMZe27seKuMXJ3d8LjoQm",
+	"2NKSQ9vRpRTJqlM6FpRM80fyahc2cENYP2nfN6y/OCfvlHGfGPcSOW0fbu7IrW5eHrO2HWfDPgSOe7mw",
+	"Fzo0SQjEQYmKXH8QIW8plv+mpHiv5/CjHS14L+inc3x7vw/xc760fpTLDp/NglJaQE4/dYIcgirr7B0U",
+	"gibsUzO1VDQpO1ipYje+y691ND6gL6J91h89iw/p8fgpex69GPXpfnzADsdH9Hj0NHoWP9fjMmOO5EJk",
+	"QFaRCWQ1Z9d7e2XRmYvhlsp/7aDbPyy8BsKwPzoeH0b7tPs0PmDdo/Ez2n0RPR919+nB6DA6io/Z0zHQ",
+	"C0SFtQafYc1hyjYmohXBPYpT8HAHMGhNs2yuBnt7+mPPLFdPpn4EbysP6rUxFadxTCgRPLrVBprWTI4d",
+	"N7t7q87d8tbUG8tCCh7RxHphc+3HFWRCafNpYDIIGMZgxi7FY0kVMbsUkJm8Y/FQjGW6BFfmCoPzSUIz",
+	"lhqXrjmEFnWskASXlVgC6PneqqEQXnSGcw2vWCXv6h60t9mhXCDO8tpdYHC8PkKanAmbxojsoljxBFmT",
+	"zVEg90a5zplvkdjO4Ki6ZClz0ZqLucpSRmcmbLONZ2XYJyDRopz/aVvxhsL6P1jtQXSdz/2V/g2ibnjZ",
+	"+ft4rvbX+adil//gt1yRW8bmhCpwf4xlak75GynBlye1vt58f8yjJyYQWXOEqpt8RR5tN/kmC8BG32sD",
+	"AILziWJRyvThX2ZkgTFamcRokXy4Jd2/pTjceBuQy8t7mF9vUsb0aJkiI6Z4zDxuUuC3UUxkJe1jIsJY",
+	"fDNamV0+jWf8EU2xkvhfzzyX8PAVPvulpCPq9hFurrNprm21VGbK3YLle7VGwWyk5+0GD2ZBPnajoyqj",
+	"1l+XnCDNWmzj0NZdq1zzGbPX097VylrZcnwP9qq7zTBLZadfvsqwlF7c2qCiekvapExGviYoiJv7XYTA",
+	"juGJqtYtiZrJrGAx5a+irxoPk5FLfDIn+22MtPw8Zo9MBVv7vkfU+1yrf+Vxdr3ldVxvef0aR97IS0hr",
+	"zC4Gc61sMGBMOgZ749j0YzMaM9KmZcOss11Q0UbLgMWEZjs0Cx564q9z+8zAx8OzgNyyFR4vyS2bZ+4K",
+	"FS4sCO5Pg0ugRN8Ngu/b+QlM+lLZYe14bXcH+toghEeKO1jjPCgFf+P+IvsotJwB3gIdxbjJpf1FGiYy",
+	"rdvpX8Wr0EBFu/QqrFfBH/C3Taz7tVp3O1+GY3pLB54QfLDifMtVsy9knbp08ZwVbbDmUpKJrBRrsPXB",
+	"zFf2m64DsMHmmaPquZ8L/xTcpIh+QvAyBtJPCFfE0taAhJ+/hJoJhQKoCDiTlh1K5NpzOQzFnAuRu+WN",
+	"V8KkFScr64BohyUbK7SGDYIRdE4IHYrqQ8D0gBbAFeETIVPdmJbuwPXoIjXYIZ0eCc0BJCQ0jhWh6CEe",
+	"ipwMQHoIRiKaJIGFVGAkXZjA2fD9j1fXxGKZwDTV3mfI/f2yl7eO7syhsLJoAP5MmjJCo4jN4RYLnZuk",
+	"HR71X4R74dHBQUgEndnLfLzfHVOe6G/MCKkaCjuJvYswMNH/uYvH8Emn4TIBI0Qe42KBxrEnNS3J3OS8",
+	"s9f1pShVN/ZI0foC18hbe9w2utfu7zo7R8o5QUAKzEuec+FbEUUC5hk+VvIG3MNh5Tnknx5t7b9STQao",
+	"0gOkekUyuAsl7Zqrqlc/nF789ewqfKDzqHhFuMktvjmOchXo0SawCtv7dwoIMH63j+yxECv/NpC0QRaC",
+	"Qw6htTonLlH9u3FvfBsPhX+31D96vgUxN3gfXGitGw1XBFIPwaqjJOFie++EN6zDGjL5sl5/xhsRyT5c",
+	"vsUoQ09zXk0B6kZE7ETLiDyPMWWRvGNpJaI9b+9mkSbeOk8XI3+Zjar5y/0AcLa5OskzSK/oHcODo55a",
+	"t2kC5FSstOIymZH6GXLH2RKjxWKeeSBEvZrTdGnGNeh+Kcv0Vt9aoQtNDUg4XPT7h5GW5vAXs4uC34MS",
+	"xh/CgORQR8aTb1Hj6sl6J8u9A1czaRt5fX39NjRn+cj43js7dD27Xa/aximbcaHtpkyiCNaD/HD5thTi",
+	"/hjEsuk4UaKdknPNzqnRMn7Nx+NSnvavYufrcZzpNr7W1M8bqg+StEYjoSTm43E5DNrmxjd4OUZsbEBP",
+	"q5ERxoS8j+vuuwxncWuwOz/Td+9Xyvf1fpPOL5eZRc9Z1jpZNsbVfJt5ejTa4LV9rASaXy9I6lf2FjZ4",
+	"8OoC9rSprC37EMkxJFxkkoTAkKG98K533XV+fd/dN4sAupcHzXB2YMSa3Y9G/XHlrg6L+/WWjxnEiqKB",
+	"C/LthIQG+CzUZrliGRmt/AOzFAgXZAk6D4i5owkHjx3GoyIQntPecZHCvTiaMlnCmNFpeW/3ltGF+pTs",
+	"vH8mWdj4eSyAik21UgChDV6wgYNP1p8UURldBUNh8Lbst6aBwIrEKGE0VSSE004YkNAbU6ipOfTOZ6GB",
+	"QINhDgW4ogDKwQsSQUSI0PmZKk6ebVwjMy785dq/t7PkNZunTKvkeFDrLzEXTLqBHrky6SM+JDgiL+uj",
+	"HRGyK+cn+nBdhGXmioBb7Csigu7lYClysH22d2H++Akf+1jgZT6byxQMeyNvJjzTx4hIzvYknfNuJGM2",
+	"YWLPdf1le9211nVyiYRmjI/8p5MS5ZXSXu7pVvmNrdiDnD6FlcRwYdMOaY+dQ6jzfTtyCpMwGIL6yU3k",
+	"sDuXzndHDKpBsf0okhUJjYoJyYyu9HFVC1u4RGjr8yiY8SMa3RJKjObSh+8TEjo9BhoQoq9YPBRa8eXS",
+	"ed0FgW0AIJNJ6HQhxkFrfWq+4mLSG4orBn8RTE9wQpEsRMKUKsZ20iRlNF4RDoGcbSNaOz3yEmwC76ZL",
+	"BUPx/vT61Q8kAuhoPXtvauC4EpIkUkxYqo1+I4S3VOvbKvMGH2CBmOGZTWR8Dxfgb4qK6xyUZy4uotYr",
+	"oa18VxTBHtYsUnjZ87gD1IxTMvVM6seM+6mkTTcDezWnWleTp788KBT7wZgYZm9M7DRE/fqoAugLs7kq",
+	"NIb0NvPbUMjU1TUhPOuQ//3v/4F40DyAztxNmYjqHjkVzlFBBFtqbsZHEkbvmMLcq6FYUjQKMBMr9O5X",
+	"A/gG8EwpVHtQBjy2ENBtMnxxUlMKF5LG/nvMgO5NCCFeGtivjBRiRsFLt4Vl7tkcubx94pBxeiMlkpwS",
+	"f514oe8EtATTD3lsqZYVQTM62y7ODgDa3F6VANo0TwIgdeMOkvYtW6li7nOnDtetCfzAOhluCrgReSLx",
+	"x0ezYjeirHjM8ihoK3XRSdUIJOtZqcc7qW7+V4CdIO+gR7ARFusHuYSYFLMy7koaAHwBEBzOcQaIhdD4",
+	"jkesgpw1m7cG+vAPKF078cWnjCopgHhq4j0GBBQYKYR6fKzBrNIDK0/55WI2931JM/ovGLcdv/Nr5WRh",
+	"f/q9O2Pr6+OtqzNUadFtXNX4hh9KUApbb25wv0uz1mZohRLDNns+ix5SIKp8nms4Ty5qgSfe8jsvYWvO",
+	"0uoKazPQvmzhYfd95JfDoBVTNR1JmsbwE+Ij+S63VWvwHMrKwKEdfnH5+phkZmpktQb7em1kRpPWYP9Z",
+	"jUVaPw+YH4zfK0hF2pjIB39zRYwbMyD/xVLpgBU6DRjGjzzHJtzdpnw9C2rZNuh2LnMPY/8SupKLUph7",
+	"ffKeh9jTmBuIz/BS2NdhXXvesjQ36B5SmwdoV7a5NYOhtrmpfGeaG8v3odDe87r28s1tbs/Vlds8PI88",
+	"mtvLcS02N5hTWHN7rgzepubWYHPYZfWn4PXu9jDIsWxzMvGWsU5eGd6vRMssZu7EDzKgOPxnm8ePksN2",
+	"0Cwq/4OtauvH2btgOkMQWZAqcFosxzrdx7qoSILv4HpzS2XUvISb0Yatyvne4IYLB9Lt0Iad9myGG3Zr",
+	"VoEb3olzShhEYXBPRFQQGmUDQrU6VBIK0lH974QK/l/UWPJ16HHrHViH4/3ogL5g3eejZ3H3KHrKuvR4",
+	"fNTtx/vsYHxIj0bHUc0prNl/9TXnti2cWfdLFf8muMObys8+Oi5xDsNXGw83ZimD4kkS0h7g4cCizDvw",
+	"hGKpjTWybztUwvtIQCynYYYZb49j1uAzOc8UgZ+KKKNmfPVtb3ReudlVBp8uGHYgJEmc4Q2wXyg5SvNp",
+	"SFOsF88F5FI7hmYauK49Zen1veUihnAIkdfexD4GcDo3FM/4ZJrBw8p+VXXCmSIWpuSuNWFp6oNESEna",
+	"NFHSpMjkySg8dWVGCpUgArKAsM1wzxiC4VDANdOe6SDsnFQs4yeKOMNZ92/h7gtXPo9k42x3WH3DWRK7",
+	"+nhV1YklI7kUuR3kFcvMOXBnxTLLfGkars9aNOW8wTwKQOWgr8+4xroJvzXwlRD+BPETMl6RdmjuocOA",
+	"hCDR9vp7PA4dbKYt5I3OeZfLVGTOPKG9yvpu+jVGQYrJD3I8NuEbNirD95GYCkR28UwhY1NutbC95snt",
+	"g5D/YSBDsc6niR0uTc0CKg7tLIct/Ypl8U1aws0/MBu4Pn74DceLzFoSHKUQaJ4uEizet6QQ2tbB3AWQ",
+	"DhhaZI+mTTdyMXiVhGXvGyfT7+2b0xydf8OZ2sN3ACWsQOoGBnOIkhwXEUFHimG3EFFnbtCgGJVidyyF",
+	"20gsWlV3TxY3CFO9VAGhRGWAZaIEvWU3EVWMLGUaD0ioF4HG+scbPRXgAgEXzjeAc+Z95nEYDEUYL7Aw",
+	"F5Sv8H5G6QvfxDczrqCyrv5oLDAnP/R3hnpugCSg2brdgLdZMi5+w3OY3hsIntNfWjK13wD2YF60xD7m",
+	"bDvna5N3LE3oHAaFuNoqknPmfQY5AC3aqRoPcEjaWEWsc0JCmc6nVH9liHKgtaxBSwekdc/p3jGVnA2c",
+	"hU2/9V/OtkQfKCIcxUMBZbkuz05fvzvrzeKADFt/d7EVmF45bAVE0ZUiS839AG0zY1SUdFGJMADQM6cL",
+	"7yMofp8ovN9M/TJtwTuSyG1yRxG5xXBjZUQDcxapIUcZzYnB053uizIl+EZ+mRByfHWgg/wjkIE3txyP",
+	"Hbc+hydx6dRFJ3b9jL7i8tFXUZSMuQGQBlmYYaFSe5cFTxhAQ1z9nXjFCwPSj2w/pO296Chi67rWvwQk",
+	"ZZqK7pjNYvKmnUqZ1XZUFdTbK01zH1e2ALaQ7nVADM1R3PtowbxHC4Zw4ZIl9bzL9gneb1ZqTxVVSfWG",
+	"1emWanoY/uJbIsyULTZSqkjfrFjTuMEccB0GqLXWRVkbuWMMnnVWgw/yW4dAbW0YmXrQx7QEfIyo1wk8",
+	"5cCL1xwvvwUi9D3PpnaiT1RhqjWQ297gq3Bp+Wyaz5A881JY9WHN4iRv5c/awYHYLO2OzsNQBNooXPAr",
+	"bFkGLN/J6h2fKX/fhhXKTY//P0SDoKP3yKqfHvlRnxa7eFo0FgP4jPWhwz21zdpWiGkd2js67WIWJTSF",
+	"rKqBkaEm8lYb1XCeQi8TQuLbrTaRVTBWCEKC4AJgcZq4pxQx4TlQpT3mCiss6NcALUib7dDQjKa3UJnG",
+	"LhVZcqFOTMT6kivmATZwQQqQ/KStxUXHYNSX4qEaHDNbeDLc79V19RllvcsjB+Wvc+y71YS8Gwswbs8w",
+	"vFyHpSSRdleQowqvP6/TTldTmWaaCoS70/HHqDI2N0KhSEi1NWJqr5E2CLmHFBL4zhxw1BZF0FYCtdV4",
+	"rRhyvHkfQbS2toOQMXviVwVRpM3iCXOuM6CsNXAVj1bT4R7OxMBQZD7XOl77gdGklmxNHfUp/F5mIlPl",
+	"XBuIUggWIU+n+kADfqwbiAdtDVozNkPeV4LO1VRm5TjV+8ReTpiwqW6Dw6CVSBpvuHlRGVyvtkyKjw9L",
+	"2cKZ1dXJcLNrvJciKcTCZSmfQ2C3VNkkZVf/562mSKzFDu4hLsiBX4PdeS69VYOTI1bXLXkfvYeqsTKV",
+	"ta73l+nnulhsfbSIJ0xzML9jAxLi1oSkzUXXFNnuwJE/5iokbTWlKYs7kB42SfVKh0PRvtS/AqCPFGM+",
+	"WaSGF71JnGC1a0jjoUlichYySfJ+7FC0+hmKMOYAHRuHxSO1ox0YEtAzDkT/aV4pxVrZN6qGu0d+626X",
+	"rsxzV0A4azI2QkM+YR60aenGYEOx2NYBzR3zdhiwgkiTJ8UFVhlPEnLQ73fWNTxaePHVrlHIDxpTnrA4",
+	"IEriJUXKwNUwFAgMVBwPx5d0i5COoQeTYrH7kLSP+4cdD0nbJNSp6SJTJJZLAaUwhFsI+3x51DHHStA4",
+	"+uIeWyYsbq4ZAjCHfaKw0flrG45PFvnU8XQN53jUUSchaxJta72t1WTiHpQGmZqsGq3jQ7jM8M+pKnew",
+	"ozAvidqHpBBXbgJSOauR8JiRZTz+ACI2k3c2ByiS81VYOhoXA04LmXkHRzVMJ2siKH8sxE8iOlfKdMfw",
+	"h52n+UKPAq5xVMk7lD+5pZPgPS2DObk13DwRs8p1pgLeQOjFo3GMLlMYmVlGPfKQtC1KUymUu7BrJdKV",
+	"c7vddUSJF3WvIVF4Td1Jc0WhvBAxGFehUrv1s1UggOwrlapFth4x5HKXixSztHpn/NFzKvIHV8+PbHX3",
+	"2uL8X9ViHsVmbTRbCdeb1seH1/QtzB27/VgODHmV7xH4AyMasxmPYMNc7elIiox9Qiv3IYlKrpR0vj7e",
+	"ethuWg+u/FsbP1IgpdKKNq1NcTxfavCa8jbXHHtsYQPDEPbk/qBC/Q8IlrhfVEtD4f3iEtUi8+O0yhfv",
+	"D5ijz0MbmOeVZZ6tZoj0tmmGHkPXl2Iz++isTZfgWhBpbW/LDVwB+2Tih0ulCr/nZcml0uYmvILsO8gD",
+	"wp6reUDrdIRX2zBfh8fJ2SnpShfb4Y2nxDa1NFa3VM3adnOYZF2k83cQJdnoBFkTJmkLXzdHSTqar0ZJ",
+	"NqjQm0kqF9qssbU8d6ZQX9UqVKfroF8VEIX9og2UaREC121KgZM1c7X0j+nz+Gl0xLoH4/1R94gd0u6L",
+	"6FncfTo6pkfjQ3YQ7/uxk2/pqKRH8ZsHqdD7CQ6P6x89HPLRwx1zWbgx3NHQ5z2jHe9vIFohVuTJHbhH",
+	"i0PYZZSiUXv3jFIsTHtDHOe9itrXiurtwx+LZN580qEKbkiaTjFOFlk7zVYK3pEEqsieM6W0uWhB6ZxR",
+	"L1bEVG95iPVeItwyoT7Yaq81rc2abTCueX4dVlvq2F/qbWpZP7DU8YOxD0x5OZB0ruibxRn++mx/nj1m",
+	"lv+mc4HV4t4maU7xX9z+EuNebH9v1G1z6Wk7AXYpdrSZpTZu1/eMArBOP1T1wXph7cz3bTdrYwo8zx4n",
+	"9d0TR2snYtHvbDp5UcW6Us0WM4G0m/Msjdi7t0ETF0RuUx5+HudWEKOV48iDc/Pfp3KUsFnt3fjlm1fk",
+	"xdHxMzLHhyyUIIlltJhVod9j40A0Gh7unnMTCuIPgStP358X49chjhOMfRu/nsd0exHsJsLai+rdEB4N",
+	"FRfMlcsRoKMb6MCXNCYW4j+XLSO5yAajhIrbunL39c7Rs0/zhAovNJ8rIiO8jSnhE9x3WarRgGadGhPP",
+	"IQc6j2fH2iYy9SL02znWF8HmaopE/7TDPIJtDyBeAkRdUf2GezO9oj9cX78n+ACJZFxc8yMPE9/Pla2H",
+	"5YLoCqLQPLTHGUv8VfSBWioqq6yq5vtwee6dP7g+Q/LxyuJH+t2dkNAjyhAjhfH2LJ8vhhPzjNCkGKJU",
+	"IOhN8shEANqSgflVF9J9g+jQUrL52sDk3OT3BrM8Icjk+ORuFGLcKE0XCLVeeudrf+glgHOvmbHuCjPs",
+	"KqMihoLCkB+ESxBJL/fpgTb7a1N4/6XNO3KzKbguzHRwkuadbSsyNydt5g3lq266/FIXwfS1XlhwGsA5",
+	"zJLOk6JnFgsDZfYhdM7+5lyyG8xtIxWAlSDc79u44oPPZZfUmlf0E7tZEo8R17VhhM9u/dSm7yeKtJFv",
+	"n6jOBp914QbzJoGFqtyOJXRkDxVlxglg6T5+G8+2Xdt8GF/lyDZ7sNmTbZMvfw+ubJdI2uzLzoXvo6T8",
+	"g9DEpH+aX+UmdPREYakjwVisBmTO5DxhgfFXe0pXG5k0yqw5bzXRC/Y8fhY9HXWP6dG4e8QO4+7z6GDU",
+	"3af9sf1tK+ouKCND4CWVVOKYHWb0VwXDb9+VXZrTGlOr0XH5B7dpdgRt+pt2723jMLN0VOcx22r/f0dO",
+	"swpZNvvNNjtMk0oweU7Yj+Uj9Rnm81pzp9xDzl3fj2+vzoHmzbDJg+bt0Ve4yS4hubSpkkgYacMhdDdn",
+	"FoaulCCs6rOJFYd7yEp9e8QsntFYa588TRlzGADeWGHavX6srRjLn1Jhp0fOaDS1gMW2hB9Lh8LIspkE",
+	"dGQAHBeu62r12bFMlzSNT/SjpnkWm3nlgMr6tRKeBhhTXn3jYji6+bVCX8WY6Vq65aKLsdk1odB+lLKp",
+	"XkoQCDBl1MjqwspghQ62HIo8IeDEvYLtTAGSXY4BdN4Lz397fnV9drF38eP1+Zt/Ql45UUs6d+h80Kwb",
+	"GlQs5dAjhklXy9f+mqkM91ORDbDfNCP5YHqPBovtT7ieQmBv88cMvswJ6ZvYdEItcJbmHocmXkI8dHKJ",
+	"i+zpUavOlegtdgPar0eQJjzeK5+GAfH6+8ql/n1k5cYVU/XsFBoCCE2VG0er49zM9VaxMBnNFTGR4xMS",
+	"mvFjK0OBRoyfniCkyw1YMT17ldGEmV6hFy/dwGU6FPl4KApD5AjD3oaUxQxuj0cr4wLqlESRoXLcLcwF",
+	"gAGUZJJ7bHMeQIntSqolJ4o6ZfIBsk22gWJSDi7P5IrigdbdWC5UAdC3FrfoYx2gTJ3k/aBY/HJVR8ZS",
+	"d6TlZG0u9/pIb0zstnS5TdBrOT/7jtM8J/ujq6DfnBC+Nv/bh96sT71cFwvsRVUvwOXGs2LuunVdelmZ",
+	"BecArzjmdr9AW52TcbcbCnT6i7x1oLG/rFUET/sbWMLeZQfSU5smS7pSBQAL117n4SsYxylTyl9D903D",
+	"Kprfd7OOtQmW5chSb93qpUXewRpoUhAPwKaVFPLyTYpZLuP9qoVcqlQVWUtzFde/6WEtgEEZl8eI7hMC",
+	"43KPGUaqVMRp9N1tSGBGtvVyZzdgNTSDs2yK29u2nWYUA+vItPcg/sirCftb4RPAvm3GJKhsTtsEvsO2",
+	"4P52ejtK8zfkgoOrY4EcROmS2UpE1RnIRRbJmanmmN9zD3L4A4M9Eupjw3Qxsg8x0u2iVUUAdovMUy6g",
+	"gtQ8WajCyczcuwIA1BIgrSs2PB71QDCZegRzg7y063oEsH72PNn6qEWWAf0xTnSXnewXsYK/HRtjfEn9",
+	"cNEcuilH+BknXytoaRNFb5Q5hRVH5wgK5zQgrpyBWkzQ3C41vV9Xu9itZ31RA/WwCtV1JSlqtGC+nOXe",
+	"DVTeA7u3QHtrQx02Vtg27ogvbk8rwN/SoUDJMbHoPxj4sZ20cORRbvrv5peHzd+8fQpFPDaqTZydF5Tg",
+	"tiVw5OGNtVaCFDqsz700lUU0F3gh4dS6OwtQT87x0A41E4TuC0DgC9GO6eBNzIYiJTVcdtA7bPl5L47T",
+	"XGrKOj7Dlhv57LAuSPcbFCgpz7Peq5Awqlicx+WhQWjTwFOGh8mSTeOWbDtv85buVFzz8tv/wUVcWJMK",
+	"EqwTh8WFaYy+vGehkub93nVdkloKqrUdbM1bj4VY3LR5Bq9cIqe1QzP/0OIirioBloe9/kbDAnYrQLdw",
+	"mdZcrZTqfNbVT/kCcFxjif4wuDPVf8IpUy+rEQE/LEZkRrnIKBcs1aJokSZe5VG/WCIaHvb/lXsZWM0R",
+	"jW4ZwjD7fQzIKJVLA8OEeBo19Q9JOz9bBF59CwS9zI8aeCvMYgQM8AOz7AV3x36aS8Xy+swSQs0UWkSm",
+	"qrRcZABCFgFmVm8ohuIvfyEQzaeGAoN8QOmAt9ULLA3pHKEruRR7JvLt39EGszGmpB3qbQkDr8Q0KgIs",
+	"Np1RnoSdk6GwkZXVCEcax7rXED8iABgRdAZVR2k0XRsy2RuKU8QujmiSGCQWrR9YNpVxIUlILebaOjXQ",
+	"FFDH9Dg0zwsSniaJXIYEsYNPwM7Wo1ZzKRQj7fAdtHghM3iQxaGFuvYUqH1chR0yYokUE9gSPT5FUmpO",
+	"C1SQTA5FXoceADyEzMEkfNww2KzrKc/jeofi2kPosEgfiNMC4amaAMI9OWeCznlvRWdJSNqjVcbg6A5/",
+	"UGUcwxmLLeSqe8Og22oCY5/miUT0M1yqqyWdTFhKPpwTmpFwL5aR3mqaJI7WUm2zQ2iqsuO/zL8aChOU",
+	"iWDf8CWLITY2SrgmqfP3EEElFymWF2NqYC9qUgbrE5jPNAKEmfZfz64DgvVkYSqvz96eXZ95heM7AZIV",
+	"EzGE4CAv6bNmwroWDxzuIFSPhHsIOQIVdoU2y+woewS4ZSjsqO2GB4gFpNR4kWj6FDILSERTl5J+fnb9",
+	"BlbhLcDzIJXZou2h+6EL/wKgbv7dJZtZmBbAmfB/USwLSdugDnV65NSFMMs7dzTVPQIaUHh08AJJXnfA",
+	"snTVPdVnJePpReMpxy4zzZKFyHiSR1zYHpZQunfE9OZrjrCb/YrO6Ygn2pb9cPlWaQ7F7cKAfSKXgqU9",
+	"8go2E+PiSMqyRSoUobrTlGUkKjSih6YYGad0AlJnKvW60aE4OuxGU6qJXs9W3jJxop+FTcOHONbd0Hsb",
+	"EBZr8ShQTMQpXebHR6x9D03ofVdTuRRDAbdCEMcITZrSp20olcwzRa5+OO0eHD8lMTfXVZ0e+SBuhVyK",
+	"gMxoog+uTHf8ac4tSpDtWwwFdKeAeybMQwIMj/pHBiEp4RETCFBlVNu78+uKFtOsi1Tck+lkz7yk9vSz",
+	"eUR1USuevj+vzxAzcqA1aB32+mC5gQTTQ7BFpQ1Gv/5qwrKG4mW2qIAffYXfIT62rSaAc8ZgGzKnE24i",
+	"9qkqFKNx4vEcYhq5yl6aUQDsGSoEPCvXnW7yR/bep+yOsyUc0671FkA85YaXgOW2eRCDlMBH6RSCXqGD",
+	"ft/aKkzAmvn6FbB2B59NcN+mIxrOHGL7wBBqju6z1RT0xh7hCOoadiPde0ljGzavXzl4sfmVaynfUbGy",
+	"gl2/d7xNVzayxGUWHPcPN79l4Oo+CHpHuSloDdawib8C0rDz1pYpBY9Ly34D0dAlQt777AjzSyNRnxZi",
+	"a2pC5kmWUqE4IC7bgHm8q/OD6TlT9gob3x8KRBotpDNDkI9JeLaY8EYkFBnhryxzMTDfgA3OxxdSsHdw",
+	"tvwGJG7yF2qIHIxxeKbnaj7AIM6u6aSpcfPYHjwDjR72jzaT3IXM3skY6pw+lI+27OaNXIj4t8p4l4zC",
+	"lQZxp+0q71WItGlXsYh026X7QfVka2OGaKR2mgKjuEBX6bQVWLXpGLzmviSnSA8g7OD4GJwpDjCsesj9",
+	"6EkSDz79s3Maf9kD+NBGkVICbfVwgQG5yyLeKtKeLZKMz5MC6u2AhAbvM/SCWlwqpDYj8fewWJFSCobn",
+	"R5RC7p4PjGIHAg5X+JDOYKB8MYPBFucMhgILJND0FkxhA0zsITfnGj5P+vaxsXvk1Sry6mXGNKP6VKAP",
+	"Xvqspi0nNLwwPhyrDOsvGgShuQBeAarw70weFufWIBAdDPKf8vA7kIfnZYBqPJL6ZQ+MfHQxujUCcgMB",
+	"4mXJ+ev3WtoVJBI6gfQ85lLVCJ+rDI721LqRYuNHMih0eCJDREH/MIYnJX0qs+ckk1hrz0oRFUOBfDvS",
+	"R7tIn0X16Tl3A1RO/O3w8vT67Obt+bvz65vXl6dvrm9eXZ6dXp+FAYlNqO9Bf28qF2mnjvnhNMmAdY18",
+	"Zyp7KePVzvgP2sZukFOKSuRLhfX3H6PruInz8YgNIaz4YEkKvKLRlHVfSZGlMtkkDi4k0Ab29SDu3oJZ",
+	"X9nQU/3C/hb89h6zyK+lfEvTCUOpcLD5vQ/CYBEji/42ZQluv3VoeaLDcHnhVIPf7X0G/8IX5HyoHV8N",
+	"YjDOCO8inbSVHGcE3+j0yKm7TgdhgC6SCb9jyvgpKsz4Gl7NmbHAFkcNsIaOfp1/5Nel4C30E8zwt66k",
+	"LAWsI62g3nq9NDoiJx209Zy2QFoxLtdMoubwfp9SNc29rKhyUHJVTLsGaurvVsiula5/0uM3O0SupcX7",
+	"2Ue+Of/R3orXkDKWR7TYMwrsE3DQD6BcF0tiDL7iitCR0maLyugKMJYgbeCk8tg8ZQruawxOtAWHAB8y",
+	"gknnNTaJid2mESDcyYQFiEDC0gmLOy4kPUog3cFet0ExPzeRUJ++QlONZclvedhz93FkRlcAJ6KNMsUy",
+	"kkkSzvFmLTQZKrBWHyD0CW7tIMwTb4nsFQwVelTGUGyHR/0XYadHQnRwqxuahYabIYOlzlTD9h/dVMNu",
+	"tjPVvqUU8eoT4ir+BsXKtzPvfoOGmjlDPcBQ2/PC6RrdRcU0NM3JWCfKfJ7bDIRVIS7bxiGv5nhG43H9",
+	"lQoeNVzY1uPyCfaju23imHySfyrfb3Z1Qks0ph5DDdd6JE7jWGHRs9XcuSOM1egowd7+GiCrBtpXklD7",
+	"fSaHgopq4idNUkbjlQuf4cqoW1uog1pNNxiKofjFvWD9ldDKL0Swpe3qF5IytUgy8stQ/NLtdt1/+vX/",
+	"/e//Ib+QEA/oIfnFHNURwtyMDnC6vFsgYWzqcihRh/hNYriybhL/qjYJzZ1AlZIIQxuAeVmMQUPF5vDs",
+	"p5vDvxqaMy+ZWRSGAYN24RrgB7Zd235L7+Z9miC0QaERPeI4lXNNF+3woH8Umt7NhAu9a5rAT4NKt6YC",
+	"i0kptpMqNVVZAPjd/u1voXnHtAqUgPJRvzIUp3aGWLbfTwfBEmaB/to0AlXuoAs5zmv/2XtBjMihLv8Y",
+	"sJHL9hlNIXrgRdgjpxjTXWwElmFF2hSjpqypai4YA0KHYkx5wsXEFDTp6J/Do4OD0AZlwT2CC1Vq4/ru",
+	"XYQQfmI5TreLASLsU8RYPBQhevXenf7nzasfTi/+enaF1mr+9dnF9fn1P29e/vNa/1bXLfgOe+TCRCly",
+	"NRTGnJYCwEExeJqcihUEB82z3KlpM6pDF24fmjWzRaucNVxntZ7GsaezHslwxcad5vkVTFczvQZ17Aoa",
+	"W0ex8uxYkM1CLl3gzc5UdqPTyHQcURExCP8r5OlbyWHSZXHwJ9URk0SKiT6x6Cek2OnQf482+R/F5Xoa",
+	"x74N8VUm/d5nk19kAkya/LGXDOVUbtWc1MqsiZbnVcFFTrc8sa/z2XoibhvPrWl5SRXB6l7xH4F7fpOe",
+	"Nb07OUljeerH8bQFzZTyREEWzoNwhGriOhxfrY3r2ABAVHNv6jg45uNx44n8jUwxSh2HEfhZmQbLou2M",
+	"98A68TCFGi1DjMRAp1C78Lu5gQlceJkrO4iGHewfmIlofAL8QLPz/LWex2PbD9BJQ0hijoJsF2ujg+LP",
+	"E/9jCwXPL6mt4xiJZLfH/WbesnoNghR27094NWXRrWo4QefRSSV3hz0qehHKqcN6RWrHCCWE2HmiyKtz",
+	"wsRYppGtRwYRzUxMuAAjuZLTrA9LNkkVzmzgmM+mUjEEUsEtgYQctWQpAO+OZTowIVsucVR4p0ruoKzM",
+	"UVHkDwLyS80a5OdC49qY0jumj4ceBnZGRqm8hWzLaBVBmTUIb2WxPvINhbm6nfqZSBZXCpcQo9IcppZ9",
+	"CJISKAlTZnCtDIrWUCxpKvSwQViYryEhCOumkn9Aq9LkLeULNmIYXeYbTP/73/9jKuEmK93ySstLE26f",
+	"gnmV0MwJJXSH+O5Vc3LkWa29BWlbBYOL65dZdGtq9+ItUeieqj1dmhx69ui3nJVk/YaTHgbgkTZNlPTq",
+	"/Lo8DszW6vwpo7+FjLbUseUJxAWTNRktr+RCGAAJKCPV1gIArY24k+MXyTGaNlonBx5CbSYzmuijBt4X",
+	"dkEKh0NhsprmGEbphwVAeinVpxojvxApyaRMpnKRMbyBBNgZK+SHotAB8mvnxKC04ZhNLUyLfpX7pZTx",
+	"30IJf4SCYrEJOFNDccvYHPhc8Ymg2SKFAYjYJbpRl+fEYi3mOw0hpwarAFb0MRm30E/TbQn8+kdK9YD1",
+	"yClWqwtbK6EaWVnDIi5UW7/VnPlx5rGEvZ4opDW5gG+b1lTJZuqRf9DkFnQYBl3TiUt7Gwr8DpjRKHP2",
+	"iSJqFWBUsTsmUAy7uWqrgcYxRlwb5iUjli0ZE9A6Zl9eIQx0O/w57KBHHUqEQOzmPAEIn0ySpUxjRdoJ",
+	"y6BOOUSf8wnPVOfEMzCgGgpTZiCYCqnfRJjGiCrW5UIxmwIzT9mYf8KYV3gMMBqVv1qkDVm0KoJIVMU0",
+	"72cMh9MJhgIeByQVcBbDx0K8QxtHLsekOvaAJHLJ0q4emDZVIEjb+Y0BctCcgYWHWokTEjH7ZB2HFRzL",
+	"HrmESx7cBC2IUipA36+0YZiwO4zOz6ZsBSic0Iw/baAdk5QLf3ecwPIS4NB0UJkmfDA1wp9DL6V7ZeYM",
+	"BKBnjD7zfj+EnUcgfzLmCR4tMdlIU4ExNllB1EPnBtNWm0zFUuIBsWg7Q1HMWyde2nqGNqAPw8aaEwiw",
+	"SSpW65t0hcJsVjSWkXDoP967mtSSxNrReSs9cirIAvMyvbJjXppl9Sb8LIdN/h6zCysOFsPowA8nxCrT",
+	"XCF6T4N/YSqXyNAAsynT2yKURWsOABbEoPZxv7iQ8bz83GrKnOn3N2XOBFUcjFqa5DbJTjOLX4i2UwsT",
+	"UjdMh+3x4CyfR1fr2yRy5qmwf2ZcrI9fYDXaepe5FterOatmW9SbFH4uWKN5obfZ1/1G70y41vpQ2Ypc",
+	"MREDOkd4dk0n4QkJz8fdCylY9x1eb5ucVBuYfVgbmO3s1d9ZbpSZ1Npbyz+zor63LFEHuPkInBl8Rd7U",
+	"Zk7eWygWd0erbfI6EQIE4T+LsKo+tqWHU9sGsxHwSnjW8WBrh8LL/SRtKly+qDON8LIgMBcItie8lSgY",
+	"VQZFEjFm6uSEwRv+fckJM6kGObFQLFXFaIE/hcb3kqWCLqR65tG2vObILUVJdefxPI8brxtysSJwUmo+",
+	"nOjjHzw/Mi6tsg2dA3rX3Fz6KKLr7i7XU3QJrfzLV4k+r+RdM66LRb3wHSC5Yb4DXJd3rv7ZHw3XBWe+",
+	"zXHAbMIfDtclr41nWd1+U3DwmS/3PjvCXIfrYo6YDtfF93voz87PXKlv2Yz6AlhndaAvDgtBprbjr8R/",
+	"ccVUf0+6Gie1Hv8Fl+9PJf29WfY5nGqFR7fQxl5F+/vhv/hOoKKq9Wu5Pwb4i4XlXK848+qU9fUo76c6",
+	"iSssOBTggDfoVO0c6AVxYJ4oWLzOCQlLsFdhjh/pYhaM78SOZCh8SBnTlF+v0iI7N/lR39ul+eNpc78E",
+	"6wZ1nhdh/YPp83lOHlZYuK8KGt1+u/c555h1On1TffNfC6ztvSvz+3vS1sVy8w3q2mzJn/r6e9PXeenp",
+	"Gh7cQmP7tSp3CNlWKCC5U7WNCL/NATIYN+gVE3QxIVAHdaFFSMrnpD3Sf2NW2YEFzD0hkRQWdT2iSaIQ",
+	"EVwv9VBAbBiG0+iFMumCkP0PrgRTXgma6hgoprlMM4seYJLJICqRZqyL+L6QBjUUFJHJs/V1GHvkAgE3",
+	"PDymBmn1Ay7UI0oO00NTyjzN6IgqZuIgWUzapspLiHu4wiyymE1SGjO4F/xartowLb9Ykxlda9BaiJTR",
+	"aApcFrT0yt7Ayt7AzmgTFDajFbTsLtRXft5JtUhXWmYhzCrlNfh3tB8xjzFuFPYF+IOLnAcCW5HD4JRD",
+	"9ibCWNu4eDVdZLFcil5JKhmxRaaW9KxMMl98hKFhu00CyfQKqtqHSLcY6j2HoLwHetF0UWe1C6YsHKOt",
+	"xW8KDfVySWWGVr3Wfu1VmDU4azRRAXHEYoMxsDCdKQFfxFvLuzHRftVuXjWWFfDdlUYyVMOAeyWnJGd1",
+	"nRi3HBYn8HwkJxjoMqMrs0ZEChPh57xUpZNYXfMGzdk0b621tj2IaKuMqulI0jRWnRNSPuUYSZtN2cyz",
+	"pkvwn3X92gMKeHMtZjWC+zecpE7ILZtnIKnB/IPKXxhZ2KtoL9X68vHL/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
