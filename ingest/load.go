@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/ontohub/ontohub/checkout"
+	"github.com/ontohub/ontohub/ontology"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -83,20 +84,9 @@ func Load(dir string, lim checkout.Limits) (store.Ingest, *checkout.Checkout, er
 // label is the file's label, or the id when it has none (or a blank one, or not a string); the
 // description is the file's when it is a string.
 func Record(kind, id, path string, data []byte) (store.EntityRecord, error) {
-	var fields struct {
-		Label       any `json:"label"`
-		Description any `json:"description"`
-	}
-	if err := json.Unmarshal(data, &fields); err != nil {
+	label, description, err := ontology.Describe(id, data)
+	if err != nil {
 		return store.EntityRecord{}, err
-	}
-	label, _ := fields.Label.(string)
-	if strings.TrimSpace(label) == "" {
-		label = id
-	}
-	var description *string
-	if d, ok := fields.Description.(string); ok {
-		description = &d
 	}
 	hash, err := ContentHash(data)
 	if err != nil {

@@ -1,5 +1,10 @@
 package ontology
 
+import (
+	"encoding/json"
+	"strings"
+)
+
 // Kind is one of the eight kinds of entity a schema repository holds, as the API spells it in
 // entity_type.
 type Kind string
@@ -64,4 +69,24 @@ func (k Kind) Index() int {
 		}
 	}
 	return -1
+}
+
+// Describe returns what lists and search show of an entity file: its "label" (the id when the
+// file has none or an empty one) and its "description" (nil when it has none).
+func Describe(id string, data []byte) (label string, description *string, err error) {
+	var fields struct {
+		Label       any `json:"label"`
+		Description any `json:"description"`
+	}
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return "", nil, err
+	}
+	label, _ = fields.Label.(string)
+	if strings.TrimSpace(label) == "" {
+		label = id
+	}
+	if d, ok := fields.Description.(string); ok {
+		description = &d
+	}
+	return label, description, nil
 }

@@ -150,7 +150,7 @@ func TestUnreachableDrafts(t *testing.T) {
 			if _, err := st.DraftByHash(ctx, hash); !errors.Is(err, ErrNotFound) {
 				t.Errorf("DraftByHash err = %v, want ErrNotFound", err)
 			}
-			if _, err := st.UpdateDraft(ctx, hash, DraftChange{Status: DraftValidated}); !errors.Is(err, ErrNotFound) {
+			if _, err := st.UpdateDraft(ctx, hash, DraftUpdate{Status: DraftPending}); !errors.Is(err, ErrNotFound) {
 				t.Errorf("UpdateDraft err = %v, want ErrNotFound", err)
 			}
 			if err := st.DeleteDraft(ctx, hash); !errors.Is(err, ErrNotFound) {
@@ -173,58 +173,57 @@ func TestUpdateDraftFields(t *testing.T) {
 	hash := newDraftHash(t)
 	created := createStoreDraft(t, st, hash)
 
-	// Absent fields stay; a present payload replaces the whole payload.
-	got, err := st.UpdateDraft(ctx, hash, DraftChange{Payload: json.RawMessage(`{"b": 2}`)})
+	// Absent fields stay; a present payload replaces the whole payload, as sent.
+	got, err := st.UpdateDraft(ctx, hash, DraftUpdate{Payload: json.RawMessage(`{"b": 2, "a": 1}`)})
 	if err != nil {
 		t.Fatalf("update payload: %v", err)
 	}
-	draftJSONEqual(t, got.Payload, json.RawMessage(`{"b": 2}`))
-	if got.SourceWiki == nil || *got.SourceWiki != *created.SourceWiki || got.BaseCommitSHA != nil || got.Status != DraftPending {
+	if string(got.Payload) != `{"b": 2, "a": 1}` {
+		t.Errorf("payload = %s, want it as sent", got.Payload)
+	}
+	if got.SourceWiki == nil || *got.SourceWiki != *created.SourceWiki || got.Status != DraftPending {
 		t.Errorf("absent fields moved: %+v", got)
 	}
 	if !got.ExpiresAt.Equal(created.ExpiresAt) || !got.CreatedAt.Equal(created.CreatedAt) {
 		t.Errorf("expires_at/created_at moved: %v/%v, want %v/%v", got.ExpiresAt, got.CreatedAt, created.ExpiresAt, created.CreatedAt)
 	}
-	if got.UpdatedAt.Before(created.UpdatedAt) {
-		t.Errorf("updated_at went back: %v < %v", got.UpdatedAt, created.UpdatedAt)
-	}
 
 	// Set, then clear, the optional strings.
-	got, err = st.UpdateDraft(ctx, hash, DraftChange{
-		SourceWiki:    OptionalString{Set: true, Value: draftString("https://other.example.org")},
-		BaseCommitSHA: OptionalString{Set: true, Value: draftString("abc123")},
+	got, err = st.UpdateDraft(ctx, hash, DraftUpdate{
+		Title:       OptionalString{Set: true, Value: draftString("A title")},
+		Description: OptionalString{Set: true, Value: draftString("Why")},
+		SourceWiki:  OptionalString{Set: true, Value: draftString("https://other.example.org")},
 	})
 	if err != nil {
 		t.Fatalf("set strings: %v", err)
 	}
-	if got.SourceWiki == nil || *got.SourceWiki != "https://other.example.org" || got.BaseCommitSHA == nil || *got.BaseCommitSHA != "abc123" {
-		t.Errorf("strings not set: %v, %v", got.SourceWiki, got.BaseCommitSHA)
+	if *got.Title != "A title" || *got.Description != "Why" || *got.SourceWiki != "https://other.example.org" {
+		t.Errorf("strings not set: %v, %v, %v", got.Title, got.Description, got.SourceWiki)
 	}
-	draftJSONEqual(t, got.Payload, json.RawMessage(`{"b": 2}`))
-
-	got, err = st.UpdateDraft(ctx, hash, DraftChange{SourceWiki: OptionalString{Set: true}})
+	got, err = st.UpdateDraft(ctx, hash, DraftUpdate{SourceWiki: OptionalString{Set: true}, Title: OptionalString{Set: true}})
 	if err != nil {
-		t.Fatalf("clear source_wiki: %v", err)
+		t.Fatalf("clear: %v", err)
 	}
-	if got.SourceWiki != nil || got.BaseCommitSHA == nil || *got.BaseCommitSHA != "abc123" {
-		t.Errorf("after clearing source_wiki: %v, %v", got.SourceWiki, got.BaseCommitSHA)
+	if got.SourceWiki != nil || got.Title != nil || got.Description == nil {
+		t.Errorf("after clearing: %v, %v, %v", got.SourceWiki, got.Title, got.Description)
 	}
 
+	// The base commit is the server's: its current value is a no-op, another one a conflict.
+	if _, err := st.UpdateDraft(ctx, hash, DraftUpdate{BaseCommitSHA: OptionalString{Set: true, Value: draftString("abc123")}}); !errors.Is(err, ErrConflict) {
+		t.Errorf("setting base_commit_sha: err = %v, want a conflict", err)
+	}
 	// A no-op is not a change: updated_at stays.
 	before := got
-	got, err = st.UpdateDraft(ctx, hash, DraftChange{Status: DraftPending})
+	got, err = st.UpdateDraft(ctx, hash, DraftUpdate{Status: DraftPending, BaseCommitSHA: OptionalString{Set: true}})
 	if err != nil {
 		t.Fatalf("no-op: %v", err)
 	}
 	if diff := cmp.Diff(before, got); diff != "" {
 		t.Errorf("no-op changed the draft (-before +after):\n%s", diff)
 	}
-	if !got.ExpiresAt.Equal(created.ExpiresAt) {
-		t.Errorf("expires_at moved: %v, want %v", got.ExpiresAt, created.ExpiresAt)
-	}
 }
 
-func TestUpdateDraftStatusMachine(t *testing.T) {
+func TestUpdateDraftStatus(t *testing.T) {
 	st := openTestStore(t, dbURL)
 	ctx := context.Background()
 	tests := []struct {
@@ -233,17 +232,16 @@ func TestUpdateDraftStatusMachine(t *testing.T) {
 		conflict bool
 	}{
 		{from: DraftPending, to: DraftPending},
-		{from: DraftPending, to: DraftValidated},
+		{from: DraftPending, to: DraftValidated, conflict: true},
 		{from: DraftPending, to: DraftSubmitted, conflict: true},
-		{from: DraftValidated, to: DraftPending, conflict: true},
+		{from: DraftValidated, to: DraftPending},
 		{from: DraftValidated, to: DraftValidated},
-		{from: DraftValidated, to: DraftSubmitted},
+		{from: DraftValidated, to: DraftSubmitted, conflict: true},
 		{from: DraftValidated, to: "", content: true},
 		{from: DraftSubmitted, to: DraftPending, conflict: true},
 		{from: DraftSubmitted, to: DraftValidated, conflict: true},
 		{from: DraftSubmitted, to: DraftSubmitted},
 		{from: DraftSubmitted, to: "", content: true, conflict: true},
-		{from: DraftSubmitted, to: DraftSubmitted, content: true, conflict: true},
 		{from: DraftPending, to: DraftExpired, conflict: true},
 	}
 	for _, tt := range tests {
@@ -251,7 +249,7 @@ func TestUpdateDraftStatusMachine(t *testing.T) {
 			hash := newDraftHash(t)
 			created := createStoreDraft(t, st, hash)
 			draftExec(t, st, `UPDATE drafts SET status = $2::text::draft_status WHERE capability_hash = $1`, hash, tt.from)
-			change := DraftChange{Status: tt.to}
+			change := DraftUpdate{Status: tt.to}
 			if tt.content {
 				change.Payload = json.RawMessage(`{"changed": true}`)
 			}
@@ -285,70 +283,122 @@ func TestUpdateDraftStatusMachine(t *testing.T) {
 	}
 }
 
-// TestUpdateDraftConcurrently races payload changes against the submission of a validated draft.
-// The row lock makes the submission a cut: whatever payload it returned is the final one, since
-// no change can slip in after a draft is submitted.
-func TestUpdateDraftConcurrently(t *testing.T) {
-	st := openTestStore(t, dbURL)
-	// A race shows itself only sometimes; a few rounds make a missing lock all but certain to fail.
-	for round := range 8 {
-		t.Run(fmt.Sprint("round ", round), func(t *testing.T) { raceSubmission(t, st) })
+// putEdit is an edit storing a delete of a category.
+func putEdit(id string) func(Draft, []Change) (ChangeSetEdit, error) {
+	return func(Draft, []Change) (ChangeSetEdit, error) {
+		return ChangeSetEdit{Put: &Change{ChangeType: ChangeDelete, EntityType: "category", EntityID: id}}, nil
 	}
 }
 
-func raceSubmission(t *testing.T, st *Store) {
+func TestEditChangesAndValidation(t *testing.T) {
+	st := openTestStore(t, dbURL)
 	ctx := context.Background()
 	hash := newDraftHash(t)
-	createStoreDraft(t, st, hash)
-	if _, err := st.UpdateDraft(ctx, hash, DraftChange{Status: DraftValidated}); err != nil {
-		t.Fatal(err)
+	d := createStoreDraft(t, st, hash)
+
+	c, err := st.EditChanges(ctx, hash, func(_ Draft, changes []Change) (ChangeSetEdit, error) {
+		if len(changes) != 0 {
+			t.Errorf("new draft has changes: %+v", changes)
+		}
+		return ChangeSetEdit{Put: &Change{ChangeType: ChangeUpdate, EntityType: "category", EntityID: "Person",
+			Entity: json.RawMessage(`{"label":"P","id":"Person"}`), Patch: json.RawMessage(`[{"op":"add","path":"/label","value":"P"}]`)}}, nil
+	})
+	if err != nil || c == nil || string(c.Entity) != `{"label":"P","id":"Person"}` || c.BaseGeneration != nil {
+		t.Fatalf("put = %+v, %v", c, err)
+	}
+	// An edit that fails writes nothing.
+	boom := errors.New("boom")
+	if _, err := st.EditChanges(ctx, hash, func(Draft, []Change) (ChangeSetEdit, error) { return ChangeSetEdit{}, boom }); !errors.Is(err, boom) {
+		t.Fatalf("failing edit: %v", err)
+	}
+	d, changes, err := st.DraftWithChanges(ctx, hash)
+	if err != nil || d.Revision != 1 || d.ChangeCount != 1 || len(changes) != 1 {
+		t.Fatalf("after one edit: revision %d, %d changes (%v)", d.Revision, len(changes), err)
 	}
 
-	const writers = 20
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var submitted []json.RawMessage
-	errs := make(chan error, 2*writers)
-	for i := range writers {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			_, err := st.UpdateDraft(ctx, hash, DraftChange{Payload: json.RawMessage(fmt.Sprintf(`{"n": %d}`, i))})
-			if err != nil && !errors.Is(err, ErrConflict) {
-				errs <- err
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			d, err := st.UpdateDraft(ctx, hash, DraftChange{Status: DraftSubmitted})
-			if err != nil {
-				errs <- err
-				return
-			}
-			mu.Lock()
-			submitted = append(submitted, d.Payload)
-			mu.Unlock()
-		}()
+	// A validation of the current revision validates; a stale one does not.
+	if status, err := st.MarkValidated(ctx, d.ID, d.Revision-1); err != nil || status != DraftPending {
+		t.Errorf("stale validation: %q, %v", status, err)
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("unexpected error: %v", err)
+	if status, err := st.MarkValidated(ctx, d.ID, d.Revision); err != nil || status != DraftValidated {
+		t.Errorf("validation: %q, %v", status, err)
 	}
-	final, err := st.DraftByHash(ctx, hash)
-	if err != nil {
+	// Any edit moves it back to pending.
+	if _, err := st.EditChanges(ctx, hash, putEdit("Agent")); err != nil {
 		t.Fatal(err)
 	}
-	if final.Status != DraftSubmitted {
-		t.Fatalf("final status = %q", final.Status)
+	d, changes, _ = st.DraftWithChanges(ctx, hash)
+	if d.Status != DraftPending || d.Revision != 2 || len(changes) != 2 {
+		t.Errorf("after a second edit: %s revision %d, %d changes", d.Status, d.Revision, len(changes))
 	}
-	if len(submitted) != writers {
-		t.Fatalf("%d submissions succeeded, want %d (repeats are no-ops)", len(submitted), writers)
+	if _, err := st.EditChanges(ctx, hash, func(_ Draft, cs []Change) (ChangeSetEdit, error) {
+		return ChangeSetEdit{Remove: cs[0].ID}, nil
+	}); err != nil {
+		t.Fatal(err)
 	}
-	for _, p := range submitted {
-		draftJSONEqual(t, final.Payload, p)
+	if d, _ = st.DraftByHash(ctx, hash); d.ChangeCount != 1 {
+		t.Errorf("after removal: %d changes", d.ChangeCount)
 	}
 }
+
+// TestEditsRaceSubmission races edits against the submission of a validated draft. The row lock
+// makes the submission a cut: once it succeeded no edit does, and it succeeds only for the
+// revision that was validated.
+func TestEditsRaceSubmission(t *testing.T) {
+	st := openTestStore(t, dbURL)
+	ctx := context.Background()
+	for round := range 8 {
+		t.Run(fmt.Sprint("round ", round), func(t *testing.T) {
+			hash := newDraftHash(t)
+			d := createStoreDraft(t, st, hash)
+			if _, err := st.MarkValidated(ctx, d.ID, d.Revision); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var edits, submits atomicCount
+			for i := range 10 {
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					if _, err := st.EditChanges(ctx, hash, putEdit(fmt.Sprint("C", i))); err == nil {
+						edits.add()
+					} else if !errors.Is(err, ErrConflict) {
+						t.Errorf("edit: %v", err)
+					}
+				}()
+				go func() {
+					defer wg.Done()
+					if _, err := st.MarkSubmitted(ctx, d.ID, d.Revision, Submission{Branch: "b", CommitSHA: "c"}); err == nil {
+						submits.add()
+					} else if !errors.Is(err, ErrConflict) {
+						t.Errorf("submit: %v", err)
+					}
+				}()
+			}
+			wg.Wait()
+			final, changes, err := st.DraftWithChanges(ctx, hash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if submits.n > 1 {
+				t.Errorf("submitted %d times", submits.n)
+			}
+			if submits.n == 1 && (final.Status != DraftSubmitted || len(changes) != 0) {
+				t.Errorf("submitted, yet status %s with %d changes", final.Status, len(changes))
+			}
+			if submits.n == 0 && (final.Status != DraftPending || len(changes) != 10) {
+				t.Errorf("not submitted: status %s with %d changes", final.Status, len(changes))
+			}
+		})
+	}
+}
+
+type atomicCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
 
 func TestDeleteDraft(t *testing.T) {
 	st := openTestStore(t, dbURL)

@@ -349,6 +349,9 @@ func finishIngest(ctx context.Context, tx pgx.Tx, generation int64, summary Inge
 	if _, err := tx.Exec(ctx, q, generation, string(encoded)); err != nil {
 		return fmt.Errorf("record summary: %w", err)
 	}
+	if err := rebaseDrafts(ctx, tx, generation); err != nil {
+		return fmt.Errorf("rebase drafts: %w", err)
+	}
 	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", OntologyChannel, strconv.FormatInt(generation, 10)); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
