@@ -45,6 +45,12 @@ type browseEnv struct {
 // newBrowseEnv creates and migrates a database for t alone and starts a server on it.
 func newBrowseEnv(t testing.TB) *browseEnv {
 	t.Helper()
+	return newBrowseEnvWith(t, Config{})
+}
+
+// newBrowseEnvWith is newBrowseEnv with a server configuration.
+func newBrowseEnvWith(t testing.TB, cfg Config) *browseEnv {
+	t.Helper()
 	ctx := context.Background()
 	url, drop, err := testdb.Create(ctx, "server_browse")
 	if err != nil {
@@ -55,7 +61,7 @@ func newBrowseEnv(t testing.TB) *browseEnv {
 	if _, err := migrate.Apply(ctx, url, migrations.FS); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return &browseEnv{testEnv: newTestEnv(t, testOptions{DatabaseURL: url}), t: t, ctx: ctx}
+	return &browseEnv{testEnv: newTestEnv(t, testOptions{DatabaseURL: url, Server: cfg}), t: t, ctx: ctx}
 }
 
 // ingest loads a schema repository checkout into the database.

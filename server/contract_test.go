@@ -60,9 +60,13 @@ func TestContractViolationsAreBadRequests(t *testing.T) {
 			return unpack(r, err)
 		}, gen.FieldErrorLocationBody, ""},
 		{"missing required field", func() (*http.Response, []byte, error) {
-			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"source_wiki": "w"}`))
+			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"changes": [{"entity_type": "category", "entity_id": "X"}]}`))
 			return unpack(r, err)
-		}, gen.FieldErrorLocationBody, "payload"},
+		}, gen.FieldErrorLocationBody, "changes/0/change_type"},
+		{"unknown field", func() (*http.Response, []byte, error) {
+			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"titel": "typo"}`))
+			return unpack(r, err)
+		}, gen.FieldErrorLocationBody, ""},
 		{"wrong type in body", func() (*http.Response, []byte, error) {
 			r, err := env.Client.CreateDraftWithBodyWithResponse(ctx, "application/json", strings.NewReader(`{"payload": "not an object"}`))
 			return unpack(r, err)

@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/google/uuid"
 	"github.com/oapi-codegen/nullable"
 
+	"github.com/ontohub/ontohub/changeset"
 	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -59,22 +62,38 @@ func capabilityHash(token string) (string, bool) {
 
 // draftNotFound is the one answer for unknown, malformed, expired and withdrawn tokens. Every
 // operation encodes this same value the same way, so the bodies are identical byte for byte.
-func draftNotFound() gen.DraftNotFoundApplicationProblemPlusJSONResponse {
-	return gen.DraftNotFoundApplicationProblemPlusJSONResponse(newProblem(http.StatusNotFound, detailDraftNotFound))
+func draftNotFound() gen.Problem {
+	return newProblem(http.StatusNotFound, detailDraftNotFound)
 }
 
-// CreateDraft stores a new draft and returns its capability URL, the only time the token is seen.
+// CreateDraft stores a new draft, pinned to the commit served now, with the change set it may
+// carry (all or nothing), and returns its capability URL, the only time the token is seen.
 func (s *Server) CreateDraft(ctx context.Context, req gen.CreateDraftRequestObject) (gen.CreateDraftResponseObject, error) {
 	base, ok := ctx.Value(baseURLKey{}).(string)
 	if !ok {
 		return nil, errors.New("server: create draft: no base URL in context (withBaseURL not installed)")
 	}
+	snap := s.snapshot(ctx)
+	var changes []store.Change
+	if req.Body.Changes != nil {
+		for i, r := range *req.Body.Changes {
+			edit, err := changeset.Apply(changes, snap, changeRequest(r), s.changeLimits())
+			if err != nil {
+				return changeProblem(err, fmt.Sprintf("changes/%d", i))
+			}
+			changes = applyEdit(changes, edit)
+		}
+	}
 	token, capabilityHash := newCapabilityToken()
 	draft, err := s.store.CreateDraft(ctx, store.NewDraft{
 		CapabilityHash: capabilityHash,
+		Title:          req.Body.Title,
+		Description:    req.Body.Description,
 		Payload:        req.Body.Payload,
 		SourceWiki:     req.Body.SourceWiki,
-		BaseCommitSHA:  req.Body.BaseCommitSha,
+		BaseCommitSHA:  snap.CommitSHA,
+		BaseGeneration: snap.Generation,
+		Changes:        changes,
 		TTL:            s.cfg.DraftTTL,
 	})
 	if err != nil {
@@ -90,73 +109,101 @@ func (s *Server) CreateDraft(ctx context.Context, req gen.CreateDraftRequestObje
 	}, nil
 }
 
-// GetDraft returns the draft the token points to.
+// applyEdit returns the change set changes after edit, as the store will hold it.
+func applyEdit(changes []store.Change, edit store.ChangeSetEdit) []store.Change {
+	out := changes[:0:0]
+	for _, c := range changes {
+		if edit.Remove != uuid.Nil && c.ID == edit.Remove {
+			continue
+		}
+		if edit.Put != nil && c.EntityType == edit.Put.EntityType && c.EntityID == edit.Put.EntityID {
+			continue
+		}
+		out = append(out, c)
+	}
+	if edit.Put != nil {
+		put := *edit.Put
+		if put.ID == uuid.Nil {
+			// Changes of a draft being created have no id yet; the set tells them apart by one.
+			put.ID = uuid.New()
+		}
+		out = append(out, put)
+	}
+	return out
+}
+
+// GetDraft returns the draft the token points to, with its rebase status against the ontology
+// served now.
 func (s *Server) GetDraft(ctx context.Context, req gen.GetDraftRequestObject) (gen.GetDraftResponseObject, error) {
-	capabilityHash, ok := capabilityHash(req.Token)
-	if !ok {
-		return gen.GetDraft404ApplicationProblemPlusJSONResponse{DraftNotFoundApplicationProblemPlusJSONResponse: draftNotFound()}, nil
-	}
-	draft, err := s.store.DraftByHash(ctx, capabilityHash)
-	if errors.Is(err, store.ErrNotFound) {
-		return gen.GetDraft404ApplicationProblemPlusJSONResponse{DraftNotFoundApplicationProblemPlusJSONResponse: draftNotFound()}, nil
-	}
-	if err != nil {
-		return nil, err
+	draft, changes, answer, err := s.draftWithChanges(ctx, req.Token)
+	if answer != nil || err != nil {
+		return answer, err
 	}
 	return gen.GetDraft200JSONResponse{
-		Body:    draftBody(draft),
+		Body:    draftBody(draft, conflicts(s.snapshot(ctx), changes)),
 		Headers: gen.GetDraft200ResponseHeaders{CacheControl: noStore()},
 	}, nil
 }
 
-// UpdateDraft applies a PATCH with replace semantics per field; the store enforces the status
-// machine and answers ErrConflict for a move it does not allow.
+// UpdateDraft applies a PATCH with replace semantics per field; the store enforces what a PATCH
+// may do and answers ErrConflict otherwise.
 func (s *Server) UpdateDraft(ctx context.Context, req gen.UpdateDraftRequestObject) (gen.UpdateDraftResponseObject, error) {
 	capabilityHash, ok := capabilityHash(req.Token)
 	if !ok {
-		return gen.UpdateDraft404ApplicationProblemPlusJSONResponse{DraftNotFoundApplicationProblemPlusJSONResponse: draftNotFound()}, nil
+		return problemAnswer(draftNotFound()), nil
 	}
-	change, err := draftChange(req.Body)
+	update, err := draftUpdate(req.Body)
 	if err != nil {
 		// The validator admits only what the contract allows; this is a body the decoder read
 		// differently (say, a duplicated key).
-		return gen.UpdateDraft400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: gen.BadRequestApplicationProblemPlusJSONResponse(
-			newProblem(http.StatusBadRequest, detailInvalid, gen.FieldError{Location: gen.FieldErrorLocationBody, Message: err.Error()}))}, nil
+		return problemAnswer(newProblem(http.StatusBadRequest, detailInvalid, gen.FieldError{Location: gen.FieldErrorLocationBody, Message: err.Error()})), nil
 	}
-	draft, err := s.store.UpdateDraft(ctx, capabilityHash, change)
+	draft, err := s.store.UpdateDraft(ctx, capabilityHash, update)
 	var conflict *store.DraftConflictError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return gen.UpdateDraft404ApplicationProblemPlusJSONResponse{DraftNotFoundApplicationProblemPlusJSONResponse: draftNotFound()}, nil
+		return problemAnswer(draftNotFound()), nil
 	case errors.As(err, &conflict):
-		return gen.UpdateDraft409ApplicationProblemPlusJSONResponse{ConflictApplicationProblemPlusJSONResponse: gen.ConflictApplicationProblemPlusJSONResponse(
-			newProblem(http.StatusConflict, conflict.Reason))}, nil
+		return problemAnswer(newProblem(http.StatusConflict, conflict.Reason)), nil
 	case err != nil:
 		return nil, err
 	}
+	_, changes, err := s.store.DraftWithChanges(ctx, capabilityHash)
+	if err != nil {
+		return nil, err
+	}
 	return gen.UpdateDraft200JSONResponse{
-		Body:    draftBody(draft),
+		Body:    draftBody(draft, conflicts(s.snapshot(ctx), changes)),
 		Headers: gen.UpdateDraft200ResponseHeaders{CacheControl: noStore()},
 	}, nil
 }
 
-// draftChange turns a PATCH body into a store change: absent fields stay, null clears.
-func draftChange(body *gen.DraftUpdate) (store.DraftChange, error) {
+// draftUpdate turns a PATCH body into a store update: absent fields stay, null clears.
+func draftUpdate(body *gen.DraftUpdate) (store.DraftUpdate, error) {
 	if body == nil {
-		return store.DraftChange{}, errors.New("missing body")
+		return store.DraftUpdate{}, errors.New("missing body")
 	}
-	change := store.DraftChange{Payload: body.Payload}
+	u := store.DraftUpdate{Payload: body.Payload}
 	if body.Status != nil {
-		change.Status = string(*body.Status)
+		u.Status = string(*body.Status)
 	}
-	var err error
-	if change.SourceWiki, err = optionalString(body.SourceWiki); err != nil {
-		return store.DraftChange{}, fmt.Errorf("source_wiki: %w", err)
+	for _, f := range []struct {
+		name  string
+		field nullable.Nullable[string]
+		into  *store.OptionalString
+	}{
+		{"title", body.Title, &u.Title},
+		{"description", body.Description, &u.Description},
+		{"source_wiki", body.SourceWiki, &u.SourceWiki},
+		{"base_commit_sha", body.BaseCommitSha, &u.BaseCommitSHA},
+	} {
+		v, err := optionalString(f.field)
+		if err != nil {
+			return store.DraftUpdate{}, fmt.Errorf("%s: %w", f.name, err)
+		}
+		*f.into = v
 	}
-	if change.BaseCommitSHA, err = optionalString(body.BaseCommitSha); err != nil {
-		return store.DraftChange{}, fmt.Errorf("base_commit_sha: %w", err)
-	}
-	return change, nil
+	return u, nil
 }
 
 // optionalString reads a nullable, optional field: not specified, null, or a value.
@@ -178,11 +225,11 @@ func optionalString(field nullable.Nullable[string]) (store.OptionalString, erro
 func (s *Server) DeleteDraft(ctx context.Context, req gen.DeleteDraftRequestObject) (gen.DeleteDraftResponseObject, error) {
 	capabilityHash, ok := capabilityHash(req.Token)
 	if !ok {
-		return gen.DeleteDraft404ApplicationProblemPlusJSONResponse{DraftNotFoundApplicationProblemPlusJSONResponse: draftNotFound()}, nil
+		return problemAnswer(draftNotFound()), nil
 	}
 	err := s.store.DeleteDraft(ctx, capabilityHash)
 	if errors.Is(err, store.ErrNotFound) {
-		return gen.DeleteDraft404ApplicationProblemPlusJSONResponse{DraftNotFoundApplicationProblemPlusJSONResponse: draftNotFound()}, nil
+		return problemAnswer(draftNotFound()), nil
 	}
 	if err != nil {
 		return nil, err
@@ -190,18 +237,49 @@ func (s *Server) DeleteDraft(ctx context.Context, req gen.DeleteDraftRequestObje
 	return gen.DeleteDraft204Response{Headers: gen.DeleteDraft204ResponseHeaders{CacheControl: noStore()}}, nil
 }
 
-// draftBody is the API form of a stored draft.
-func draftBody(d store.Draft) gen.Draft {
+// draftBody is the API form of a stored draft and the entities of its changes that changed
+// upstream since.
+func draftBody(d store.Draft, conflicting []gen.EntityKey) gen.Draft {
+	rebase := gen.RebaseStatusClean
+	if len(conflicting) > 0 {
+		rebase = gen.RebaseStatusConflict
+	}
 	return gen.Draft{
 		Id:            d.ID,
 		Status:        gen.DraftStatus(d.Status),
+		Title:         d.Title,
+		Description:   d.Description,
 		Payload:       d.Payload,
 		SourceWiki:    d.SourceWiki,
 		BaseCommitSha: d.BaseCommitSHA,
+		ChangeCount:   d.ChangeCount,
+		RebaseStatus:  rebase,
+		Conflicts:     conflicting,
 		ExpiresAt:     d.ExpiresAt,
 		CreatedAt:     d.CreatedAt,
 		UpdatedAt:     d.UpdatedAt,
 	}
+}
+
+// conflicts lists the entities changed by the draft that changed upstream after the change was
+// made: the canonical entity's generation is no longer the one the change was made against (it
+// was changed, deleted, or created upstream).
+func conflicts(snap *snapshot.Snapshot, changes []store.Change) []gen.EntityKey {
+	out := []gen.EntityKey{}
+	for _, c := range changes {
+		if conflicted(snap, c) {
+			out = append(out, gen.EntityKey{EntityType: gen.EntityType(c.EntityType), EntityId: c.EntityID})
+		}
+	}
+	return out
+}
+
+func conflicted(snap *snapshot.Snapshot, c store.Change) bool {
+	_, changed, exists := snap.Canonical(c.EntityType, c.EntityID)
+	if c.BaseGeneration == nil {
+		return exists
+	}
+	return !exists || changed != *c.BaseGeneration
 }
 
 // requireDraft answers a request to a draft whose token is malformed or names no live draft

@@ -246,7 +246,7 @@ func TestTokenIsStoredOnlyAsHash(t *testing.T) {
 		t.Errorf("stored hash is not the SHA-256 of the token")
 	}
 
-	patched, err := env.Client.UpdateDraftWithResponse(ctx, token, gen.DraftUpdate{Status: statusPtr(gen.DraftUpdateStatusValidated)})
+	patched, err := env.Client.UpdateDraftWithResponse(ctx, token, gen.DraftUpdate{Status: statusPtr(gen.DraftUpdateStatusPending)})
 	if err != nil || patched.StatusCode() != http.StatusOK {
 		t.Fatalf("patch: %v", err)
 	}
@@ -367,13 +367,16 @@ func TestPatchDraftFields(t *testing.T) {
 	token := createDraft(t, env, gen.DraftCreate{
 		Payload:       json.RawMessage(`{"a": 1, "keep": {"nested": true}}`),
 		SourceWiki:    strPtr("https://wiki.example.org"),
-		BaseCommitSha: strPtr("abc"),
+		BaseCommitSha: strPtr("ignored"),
 	})
 	first, err := env.Client.GetDraftWithResponse(ctx, token)
 	if err != nil || first.JSON200 == nil {
 		t.Fatal(err)
 	}
 	original := *first.JSON200
+	if original.BaseCommitSha != nil {
+		t.Errorf("base_commit_sha = %v, want the served commit (none ingested: null), not the client's", *original.BaseCommitSha)
+	}
 
 	patch := func(body string) gen.Draft {
 		t.Helper()
@@ -397,46 +400,34 @@ func TestPatchDraftFields(t *testing.T) {
 	// payload is replaced whole, not merged; the other fields stay.
 	got := patch(`{"payload": {"b": 2}}`)
 	assertJSONEqual(t, got.Payload, json.RawMessage(`{"b": 2}`))
-	if *got.SourceWiki != "https://wiki.example.org" || *got.BaseCommitSha != "abc" || got.Status != gen.DraftStatusPending {
+	if *got.SourceWiki != "https://wiki.example.org" || got.Status != gen.DraftStatusPending {
 		t.Errorf("absent fields changed: %+v", got)
 	}
 
 	// A present string replaces; absent ones stay.
-	got = patch(`{"source_wiki": "https://other.example.org"}`)
-	if *got.SourceWiki != "https://other.example.org" || *got.BaseCommitSha != "abc" {
-		t.Errorf("after replacing source_wiki: %v %v", *got.SourceWiki, *got.BaseCommitSha)
+	got = patch(`{"source_wiki": "https://other.example.org", "title": "T", "description": "D"}`)
+	if *got.SourceWiki != "https://other.example.org" || *got.Title != "T" || *got.Description != "D" {
+		t.Errorf("after replacing: %v %v %v", *got.SourceWiki, got.Title, got.Description)
 	}
 	assertJSONEqual(t, got.Payload, json.RawMessage(`{"b": 2}`))
 
 	// null clears, through the typed client too.
-	r, err := env.Client.UpdateDraftWithResponse(ctx, token, gen.DraftUpdate{BaseCommitSha: nullable.NewNullNullable[string]()})
+	r, err := env.Client.UpdateDraftWithResponse(ctx, token, gen.DraftUpdate{Title: nullable.NewNullNullable[string]()})
 	if err != nil || r.JSON200 == nil {
-		t.Fatalf("clear base_commit_sha: %v %s", err, r.Body)
+		t.Fatalf("clear title: %v %s", err, r.Body)
 	}
-	if r.JSON200.BaseCommitSha != nil || r.JSON200.SourceWiki == nil {
-		t.Errorf("after clearing base_commit_sha: %v %v", r.JSON200.BaseCommitSha, r.JSON200.SourceWiki)
+	if r.JSON200.Title != nil || r.JSON200.Description == nil {
+		t.Errorf("after clearing title: %v %v", r.JSON200.Title, r.JSON200.Description)
 	}
-	got = patch(`{"source_wiki": null, "base_commit_sha": "def"}`)
-	if got.SourceWiki != nil || got.BaseCommitSha == nil || *got.BaseCommitSha != "def" {
-		t.Errorf("after clearing source_wiki: %v %v", got.SourceWiki, got.BaseCommitSha)
+	got = patch(`{"source_wiki": null}`)
+	if got.SourceWiki != nil {
+		t.Errorf("after clearing source_wiki: %v", got.SourceWiki)
 	}
-
-	// Status moves one step at a time; setting the current one is a no-op that changes nothing.
-	got = patch(`{"status": "validated"}`)
-	if got.Status != gen.DraftStatusValidated {
-		t.Errorf("status = %q", got.Status)
-	}
-	again := patch(`{"status": "validated"}`)
+	// pending is a no-op on a pending draft, and the current base commit too.
+	again := patch(`{"status": "pending", "base_commit_sha": null}`)
 	if diff := cmp.Diff(got, again); diff != "" {
 		t.Errorf("no-op PATCH changed the draft:\n%s", diff)
 	}
-	got = patch(`{"status": "submitted", "payload": {"final": true}}`)
-	if got.Status != gen.DraftStatusSubmitted {
-		t.Errorf("status = %q", got.Status)
-	}
-	assertJSONEqual(t, got.Payload, json.RawMessage(`{"final": true}`))
-	patch(`{"status": "submitted"}`)
-
 	read, err := env.Client.GetDraftWithResponse(ctx, token)
 	if err != nil || read.JSON200 == nil {
 		t.Fatal(err)
@@ -450,23 +441,23 @@ func TestPatchDraftConflicts(t *testing.T) {
 	env := newTestEnv(t, testOptions{})
 	ctx := context.Background()
 	tests := []struct {
-		name  string
-		steps []string // PATCH bodies that must succeed first
-		body  string
+		name   string
+		submit bool // the draft is submitted first
+		body   string
 	}{
-		{"skip pending to submitted", nil, `{"status": "submitted"}`},
-		{"backward validated to pending", []string{`{"status": "validated"}`}, `{"status": "pending"}`},
-		{"backward submitted to validated", []string{`{"status": "validated"}`, `{"status": "submitted"}`}, `{"status": "validated"}`},
-		{"payload after submitted", []string{`{"status": "validated"}`, `{"status": "submitted"}`}, `{"payload": {"late": true}}`},
-		{"source_wiki after submitted", []string{`{"status": "validated"}`, `{"status": "submitted"}`}, `{"source_wiki": null}`},
+		{"validated only by validation", false, `{"status": "validated"}`},
+		{"submitted only by submitting", false, `{"status": "submitted"}`},
+		{"base commit is the server's", false, `{"base_commit_sha": "abc"}`},
+		{"submitted to pending", true, `{"status": "pending"}`},
+		{"payload after submitted", true, `{"payload": {"late": true}}`},
+		{"source_wiki after submitted", true, `{"source_wiki": null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			token := createDraft(t, env, gen.DraftCreate{Payload: json.RawMessage(`{"v": 0}`), SourceWiki: strPtr("w")})
-			for _, step := range tt.steps {
-				r, err := env.Client.UpdateDraftWithBodyWithResponse(ctx, token, "application/json", strings.NewReader(step))
-				if err != nil || r.StatusCode() != http.StatusOK {
-					t.Fatalf("step %s: %v %s", step, err, r.Body)
+			if tt.submit {
+				if _, err := env.Store.Pool().Exec(ctx, `UPDATE drafts SET status = 'submitted' WHERE capability_hash = $1`, sha256Hex(token)); err != nil {
+					t.Fatal(err)
 				}
 			}
 			before, err := env.Client.GetDraftWithResponse(ctx, token)
@@ -548,7 +539,6 @@ func TestCreateDraftRejectsInvalidBodies(t *testing.T) {
 	tests := []struct {
 		name, body, field string
 	}{
-		{"missing payload", `{"source_wiki": "MARKER"}`, "payload"},
 		{"payload is an array", `{"payload": [1, 2], "source_wiki": "MARKER"}`, "payload"},
 		{"payload is a string", `{"payload": "x", "source_wiki": "MARKER"}`, "payload"},
 		{"payload is null", `{"payload": null, "source_wiki": "MARKER"}`, "payload"},

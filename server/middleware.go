@@ -137,7 +137,7 @@ func secureHeaders(allowedOrigins []string, next http.Handler) http.Handler {
 			"ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
-			h.Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match, X-Request-ID")
+			h.Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match, X-Request-ID, Draft-Token")
 			h.Set("Access-Control-Max-Age", "600")
 			w.WriteHeader(http.StatusNoContent)
 			return

@@ -169,7 +169,7 @@ func TestLimitedResponsesCarryRateLimitHeaders(t *testing.T) {
 	if err != nil || get.StatusCode() != http.StatusOK {
 		t.Fatalf("get: %v %d", err, get.StatusCode())
 	}
-	patch, err := env.Client.UpdateDraftWithResponse(ctx, token, gen.DraftUpdate{Status: statusPtr(gen.DraftUpdateStatusValidated)})
+	patch, err := env.Client.UpdateDraftWithResponse(ctx, token, gen.DraftUpdate{Status: statusPtr(gen.DraftUpdateStatusPending)})
 	if err != nil || patch.StatusCode() != http.StatusOK {
 		t.Fatalf("patch: %v %d", err, patch.StatusCode())
 	}

@@ -69,6 +69,9 @@ func (s *Server) apiRoute(v *validator, pattern string, h http.Handler) (http.Ha
 	if err != nil {
 		return nil, err
 	}
+	if isBrowseRoute(pattern) {
+		h = s.preview(h)
+	}
 	h = v.middleware(op, h)
 	h = s.readBody(h)
 	if strings.Contains(pattern, "{token}") {

@@ -33,6 +33,12 @@ type Config struct {
 	CORSAllowedOrigins []string
 	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
 	TrustedProxies []netip.Prefix
+	// DraftMaxChanges bounds the changes of one draft (0: changeset.DefaultMaxChanges).
+	DraftMaxChanges int
+	// DraftMaxEntityBytes bounds the size of an entity a change makes (0: the default).
+	DraftMaxEntityBytes int
+	// PreviewCacheSize is how many draft previews are kept built (0: DefaultPreviewCacheSize).
+	PreviewCacheSize int
 }
 
 // DefaultMaxInflightBodyBytes is the default of Config.MaxInflightBodyBytes: sixteen bodies of
@@ -57,6 +63,8 @@ type Server struct {
 	draining atomic.Bool
 	// bodies bounds the request bodies held in memory at once.
 	bodies *bodyBudget
+	// previews keeps the last draft previews built.
+	previews *previewCache
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -75,11 +83,17 @@ func New(st *store.Store, snapshots *snapshot.Holder, limiter *ratelimit.Limiter
 	}
 	return &Server{store: st, snapshots: snapshots, limiter: limiter, cfg: cfg, proxies: ratelimit.NewClientIP(cfg.TrustedProxies),
 		log: log, health: &dbCheck{ping: st.Ping}, unavailable: &outageLog{log: log},
-		bodies: &bodyBudget{limit: cfg.MaxInflightBodyBytes}}
+		bodies: &bodyBudget{limit: cfg.MaxInflightBodyBytes}, previews: newPreviewCache(cfg.PreviewCacheSize)}
 }
 
 // snapshot returns the snapshot one request answers from: every part of an answer comes from it.
-func (s *Server) snapshot(context.Context) *snapshot.Snapshot { return s.snapshots.Current() }
+// A request carrying a draft's token answers from that draft's preview (see preview).
+func (s *Server) snapshot(ctx context.Context) *snapshot.Snapshot {
+	if preview, ok := ctx.Value(previewKey{}).(*snapshot.Snapshot); ok {
+		return preview
+	}
+	return s.snapshots.Current()
+}
 
 // Drain makes /health answer 503 draining, so load balancers stop sending new requests while
 // the ones in flight finish.

@@ -47,6 +47,7 @@ type Snapshot struct {
 	graph      *categoryGraph
 	modules    map[string]*moduleInfo
 	bundles    map[string]*bundleInfo
+	validation validation
 }
 
 // kindIndex holds the entities of one kind.
@@ -74,14 +75,11 @@ func Build(o store.Ontology) (*Snapshot, error) {
 		Schemas:      map[ontology.Kind][]byte{},
 		Findings:     o.Findings,
 		Summary:      o.Summary,
-		kinds:        map[ontology.Kind]*kindIndex{},
 	}
 	for kind, schema := range o.Schemas {
 		s.Schemas[ontology.Kind(kind)] = schema
 	}
-	for _, kind := range ontology.Kinds {
-		s.kinds[kind] = &kindIndex{byID: map[string]*Entity{}}
-	}
+	entities := make([]*Entity, 0, len(o.Entities))
 	// Thousands of entities share a handful of commits: one string each, not one per row.
 	commits := map[string]*string{}
 	for _, row := range o.Entities {
@@ -92,23 +90,38 @@ func Build(o store.Ontology) (*Snapshot, error) {
 				commits[*row.CommitSHA] = row.CommitSHA
 			}
 		}
-		kind := ontology.Kind(row.EntityType)
-		k, ok := s.kinds[kind]
-		if !ok {
-			return nil, fmt.Errorf("snapshot: %q: unknown entity type %q", row.EntityID, row.EntityType)
-		}
 		source := row.Source
 		if len(source) == 0 {
 			// Rows from before sources were kept, or written by hand: the column's default.
 			source = []byte("{}")
 		}
 		e, err := newEntity(Entity{
-			Kind: kind, ID: row.EntityID, Label: row.Label, Description: row.Description, File: row.FilePath,
+			Kind: ontology.Kind(row.EntityType), ID: row.EntityID, Label: row.Label, Description: row.Description, File: row.FilePath,
 			CommitSHA: row.CommitSHA, Changed: row.ChangedGeneration, UUID: row.ID,
 			CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
 		}, source)
 		if err != nil {
 			return nil, err
+		}
+		entities = append(entities, e)
+	}
+	if err := s.index(entities); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// index builds everything a snapshot answers from out of its entities, which it takes over:
+// it sets their positions.
+func (s *Snapshot) index(entities []*Entity) error {
+	s.kinds = map[ontology.Kind]*kindIndex{}
+	for _, kind := range ontology.Kinds {
+		s.kinds[kind] = &kindIndex{byID: map[string]*Entity{}}
+	}
+	for _, e := range entities {
+		k, ok := s.kinds[e.Kind]
+		if !ok {
+			return fmt.Errorf("snapshot: %q: unknown entity type %q", e.ID, e.Kind)
 		}
 		k.sorted = append(k.sorted, e)
 		k.byID[e.ID] = e
@@ -123,16 +136,13 @@ func Build(o store.Ontology) (*Snapshot, error) {
 		k.search = newSearchIndex(k.sorted)
 	}
 	if err := s.buildCounts(); err != nil {
-		return nil, err
+		return err
 	}
 	s.graph = newCategoryGraph(s)
 	if err := s.buildModules(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := s.buildBundles(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s.buildBundles()
 }
 
 // Empty is the snapshot of a database nothing was ever ingested into.

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ontohub/ontohub/changeset"
 	"github.com/ontohub/ontohub/checkout"
 	"github.com/ontohub/ontohub/ratelimit"
+	"github.com/ontohub/ontohub/server"
 )
 
 // config is every setting of the service, read from the environment once in main and passed down.
@@ -32,6 +34,10 @@ type config struct {
 	DraftSweepInterval time.Duration
 	MaxBodyBytes       int64
 	CORSAllowedOrigins []string
+
+	DraftMaxChanges     int
+	DraftMaxEntityBytes int
+	PreviewCacheSize    int
 
 	RateLimitEnabled bool
 	RateLimits       map[string]ratelimit.Rate
@@ -67,6 +73,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DraftSweepInterval:  e.duration("DRAFT_SWEEP_INTERVAL", time.Hour),
 		MaxBodyBytes:        int64(e.integer("MAX_BODY_BYTES", 1<<20, 1, 1<<30)),
 		CORSAllowedOrigins:  e.list("CORS_ALLOWED_ORIGINS"),
+		DraftMaxChanges:     e.integer("DRAFT_MAX_CHANGES", changeset.DefaultMaxChanges, 1, 1000),
+		DraftMaxEntityBytes: e.integer("DRAFT_MAX_ENTITY_BYTES", changeset.DefaultMaxEntityBytes, 64, 1<<30),
+		PreviewCacheSize:    e.integer("PREVIEW_CACHE_SIZE", server.DefaultPreviewCacheSize, 1, 1024),
 		RateLimitEnabled:    e.boolean("RATE_LIMIT_ENABLED", true),
 		RateLimitMaxKeys:    e.integer("RATE_LIMIT_MAX_KEYS", ratelimit.DefaultMaxKeys, 1, 1<<24),
 		RateLimitIPv6Prefix: e.integer("RATE_LIMIT_IPV6_PREFIX", ratelimit.DefaultIPv6PrefixLength, 1, 128),

@@ -77,11 +77,14 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	go snapshots.Listen(bgCtx, st.Connect)
 
 	handler, err := server.New(st, snapshots, limiter, server.Config{
-		PublicBaseURL:      cfg.PublicBaseURL,
-		DraftTTL:           cfg.DraftTTL,
-		MaxBodyBytes:       cfg.MaxBodyBytes,
-		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
-		TrustedProxies:     cfg.TrustedProxies,
+		PublicBaseURL:       cfg.PublicBaseURL,
+		DraftTTL:            cfg.DraftTTL,
+		MaxBodyBytes:        cfg.MaxBodyBytes,
+		CORSAllowedOrigins:  cfg.CORSAllowedOrigins,
+		TrustedProxies:      cfg.TrustedProxies,
+		DraftMaxChanges:     cfg.DraftMaxChanges,
+		DraftMaxEntityBytes: cfg.DraftMaxEntityBytes,
+		PreviewCacheSize:    cfg.PreviewCacheSize,
 	}, log).Handler()
 	if err != nil {
 		return err
