@@ -47,8 +47,8 @@ type Limits struct {
 
 // Default limits.
 const (
-	DefaultMaxChanges     = 200
-	DefaultMaxEntityBytes = 64 << 10
+	DefaultMaxChanges     = 100
+	DefaultMaxEntityBytes = 32 << 10
 )
 
 // Error is a change that cannot be applied. Status is 409 (the change does not fit the state of

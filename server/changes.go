@@ -258,12 +258,18 @@ func diffPatch(before, after []byte) (json.RawMessage, error) {
 // draftWithChanges reads the draft of token with its change set; a token that names no live
 // draft is answered with the one draft 404.
 func (s *Server) draftWithChanges(ctx context.Context, token string) (store.Draft, []store.Change, *problemAnswer, error) {
+	return s.readDraft(ctx, token, s.store.DraftWithChanges)
+}
+
+// readDraft reads the draft of token with read; a token that names no live draft is answered
+// with the one draft 404.
+func (s *Server) readDraft(ctx context.Context, token string, read func(context.Context, string) (store.Draft, []store.Change, error)) (store.Draft, []store.Change, *problemAnswer, error) {
 	hash, ok := capabilityHash(token)
 	if !ok {
 		answer := problemAnswer(draftNotFound())
 		return store.Draft{}, nil, &answer, nil
 	}
-	d, changes, err := s.store.DraftWithChanges(ctx, hash)
+	d, changes, err := read(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		answer := problemAnswer(draftNotFound())
 		return store.Draft{}, nil, &answer, nil

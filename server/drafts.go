@@ -135,7 +135,7 @@ func applyEdit(changes []store.Change, edit store.ChangeSetEdit) []store.Change 
 // GetDraft returns the draft the token points to, with its rebase status against the ontology
 // served now.
 func (s *Server) GetDraft(ctx context.Context, req gen.GetDraftRequestObject) (gen.GetDraftResponseObject, error) {
-	draft, changes, answer, err := s.draftWithChanges(ctx, req.Token)
+	draft, changes, answer, err := s.readDraft(ctx, req.Token, s.store.DraftWithChangeKeys)
 	if answer != nil || err != nil {
 		return answer, err
 	}
@@ -168,7 +168,7 @@ func (s *Server) UpdateDraft(ctx context.Context, req gen.UpdateDraftRequestObje
 	case err != nil:
 		return nil, err
 	}
-	_, changes, err := s.store.DraftWithChanges(ctx, capabilityHash)
+	_, changes, err := s.store.DraftWithChangeKeys(ctx, capabilityHash)
 	if err != nil {
 		return nil, err
 	}

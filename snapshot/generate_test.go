@@ -113,3 +113,88 @@ func BenchmarkSnapshotMemory(b *testing.B) {
 		})
 	}
 }
+
+// previewChanges is a 50-change draft over generated(categories): 20 updated categories, 20
+// new properties listed by them, 10 deleted resources.
+func previewChanges(s *Snapshot) []Change {
+	var changes []Change
+	cats := s.Entities("category")
+	for i := range 20 {
+		id := "Has_new" + letters(i)
+		changes = append(changes, Change{Kind: "property", ID: id,
+			Data: []byte(fmt.Sprintf(`{"id":%q,"label":"New","description":"D","datatype":"Text","cardinality":"single"}`, id))})
+		c := cats[i*len(cats)/20]
+		changes = append(changes, Change{Kind: "category", ID: c.ID,
+			Data: []byte(strings.Replace(string(c.Def), `"optional_properties":[`, `"optional_properties":["`+id+`",`, 1))})
+	}
+	res := s.Entities("resource")
+	for i := range 10 {
+		changes = append(changes, Change{Kind: "resource", ID: res[i*len(res)/10].ID})
+	}
+	return changes
+}
+
+// BenchmarkPreview is the cost of the first preview request of a 50-change draft over 5,000
+// categories (later ones come from the preview cache), and the heap one preview keeps.
+func BenchmarkPreview(b *testing.B) {
+	s, err := Build(generated(5000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	changes := previewChanges(s)
+	var kept *Snapshot
+	var before, after runtime.MemStats
+	for b.Loop() {
+		kept = nil
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		p, err := s.With(changes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		kept = p
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+	}
+	runtime.KeepAlive(kept)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB")
+}
+
+// BenchmarkPreviewBuild is the time alone (no forced collections) of building that preview.
+func BenchmarkPreviewBuild(b *testing.B) {
+	s, err := Build(generated(5000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	changes := previewChanges(s)
+	for b.Loop() {
+		if _, err := s.With(changes); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidation is the heap the prepared validation of 5,000 categories keeps (built on
+// the first draft validation of a snapshot) and the time to prepare it.
+func BenchmarkValidation(b *testing.B) {
+	o := generated(5000)
+	var before, after runtime.MemStats
+	var kept *Snapshot
+	for b.Loop() {
+		kept = nil
+		s, err := Build(o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := s.Validation(); err != nil {
+			b.Fatal(err)
+		}
+		kept = s
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+	}
+	runtime.KeepAlive(kept)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB")
+}

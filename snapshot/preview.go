@@ -26,10 +26,11 @@ type Change struct {
 var previewNamespace = uuid.MustParse("5b0f6a3e-2d3c-4f51-9a55-7a3d8e0c1b20")
 
 // With returns the ontology as it would be with changes applied: the preview of a draft. The
-// bodies, definitions and ETags of the entities the draft leaves alone are shared with s, not
-// copied (only their small headers are, since positions differ); the indexes, graph and module
-// closures are built afresh, as the draft may change any of them. Changed entities carry no
-// commit_sha (no commit has them yet).
+// kinds the draft leaves alone are shared with s whole (entities, pages, search index); of the
+// kinds it changes, the bodies, definitions and ETags of unchanged entities are shared and only
+// their small headers copied, since positions move. The graph, used-by and module closures are
+// built afresh, as the draft may change any of them. Changed entities carry no commit_sha (no
+// commit has them yet).
 func (s *Snapshot) With(changes []Change) (*Snapshot, error) {
 	p := &Snapshot{
 		Generation: s.Generation, CommitSHA: s.CommitSHA, IngestedAt: s.IngestedAt, LoadedAt: s.LoadedAt,
@@ -40,11 +41,20 @@ func (s *Snapshot) With(changes []Change) (*Snapshot, error) {
 		id   string
 	}
 	changed := make(map[key]Change, len(changes))
+	touched := map[ontology.Kind]bool{}
 	for _, c := range changes {
 		changed[key{c.Kind, c.ID}] = c
+		touched[c.Kind] = true
 	}
-	entities := make([]*Entity, 0, s.total()+len(changes))
+	// Kinds the draft leaves alone keep their index, entities and positions as they are; the
+	// entities of the kinds it changes get headers of their own (their positions move).
+	reuse := map[ontology.Kind]*kindIndex{}
+	var entities []*Entity
 	for _, kind := range ontology.Kinds {
+		if !touched[kind] {
+			reuse[kind] = s.kinds[kind]
+			continue
+		}
 		for _, e := range s.Entities(kind) {
 			if _, ok := changed[key{kind, e.ID}]; ok {
 				continue
@@ -63,7 +73,7 @@ func (s *Snapshot) With(changes []Change) (*Snapshot, error) {
 		}
 		entities = append(entities, e)
 	}
-	if err := p.index(entities); err != nil {
+	if err := p.index(entities, reuse); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -105,28 +105,35 @@ func Build(o store.Ontology) (*Snapshot, error) {
 		}
 		entities = append(entities, e)
 	}
-	if err := s.index(entities); err != nil {
+	if err := s.index(entities, nil); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // index builds everything a snapshot answers from out of its entities, which it takes over:
-// it sets their positions.
-func (s *Snapshot) index(entities []*Entity) error {
+// it sets their positions. The kinds in reuse are taken as they are (their entities are not in
+// entities): a preview shares the indexes of the kinds its draft leaves alone.
+func (s *Snapshot) index(entities []*Entity, reuse map[ontology.Kind]*kindIndex) error {
 	s.kinds = map[ontology.Kind]*kindIndex{}
+	fresh := map[ontology.Kind]*kindIndex{}
 	for _, kind := range ontology.Kinds {
-		s.kinds[kind] = &kindIndex{byID: map[string]*Entity{}}
+		if k, ok := reuse[kind]; ok {
+			s.kinds[kind] = k
+			continue
+		}
+		fresh[kind] = &kindIndex{byID: map[string]*Entity{}}
+		s.kinds[kind] = fresh[kind]
 	}
 	for _, e := range entities {
-		k, ok := s.kinds[e.Kind]
+		k, ok := fresh[e.Kind]
 		if !ok {
 			return fmt.Errorf("snapshot: %q: unknown entity type %q", e.ID, e.Kind)
 		}
 		k.sorted = append(k.sorted, e)
 		k.byID[e.ID] = e
 	}
-	for _, k := range s.kinds {
+	for _, k := range fresh {
 		// The store orders by id in the database's collation; the pages and their cursors need
 		// byte order.
 		sort.Slice(k.sorted, func(i, j int) bool { return k.sorted[i].ID < k.sorted[j].ID })

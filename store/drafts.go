@@ -223,6 +223,16 @@ func (s *Store) DraftByHash(ctx context.Context, capabilityHash string) (Draft, 
 // DraftWithChanges returns the live draft of capabilityHash and its change set, read in one
 // snapshot of the database so the two agree.
 func (s *Store) DraftWithChanges(ctx context.Context, capabilityHash string) (Draft, []Change, error) {
+	return s.draftWithChanges(ctx, capabilityHash, changeColumns)
+}
+
+// DraftWithChangeKeys is DraftWithChanges without the entities and patches: which entities the
+// draft changes and against which generation, all a rebase status needs.
+func (s *Store) DraftWithChangeKeys(ctx context.Context, capabilityHash string) (Draft, []Change, error) {
+	return s.draftWithChanges(ctx, capabilityHash, changeKeyColumns)
+}
+
+func (s *Store) draftWithChanges(ctx context.Context, capabilityHash, columns string) (Draft, []Change, error) {
 	var d Draft
 	var changes []Change
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -234,7 +244,9 @@ func (s *Store) DraftWithChanges(ctx context.Context, capabilityHash string) (Dr
 			}
 			return err
 		}
-		changes, err = draftChanges(ctx, tx, d.ID)
+		rows, _ = tx.Query(ctx, `SELECT `+columns+` FROM draft_changes WHERE draft_id = $1
+			ORDER BY entity_type, entity_id COLLATE "C"`, d.ID)
+		changes, err = pgx.CollectRows(rows, scanChange)
 		return err
 	})
 	if err != nil {
@@ -249,6 +261,10 @@ func draftChanges(ctx context.Context, tx pgx.Tx, draftID uuid.UUID) ([]Change, 
 		ORDER BY entity_type, entity_id COLLATE "C"`, draftID)
 	return pgx.CollectRows(rows, scanChange)
 }
+
+// changeKeyColumns are changeColumns without the entity and the patch.
+const changeKeyColumns = `id, change_type::text, entity_type::text, entity_id, NULL::text, NULL::text,
+	base_generation, created_at, updated_at`
 
 // ChangeSetEdit is what an edit of a change set does: store one change (insert, or replace the
 // change of the same entity), or remove one.
