@@ -35,7 +35,10 @@ async function checkDraftRoundTrip(): Promise<void> {
   assert.ok(read.data, "GET /api/v1/drafts/{token} body");
   assert.deepEqual(read.data.payload, body.payload, "draft payload read back");
   assert.equal(read.data.source_wiki, body.source_wiki, "draft source_wiki read back");
-  assert.equal(read.data.base_commit_sha, null, "draft base_commit_sha read back");
+  const health = await hub.GET("/health");
+  assert.equal(read.data.base_commit_sha, health.data?.snapshot.commit_sha ?? null, "draft pinned to the commit served");
+  assert.equal(read.data.rebase_status, "clean", "new draft rebase status");
+  assert.equal(read.data.change_count, 0, "new draft has no changes");
   assert.equal(read.data.status, "pending", "new draft status");
   assert.equal(Date.parse(read.data.expires_at), Date.parse(created.data.expires_at), "draft expires_at read back");
 
@@ -74,12 +77,75 @@ async function checkEntityListing(): Promise<void> {
   assert.ok(bad.error?.errors?.some((e) => e.field === "limit"), "the problem names the limit parameter");
 }
 
+// checkChangeSet proposes changes (one to a template whose id holds a slash), validates them,
+// previews them with the Draft-Token header and reads the diff.
+async function checkChangeSet(): Promise<void> {
+  const created = await hub.POST("/api/v1/drafts", {
+    body: {
+      title: "Smoke test",
+      changes: [
+        {
+          change_type: "update",
+          entity_type: "category",
+          entity_id: "Person",
+          patch: [{ op: "replace", path: "/label", value: "Human" }],
+        },
+        {
+          change_type: "create",
+          entity_type: "template",
+          entity_id: "Property/Nickname",
+          entity: { id: "Property/Nickname", label: "Nickname", description: "Shows a nickname", wikitext: "{{{value}}}" },
+        },
+      ],
+    },
+  });
+  assert.equal(created.response.status, 201, `POST /api/v1/drafts with changes (${created.error?.detail ?? ""})`);
+  const token = capabilityToken(created.data!.capability_url);
+  const path = { token };
+
+  const changes = await hub.GET("/api/v1/drafts/{token}/changes", { params: { path } });
+  assert.equal(changes.data?.items.length, 2, "two changes listed");
+
+  const added = await hub.POST("/api/v1/drafts/{token}/changes", {
+    params: { path },
+    body: { change_type: "update", entity_type: "category", entity_id: "Person", patch: [{ op: "test", path: "/label", value: "Nope" }] },
+  });
+  assert.equal(added.response.status, 422, "a failing test operation is 422");
+  assert.ok(added.error?.errors?.some((e) => e.field === "patch/0"), "the problem names patch/0");
+
+  const report = await hub.POST("/api/v1/drafts/{token}/validate", { params: { path } });
+  assert.equal(report.response.status, 200, "POST validate status");
+  assert.ok(Array.isArray(report.data?.findings), "report findings");
+  assert.ok(report.data?.changes.some((c) => c.entity_id === "Property/Nickname" && c.change_type === "create"), "report classifies the template");
+
+  const preview = await hub.GET("/api/v1/entities/{entity_type}/{entity_id}", {
+    params: { path: { entity_type: "template", entity_id: "Property/Nickname" }, header: { "Draft-Token": token } },
+  });
+  assert.equal(preview.response.status, 200, "preview of the created template (id with a slash)");
+  assert.equal(preview.data?.entity_id, "Property/Nickname", "preview template id");
+  assert.equal(preview.response.headers.get("Cache-Control"), "private, no-store", "previews are private");
+  const canonical = await hub.GET("/api/v1/entities/{entity_type}/{entity_id}", {
+    params: { path: { entity_type: "template", entity_id: "Property/Nickname" } },
+  });
+  assert.equal(canonical.response.status, 404, "the template does not exist without the draft");
+
+  const diff = await hub.GET("/api/v1/drafts/{token}/diff", { params: { path } });
+  const person = diff.data?.items.find((i) => i.entity_id === "Person");
+  assert.ok(person, "diff of Person");
+  assert.deepEqual(person.patch, [{ op: "replace", path: "/label", value: "Human" }], "diff patch of Person");
+
+  const withdrawn = await hub.DELETE("/api/v1/drafts/{token}", { params: { path } });
+  assert.equal(withdrawn.response.status, 204, "withdraw the draft");
+}
+
 async function main(): Promise<void> {
   console.log(`smoke test against ${baseUrl}`);
   await checkHealth();
   console.log("health ok");
   await checkDraftRoundTrip();
   console.log("draft create/read/withdraw ok");
+  await checkChangeSet();
+  console.log("change set, validation, preview and diff ok");
   await checkEntityListing();
   console.log("smoke test passed");
 }

@@ -39,7 +39,15 @@ export type DraftCreated = Schemas["DraftCreated"];
 export type Draft = Schemas["Draft"];
 /** The body of `PATCH /api/v1/drafts/{token}`. */
 export type DraftUpdate = Schemas["DraftUpdate"];
-/** `category`, `property` or `subobject`. */
+/** One typed change of `POST /api/v1/drafts/{token}/changes`. */
+export type ChangeRequest = Schemas["ChangeRequest"];
+/** A change of a draft's change set. */
+export type DraftChange = Schemas["DraftChange"];
+/** The answer of `POST /api/v1/drafts/{token}/validate`. */
+export type ValidationReport = Schemas["ValidationReport"];
+/** The answer of `GET /api/v1/drafts/{token}/diff`. */
+export type DraftDiff = Schemas["DraftDiff"];
+/** One of the eight kinds of entity. */
 export type EntityType = Schemas["EntityType"];
 /** One entity of the canonical ontology. */
 export type Entity = Schemas["Entity"];

@@ -13,8 +13,9 @@ export interface paths {
         };
         /**
          * Service health
-         * @description Does a real round trip to PostgreSQL (bounded to 2 seconds) and reports the state of the
-         *     rate-limit store. Never rate limited.
+         * @description Checks PostgreSQL with a real round trip (bounded to 2 seconds; concurrent calls share one
+         *     check, and its result is reused for a second) and reports the state of the rate-limit store
+         *     and of the in-memory ontology snapshot. Never rate limited.
          */
         get: operations["getHealth"];
         put?: never;
@@ -77,12 +78,153 @@ export interface paths {
         /**
          * Change a draft
          * @description Replace semantics per field: a field that is absent stays as it is; a field that is present
-         *     replaces the stored value (`payload` is replaced whole, not merged); `null` clears `source_wiki`
-         *     or `base_commit_sha`. `status` may only move one step along `pending → validated → submitted`
-         *     (setting the current status again is a no-op); any other transition, and any change to a
-         *     submitted draft, is `409`. `expires_at` never moves.
+         *     replaces the stored value (`payload` is replaced whole, not merged); `null` clears `title`,
+         *     `description` or `source_wiki`. `status` may only be set to `pending` (see `DraftUpdate`);
+         *     a submitted draft cannot change (`409`). `expires_at` never moves.
          */
         patch: operations["updateDraft"];
+        trace?: never;
+    };
+    "/api/v1/drafts/{token}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a draft's changes
+         * @description The draft's change set, one change per entity, ordered by entity type and id.
+         */
+        get: operations["listDraftChanges"];
+        put?: never;
+        /**
+         * Add a change to a draft
+         * @description Adds one typed change. The change set holds at most one change per entity, so a change to
+         *     an entity the draft already changes is merged into that change:
+         *
+         *     | already in the draft | new change | result |
+         *     |---|---|---|
+         *     | — | `create` | create (the entity must not exist in the canonical ontology) |
+         *     | — | `update` | update (the entity must exist; `patch` is applied to it) |
+         *     | — | `delete` | delete (the entity must exist) |
+         *     | create | `update` | the creation, with `patch` applied |
+         *     | create | `delete` | nothing: the creation is dropped (`204`) |
+         *     | update | `update` | one update: `patch` applied to the updated entity |
+         *     | update | `delete` | delete |
+         *     | delete | `create` | update to the new content |
+         *
+         *     A create of an entity that exists, an update or delete of one that does not, and a change
+         *     to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
+         *     failing `test`) is `422` naming the operation (`patch/N`). A change that would exceed
+         *     `DRAFT_MAX_CHANGES` or `DRAFT_MAX_ENTITY_BYTES` is `422` naming the limit. Nothing is
+         *     stored on any error. Any accepted change moves a `validated` draft back to `pending`.
+         */
+        post: operations["addDraftChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/{token}/changes/{change_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+                /**
+                 * @description The change's `id`.
+                 * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+                 */
+                change_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a change from a draft
+         * @description Removes one change; a `validated` draft goes back to `pending`. A submitted draft cannot change (`409`).
+         */
+        delete: operations["deleteDraftChange"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/{token}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate a draft
+         * @description Checks the canonical ontology with the draft's changes applied, with the rules the schema
+         *     repository's CI enforces (the same engine as `ontohub validate`). Findings are only those
+         *     the draft is answerable for: every finding on an entity it changes, and any finding the
+         *     canonical ontology does not already have (a reference it broke, a cycle it closed). A
+         *     draft whose changes conflict with newer upstream changes gets a `rebase_conflict`
+         *     warning per conflicting entity. With no error the draft becomes `validated` — the only
+         *     way to get there; a later change to its change set moves it back to `pending`. A
+         *     submitted draft is checked but stays `submitted`.
+         */
+        post: operations["validateDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/{token}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The draft as a diff
+         * @description For each change, the entity before (canonical, `null` for a create) and after (`null` for a delete), and the RFC 6902 patch from one to the other.
+         */
+        get: operations["getDraftDiff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/entities": {
@@ -94,7 +236,10 @@ export interface paths {
         };
         /**
          * Count entities per type
-         * @description Counts the live (not deleted) entities of each type, and their total.
+         * @description Counts the live (not deleted) entities of each type, and their total. A `Draft-Token`
+         *     header previews the draft here as on every other browse route (see the parameter
+         *     `Draft-Token` there); it is not declared on this operation so that the generated clients
+         *     keep its signature (send it with a request editor).
          */
         get: operations["getEntityCounts"];
         put?: never;
@@ -125,10 +270,10 @@ export interface paths {
          *
          *     Search (`q`): the query is split into words (letters and digits); an entity matches when every
          *     word is a case-insensitive prefix of a word of its `entity_id` (underscores separate words),
-         *     its `label` or its `description`. Matching is served by a full-text GIN index (tsvector,
-         *     `simple` configuration) over live rows; PostgreSQL may still scan a table so small that a
-         *     scan is cheaper. Results are not ranked by relevance: they keep the `entity_id` order so
-         *     that pagination stays stable. A `q` without any letter or digit is `400`.
+         *     its `label` or its `description` (words of letters and digits, lower-cased). Matching is
+         *     served from an in-memory word index of the ontology snapshot. Results are not ranked by
+         *     relevance: they keep the `entity_id` order (byte order) so that pagination stays stable. A
+         *     `q` without any letter or digit is `400`.
          *
          *     Module filter (`module`): only the entities of that module — its categories, plus the
          *     properties and subobjects those categories use, inherited ones included, plus any
@@ -155,7 +300,9 @@ export interface paths {
                  */
                 entity_type: components["parameters"]["EntityTypePath"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -186,7 +333,9 @@ export interface paths {
                  */
                 entity_type: components["schemas"]["UsableEntityType"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -213,7 +362,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -292,7 +443,9 @@ export interface paths {
         };
         /**
          * List profiles
-         * @description Live profiles ordered by `profile_id`, with the same cursor pagination as entities.
+         * @description Live profiles ordered by `profile_id`, with the same cursor pagination as entities. A profile
+         *     is a bundle (the older layout's name); `/api/v1/bundles` serves the same entities with the
+         *     newer layout's names and their versions.
          */
         get: operations["listProfiles"];
         put?: never;
@@ -322,6 +475,53 @@ export interface paths {
          *     that does not exist is flagged `missing`.
          */
         get: operations["getProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List bundles
+         * @description Live bundles ordered by `bundle_id`, with the same cursor pagination as entities.
+         */
+        get: operations["listBundles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bundles/{bundle_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bundle's id (its file name without `.json`).
+                 * @example Default
+                 */
+                bundle_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Read one bundle
+         * @description A bundle with its modules and the transitive closure of their dependencies; every module
+         *     that does not exist is flagged `missing`.
+         */
+        get: operations["getBundle"];
         put?: never;
         post?: never;
         delete?: never;
@@ -414,16 +614,25 @@ export interface components {
          * @example {
          *       "status": "healthy",
          *       "database": "connected",
-         *       "rate_limit_store": "memory"
+         *       "rate_limit_store": "memory",
+         *       "snapshot": {
+         *         "state": "current",
+         *         "generation": 3,
+         *         "commit_sha": "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+         *         "loaded_at": "2026-11-26T17:00:00Z"
+         *       }
          *     }
          */
         Health: {
             /**
-             * @description `healthy` when the database answered.
+             * @description `healthy` when the database answered and the ontology snapshot is current; `degraded`
+             *     (still 200) when the database answered but the last snapshot load failed, so this replica
+             *     serves the ontology it loaded before; `draining` (503) while the server shuts down;
+             *     `unhealthy` (503) when the database did not answer.
              * @example healthy
              * @enum {string}
              */
-            status: "healthy" | "unhealthy";
+            status: "healthy" | "degraded" | "draining" | "unhealthy";
             /**
              * @description Whether a round trip to PostgreSQL succeeded within 2 seconds.
              * @example connected
@@ -438,6 +647,45 @@ export interface components {
              * @enum {string}
              */
             rate_limit_store: "memory" | "redis" | "degraded" | "disabled";
+            snapshot: components["schemas"]["SnapshotState"];
+        };
+        /**
+         * @description The in-memory ontology snapshot this replica serves every read from. Each ingest is a new
+         *     generation; every replica hears of it (PostgreSQL LISTEN/NOTIFY) and swaps in the new
+         *     snapshot once it is loaded.
+         * @example {
+         *       "state": "current",
+         *       "generation": 3,
+         *       "commit_sha": "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+         *       "loaded_at": "2026-11-26T17:00:00Z"
+         *     }
+         */
+        SnapshotState: {
+            /**
+             * @description `current`: the snapshot of the last generation this replica heard of; `loading`: the
+             *     first snapshot is not loaded yet; `stale`: the last load failed and the replica serves
+             *     the snapshot it had (it retries by itself).
+             * @example current
+             * @enum {string}
+             */
+            state: "current" | "loading" | "stale";
+            /**
+             * Format: int64
+             * @description The ingest generation served; 0 before anything was ingested.
+             * @example 3
+             */
+            generation: number;
+            /**
+             * @description The repository commit of that generation.
+             * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+             */
+            commit_sha: string | null;
+            /**
+             * Format: date-time
+             * @description When this replica loaded it; `null` while loading.
+             * @example 2026-11-26T17:00:00Z
+             */
+            loaded_at: string | null;
         };
         /**
          * @description Lifecycle of a draft; `expired` is set by the server only.
@@ -446,32 +694,49 @@ export interface components {
          */
         DraftStatus: "pending" | "validated" | "submitted" | "expired";
         /**
-         * @description A new draft.
+         * @description A new draft. Every field is optional: `{}` opens an empty change proposal. The draft is
+         *     pinned to the commit currently served (`base_commit_sha` of the answer); a
+         *     `base_commit_sha` sent here is ignored (kept for older clients). `changes` adds a whole
+         *     change set in one call, with the rules of `POST /api/v1/drafts/{token}/changes` applied
+         *     in order: all are accepted or none (`409`/`422` naming the first failing change as
+         *     `changes/N`, and no draft is created).
          * @example {
-         *       "payload": {
-         *         "entities": [
-         *           {
-         *             "entity_type": "category",
-         *             "entity_id": "Person"
-         *           }
-         *         ]
-         *       },
-         *       "source_wiki": "https://wiki.example.org"
+         *       "title": "Add a nickname to Person",
+         *       "source_wiki": "https://wiki.example.org",
+         *       "changes": [
+         *         {
+         *           "change_type": "update",
+         *           "entity_type": "category",
+         *           "entity_id": "Person",
+         *           "patch": [
+         *             {
+         *               "op": "add",
+         *               "path": "/optional_properties/-",
+         *               "value": "Has_nickname"
+         *             }
+         *           ]
+         *         }
+         *       ]
          *     }
          */
         DraftCreate: {
             /**
-             * @description The proposed change, any JSON object.
+             * @description What the proposal is about, in a line.
+             * @example Add a nickname to Person
+             */
+            title?: string;
+            /**
+             * @description Why, at length.
+             * @example Wikis keep asking for it.
+             */
+            description?: string;
+            /**
+             * @description Free notes beside the changes, any JSON object (`{}` when absent); returned as sent.
              * @example {
-             *       "entities": [
-             *         {
-             *           "entity_type": "category",
-             *           "entity_id": "Person"
-             *         }
-             *       ]
+             *       "requested_by": "WikiAdmin"
              *     }
              */
-            payload: {
+            payload?: {
                 [key: string]: unknown;
             };
             /**
@@ -480,10 +745,15 @@ export interface components {
              */
             source_wiki?: string | null;
             /**
-             * @description The ontology commit the proposal is based on.
+             * @description Ignored; the server pins the draft to the commit it serves.
              * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
              */
             base_commit_sha?: string | null;
+            /**
+             * @description Changes to add at once (at most `DRAFT_MAX_CHANGES`, default 100).
+             * @example []
+             */
+            changes?: components["schemas"]["ChangeRequest"][];
         };
         /**
          * @description The capability URL of a new draft. Shown once; it cannot be recovered.
@@ -516,16 +786,14 @@ export interface components {
          * @example {
          *       "id": "0b5f3c1a-6d2e-4f7a-9c8b-1a2b3c4d5e6f",
          *       "status": "pending",
-         *       "payload": {
-         *         "entities": [
-         *           {
-         *             "entity_type": "category",
-         *             "entity_id": "Person"
-         *           }
-         *         ]
-         *       },
+         *       "title": "Add a nickname to Person",
+         *       "description": null,
+         *       "payload": {},
          *       "source_wiki": "https://wiki.example.org",
-         *       "base_commit_sha": null,
+         *       "base_commit_sha": "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+         *       "change_count": 1,
+         *       "rebase_status": "clean",
+         *       "conflicts": [],
          *       "expires_at": "2026-12-03T17:00:00Z",
          *       "created_at": "2026-11-26T17:00:00Z",
          *       "updated_at": "2026-11-26T17:00:00Z"
@@ -540,14 +808,19 @@ export interface components {
             id: string;
             status: components["schemas"]["DraftStatus"];
             /**
-             * @description The proposed change.
+             * @description Title.
+             * @example Add a nickname to Person
+             */
+            title: string | null;
+            /**
+             * @description Description.
+             * @example Wikis keep asking for it.
+             */
+            description: string | null;
+            /**
+             * @description Free notes beside the changes, as sent.
              * @example {
-             *       "entities": [
-             *         {
-             *           "entity_type": "category",
-             *           "entity_id": "Person"
-             *         }
-             *       ]
+             *       "requested_by": "WikiAdmin"
              *     }
              */
             payload: {
@@ -559,10 +832,23 @@ export interface components {
              */
             source_wiki: string | null;
             /**
-             * @description The ontology commit the proposal is based on.
+             * @description The canonical commit the draft is based on: the one served when it was created, moved
+             *     forward by every later ingest while the draft has no rebase conflict. `null` when
+             *     nothing was ingested yet.
              * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
              */
             base_commit_sha: string | null;
+            /**
+             * @description Number of changes in the change set.
+             * @example 1
+             */
+            change_count: number;
+            rebase_status: components["schemas"]["RebaseStatus"];
+            /**
+             * @description The entities the draft changes that were changed upstream since (empty when clean).
+             * @example []
+             */
+            conflicts: components["schemas"]["EntityKey"][];
             /**
              * Format: date-time
              * @description When the draft expires; never moves.
@@ -583,22 +869,28 @@ export interface components {
             updated_at: string;
         };
         /**
-         * @description A change to a draft, with replace semantics per field: absent fields stay, present fields
-         *     replace, `null` clears `source_wiki` or `base_commit_sha`.
+         * @description A change to a draft's details, with replace semantics per field: absent fields stay,
+         *     present fields replace, `null` clears `title`, `description` or `source_wiki`. The change
+         *     set itself changes through `/changes`.
          * @example {
-         *       "status": "validated"
+         *       "title": "Add a nickname to Person"
          *     }
          */
         DraftUpdate: {
             /**
-             * @description Replaces the whole payload.
+             * @description Replaces the title; `null` clears it.
+             * @example Add a nickname to Person
+             */
+            title?: string | null;
+            /**
+             * @description Replaces the description; `null` clears it.
+             * @example Wikis keep asking for it.
+             */
+            description?: string | null;
+            /**
+             * @description Replaces the whole payload (free notes).
              * @example {
-             *       "entities": [
-             *         {
-             *           "entity_type": "property",
-             *           "entity_id": "Has_name"
-             *         }
-             *       ]
+             *       "requested_by": "WikiAdmin"
              *     }
              */
             payload?: {
@@ -610,23 +902,514 @@ export interface components {
              */
             source_wiki?: string | null;
             /**
-             * @description Replaces the base commit; `null` clears it.
+             * @description Deprecated: the server pins the base commit. Sending the current value is a no-op; any
+             *     other value is `409`.
              * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
              */
             base_commit_sha?: string | null;
             /**
-             * @description The next status along `pending → validated → submitted`.
-             * @example validated
+             * @description Only `pending` may be set here (it takes back a validation); `validated` is reached
+             *     only through `POST /api/v1/drafts/{token}/validate` and `submitted` only by submitting.
+             *     Setting either is `409` unless the draft is already in it (a no-op). Before change sets,
+             *     PATCH could set `validated`; it no longer can.
+             * @example pending
              * @enum {string}
              */
             status?: "pending" | "validated" | "submitted";
         };
         /**
-         * @description The kind of an ontology entity.
+         * @description `clean` when no entity the draft changes was changed upstream since the draft's change
+         *     was made; `conflict` when at least one was (see `conflicts`). Each ingest of a newer
+         *     commit moves a clean draft's `base_commit_sha` forward; a conflicted draft keeps its base.
+         * @example clean
+         * @enum {string}
+         */
+        RebaseStatus: "clean" | "conflict";
+        /**
+         * @description An entity named by type and id.
+         * @example {
+         *       "entity_type": "category",
+         *       "entity_id": "Person"
+         *     }
+         */
+        EntityKey: {
+            entity_type: components["schemas"]["EntityType"];
+            /**
+             * @description Entity id.
+             * @example Person
+             */
+            entity_id: string;
+        };
+        /**
+         * @description One RFC 6902 operation. `path` and `from` are JSON Pointers into the entity.
+         * @example {
+         *       "op": "replace",
+         *       "path": "/label",
+         *       "value": "Human being"
+         *     }
+         */
+        JsonPatchOperation: {
+            /**
+             * @description Op.
+             * @example replace
+             * @enum {string}
+             */
+            op: "add" | "remove" | "replace" | "move" | "copy" | "test";
+            /**
+             * @description Path.
+             * @example /label
+             */
+            path: string;
+            /**
+             * @description Source pointer of `move` and `copy`.
+             * @example /description
+             */
+            from?: string;
+            /**
+             * @description The value of `add`, `replace` and `test` (any JSON).
+             * @example Human being
+             */
+            value?: unknown;
+        };
+        /**
+         * @description One typed change. `create` needs `entity` (the whole entity as its file will hold it);
+         *     `update` needs `patch` (RFC 6902 operations applied to the entity as the draft has it);
+         *     `delete` takes neither. Entities must be JSON objects of at most `DRAFT_MAX_ENTITY_BYTES`
+         *     (default 32768) bytes; numbers must fit an IEEE-754 double.
+         * @example {
+         *       "change_type": "update",
+         *       "entity_type": "category",
+         *       "entity_id": "Person",
+         *       "patch": [
+         *         {
+         *           "op": "replace",
+         *           "path": "/label",
+         *           "value": "Human being"
+         *         }
+         *       ]
+         *     }
+         */
+        ChangeRequest: {
+            /**
+             * @description Change type.
+             * @example update
+             * @enum {string}
+             */
+            change_type: "create" | "update" | "delete";
+            entity_type: components["schemas"]["EntityType"];
+            /**
+             * @description The entity's id (its path below its kind's folder without `.json`).
+             * @example Person
+             */
+            entity_id: string;
+            /**
+             * @description The whole new entity (`create` only).
+             * @example {
+             *       "label": "Person"
+             *     }
+             */
+            entity?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The operations (`update` only), applied in order, all or none.
+             * @example [
+             *       {
+             *         "op": "replace",
+             *         "path": "/label",
+             *         "value": "Human being"
+             *       }
+             *     ]
+             */
+            patch?: components["schemas"]["JsonPatchOperation"][];
+        };
+        /**
+         * @description A change of the draft's change set.
+         * @example {
+         *       "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *       "change_type": "update",
+         *       "entity_type": "category",
+         *       "entity_id": "Person",
+         *       "entity": {
+         *         "label": "Human being"
+         *       },
+         *       "patch": [
+         *         {
+         *           "op": "replace",
+         *           "path": "/label",
+         *           "value": "Human being"
+         *         }
+         *       ],
+         *       "conflict": false,
+         *       "created_at": "2026-11-26T17:00:00Z",
+         *       "updated_at": "2026-11-26T17:05:00Z"
+         *     }
+         */
+        DraftChange: {
+            /**
+             * Format: uuid
+             * @description Id.
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
+            id: string;
+            /**
+             * @description Change type.
+             * @example update
+             * @enum {string}
+             */
+            change_type: "create" | "update" | "delete";
+            entity_type: components["schemas"]["EntityType"];
+            /**
+             * @description Entity id.
+             * @example Person
+             */
+            entity_id: string;
+            /**
+             * @description The entity as the draft makes it, key order kept; `null` for a delete.
+             * @example {
+             *       "label": "Human being"
+             *     }
+             */
+            entity: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The patch operations the updates were sent as, in order; `null` for a create or delete.
+             * @example [
+             *       {
+             *         "op": "replace",
+             *         "path": "/label",
+             *         "value": "Human being"
+             *       }
+             *     ]
+             */
+            patch: components["schemas"]["JsonPatchOperation"][] | null;
+            /**
+             * @description The entity was changed upstream after this change was made (a rebase conflict).
+             * @example false
+             */
+            conflict: boolean;
+            /**
+             * Format: date-time
+             * @description Created at.
+             * @example 2026-11-26T17:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Updated at.
+             * @example 2026-11-26T17:05:00Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @description A draft's change set.
+         * @example {
+         *       "items": []
+         *     }
+         */
+        DraftChangeList: {
+            /**
+             * @description One entry.
+             * @example []
+             */
+            items: components["schemas"]["DraftChange"][];
+        };
+        /**
+         * @description One broken rule (or warning) about one place in the ontology.
+         * @example {
+         *       "severity": "error",
+         *       "code": "unresolved_reference",
+         *       "entity_type": "category",
+         *       "entity_id": "Person",
+         *       "file": "categories/Person.json",
+         *       "path": "/parents/0",
+         *       "message": "parent \"Agent\" is not a category"
+         *     }
+         */
+        Finding: {
+            /**
+             * @description Severity.
+             * @example error
+             * @enum {string}
+             */
+            severity: "error" | "warning";
+            /**
+             * @description The rule, a stable snake_case word: `unreadable_file`, `invalid_json`, `invalid_id`,
+             *     `duplicate_id`, `invalid_schema`, `id_mismatch`, `schema_violation`, `missing_field`,
+             *     `unresolved_reference`, `self_reference`, `inheritance_cycle`, `property_cycle`,
+             *     `dependency_cycle`, `required_optional_overlap`, `module_scope`, `module_empty`,
+             *     `invalid_version` (errors); `orphan` (warning: no module lists the entity) and
+             *     `rebase_conflict` (warning: the entity was changed upstream after the draft changed
+             *     it). README.md, "Validation rules", says what each means.
+             * @example unresolved_reference
+             * @enum {string}
+             */
+            code: "unreadable_file" | "invalid_json" | "invalid_id" | "duplicate_id" | "invalid_schema" | "id_mismatch" | "schema_violation" | "missing_field" | "unresolved_reference" | "self_reference" | "inheritance_cycle" | "property_cycle" | "dependency_cycle" | "required_optional_overlap" | "module_scope" | "module_empty" | "invalid_version" | "orphan" | "rebase_conflict";
+            /**
+             * @description The entity's type; empty for a finding about the repository.
+             * @example category
+             */
+            entity_type: string;
+            /**
+             * @description The entity's id; empty for a finding about the repository or a kind's schema.
+             * @example Person
+             */
+            entity_id: string;
+            /**
+             * @description The file, relative to the repository root.
+             * @example categories/Person.json
+             */
+            file: string;
+            /**
+             * @description RFC 6901 JSON Pointer inside the file; empty for the whole file.
+             * @example /parents/0
+             */
+            path: string;
+            /**
+             * @description Message.
+             * @example parent "Agent" is not a category
+             */
+            message: string;
+        };
+        /**
+         * @description How one entity changes, classified for version advice.
+         * @example {
+         *       "entity_type": "category",
+         *       "entity_id": "Person",
+         *       "change_type": "update",
+         *       "bump": "minor",
+         *       "reasons": [
+         *         "optional_properties: added Has_nickname"
+         *       ]
+         *     }
+         */
+        EntityChangeSummary: {
+            /**
+             * @description Entity type.
+             * @example category
+             */
+            entity_type: string;
+            /**
+             * @description Entity id.
+             * @example Person
+             */
+            entity_id: string;
+            /**
+             * @description Change type.
+             * @example update
+             * @enum {string}
+             */
+            change_type: "create" | "update" | "delete";
+            /**
+             * @description Bump.
+             * @example minor
+             * @enum {string}
+             */
+            bump: "major" | "minor" | "patch";
+            /**
+             * @description Reasons.
+             * @example [
+             *       "optional_properties: added Has_nickname"
+             *     ]
+             */
+            reasons: string[];
+        };
+        /**
+         * @description The version bump a module, a bundle or the whole ontology (`kind` ontology, `id` empty) needs.
+         * @example {
+         *       "kind": "module",
+         *       "id": "Core",
+         *       "current_version": "1.2.3",
+         *       "bump": "minor",
+         *       "suggested_version": "1.3.0",
+         *       "reasons": [
+         *         "category Person: minor"
+         *       ]
+         *     }
+         */
+        VersionAdvice: {
+            /**
+             * @description Kind.
+             * @example module
+             * @enum {string}
+             */
+            kind: "module" | "bundle" | "ontology";
+            /**
+             * @description Id.
+             * @example Core
+             */
+            id: string;
+            /**
+             * @description The released version; empty when there is none.
+             * @example 1.2.3
+             */
+            current_version: string;
+            /**
+             * @description Bump.
+             * @example minor
+             * @enum {string}
+             */
+            bump: "major" | "minor" | "patch";
+            /**
+             * @description The current version bumped; empty when there is nothing to bump (`reasons` says why).
+             * @example 1.3.0
+             */
+            suggested_version: string;
+            /**
+             * @description Reasons.
+             * @example [
+             *       "category Person: minor"
+             *     ]
+             */
+            reasons: string[];
+        };
+        /**
+         * @description The outcome of a validation: the same object `ontohub validate --format json` prints,
+         *     plus the draft's status afterwards.
+         * @example {
+         *       "valid": true,
+         *       "status": "validated",
+         *       "findings": [],
+         *       "changes": [
+         *         {
+         *           "entity_type": "category",
+         *           "entity_id": "Person",
+         *           "change_type": "update",
+         *           "bump": "patch",
+         *           "reasons": [
+         *             "label changed"
+         *           ]
+         *         }
+         *       ],
+         *       "versions": [
+         *         {
+         *           "kind": "ontology",
+         *           "id": "",
+         *           "current_version": "1.0.0",
+         *           "bump": "patch",
+         *           "suggested_version": "1.0.1",
+         *           "reasons": [
+         *             "category Person: patch"
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        ValidationReport: {
+            /**
+             * @description No finding of severity error.
+             * @example true
+             */
+            valid: boolean;
+            status: components["schemas"]["DraftStatus"];
+            /**
+             * @description Findings.
+             * @example []
+             */
+            findings: components["schemas"]["Finding"][];
+            /**
+             * @description Changes.
+             * @example []
+             */
+            changes: components["schemas"]["EntityChangeSummary"][];
+            /**
+             * @description Versions.
+             * @example []
+             */
+            versions: components["schemas"]["VersionAdvice"][];
+        };
+        /**
+         * @description One change as a diff.
+         * @example {
+         *       "change_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *       "change_type": "update",
+         *       "entity_type": "category",
+         *       "entity_id": "Person",
+         *       "before": {
+         *         "label": "Person"
+         *       },
+         *       "after": {
+         *         "label": "Human being"
+         *       },
+         *       "patch": [
+         *         {
+         *           "op": "replace",
+         *           "path": "/label",
+         *           "value": "Human being"
+         *         }
+         *       ]
+         *     }
+         */
+        DraftDiffEntry: {
+            /**
+             * Format: uuid
+             * @description Change id.
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
+            change_id: string;
+            /**
+             * @description Change type.
+             * @example update
+             * @enum {string}
+             */
+            change_type: "create" | "update" | "delete";
+            entity_type: components["schemas"]["EntityType"];
+            /**
+             * @description Entity id.
+             * @example Person
+             */
+            entity_id: string;
+            /**
+             * @description The canonical entity now; `null` for a create.
+             * @example {
+             *       "label": "Person"
+             *     }
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description The entity as the draft makes it; `null` for a delete.
+             * @example {
+             *       "label": "Human being"
+             *     }
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description RFC 6902 operations turning `before` into `after` (empty for a create or delete).
+             * @example [
+             *       {
+             *         "op": "replace",
+             *         "path": "/label",
+             *         "value": "Human being"
+             *       }
+             *     ]
+             */
+            patch: components["schemas"]["JsonPatchOperation"][];
+        };
+        /**
+         * @example {
+         *       "items": []
+         *     }
+         */
+        DraftDiff: {
+            /**
+             * @description One entry.
+             * @example []
+             */
+            items: components["schemas"]["DraftDiffEntry"][];
+        };
+        /**
+         * @description The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+         *     bundles are entities too (also served, with their resolved dependencies, under `/modules`
+         *     and `/bundles`); the older layout's profiles are bundles.
          * @example category
          * @enum {string}
          */
-        EntityType: "category" | "property" | "subobject";
+        EntityType: "category" | "property" | "subobject" | "template" | "module" | "bundle" | "dashboard" | "resource";
         /**
          * @description The kinds of entity that other entities use.
          * @example property
@@ -677,7 +1460,7 @@ export interface components {
              */
             description: string | null;
             /**
-             * @description The entity's whole JSON file as found in the schema repository.
+             * @description The entity's whole JSON file as found in the schema repository (keys in file order).
              * @example {
              *       "id": "Agent",
              *       "label": "Agent",
@@ -690,7 +1473,9 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
-             * @description The schema-repository commit the entity was last ingested from.
+             * @description The schema-repository commit of the ingest that last changed this entity (added, changed
+             *     or restored it) — not the last commit ingested. An entity a newer commit leaves as it
+             *     was keeps its `commit_sha`, its body and its `ETag`. `null` when that ingest had no commit.
              * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
              */
             commit_sha: string | null;
@@ -756,9 +1541,14 @@ export interface components {
          *       "counts": {
          *         "category": 3,
          *         "property": 8,
-         *         "subobject": 1
+         *         "subobject": 1,
+         *         "template": 1,
+         *         "module": 1,
+         *         "bundle": 1,
+         *         "dashboard": 1,
+         *         "resource": 1
          *       },
-         *       "total": 12
+         *       "total": 17
          *     }
          */
         EntityCounts: {
@@ -767,7 +1557,12 @@ export interface components {
              * @example {
              *       "category": 3,
              *       "property": 8,
-             *       "subobject": 1
+             *       "subobject": 1,
+             *       "template": 1,
+             *       "module": 1,
+             *       "bundle": 1,
+             *       "dashboard": 1,
+             *       "resource": 1
              *     }
              */
             counts: {
@@ -786,10 +1581,35 @@ export interface components {
                  * @example 1
                  */
                 subobject: number;
+                /**
+                 * @description Number of templates.
+                 * @example 1
+                 */
+                template: number;
+                /**
+                 * @description Number of modules.
+                 * @example 1
+                 */
+                module: number;
+                /**
+                 * @description Number of bundles (profiles in the older layout).
+                 * @example 1
+                 */
+                bundle: number;
+                /**
+                 * @description Number of dashboards.
+                 * @example 1
+                 */
+                dashboard: number;
+                /**
+                 * @description Number of resources.
+                 * @example 1
+                 */
+                resource: number;
             };
             /**
              * @description Sum of the counts.
-             * @example 12
+             * @example 17
              */
             total: number;
         };
@@ -1126,6 +1946,7 @@ export interface components {
          *       "module_id": "Core",
          *       "label": "Core Module",
          *       "description": "Essential entities for any wiki",
+         *       "version": "1.0.0",
          *       "category_ids": [
          *         "Agent",
          *         "Person"
@@ -1158,6 +1979,11 @@ export interface components {
              * @example Essential entities for any wiki
              */
             description: string | null;
+            /**
+             * @description The module's semantic version; `null` when its file has none (older layout).
+             * @example 1.0.0
+             */
+            version: string | null;
             /**
              * @description The categories it declares.
              * @example [
@@ -1206,6 +2032,7 @@ export interface components {
              *         "module_id": "Lab",
              *         "label": "Lab",
              *         "description": "Research groups, students and teaching assistants",
+             *         "version": "1.0.0",
              *         "category_ids": [
              *           "Research_group",
              *           "Student"
@@ -1239,6 +2066,7 @@ export interface components {
          *         "module_id": "research",
          *         "label": "Research Module",
          *         "description": "Categories for academic and research contexts.",
+         *         "version": "1.0.0",
          *         "category_ids": [
          *           "Researcher"
          *         ],
@@ -1505,6 +2333,190 @@ export interface components {
              */
             dependency_closure: components["schemas"]["ModuleRef"][];
         };
+        /**
+         * @description A bundle as listed.
+         * @example {
+         *       "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *       "bundle_id": "Default",
+         *       "label": "Default Bundle",
+         *       "description": "Standard bundle with core entities",
+         *       "version": "1.0.0",
+         *       "module_ids": [
+         *         "Core"
+         *       ],
+         *       "commit_sha": null,
+         *       "created_at": "2026-11-26T17:00:00Z",
+         *       "updated_at": "2026-11-26T17:00:00Z"
+         *     }
+         */
+        BundleSummary: {
+            /**
+             * Format: uuid
+             * @description Internal row id.
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
+            id: string;
+            /**
+             * @description The profile's id.
+             * @example Default
+             */
+            bundle_id: string;
+            /**
+             * @description Display name.
+             * @example Default Bundle
+             */
+            label: string;
+            /**
+             * @description What the bundle is for.
+             * @example Standard bundle with core entities
+             */
+            description: string | null;
+            /**
+             * @description The bundle's semantic version; `null` when its file has none.
+             * @example 1.0.0
+             */
+            version: string | null;
+            /**
+             * @description The modules it lists.
+             * @example [
+             *       "Core"
+             *     ]
+             */
+            module_ids: string[];
+            /**
+             * @description The schema-repository commit it was last ingested from.
+             * @example null
+             */
+            commit_sha: string | null;
+            /**
+             * Format: date-time
+             * @description When it first appeared.
+             * @example 2026-11-26T17:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             * @example 2026-11-26T17:00:00Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @description One page of bundles.
+         * @example {
+         *       "items": [],
+         *       "next_cursor": null,
+         *       "has_next": false
+         *     }
+         */
+        BundlePage: {
+            /**
+             * @description The bundles of this page, ordered by `bundle_id`.
+             * @example [
+             *       {
+             *         "id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+             *         "bundle_id": "Research_lab",
+             *         "label": "Research lab wiki",
+             *         "description": "Everything a research lab's wiki needs: people, groups and their contact details",
+             *         "version": "1.0.0",
+             *         "module_ids": [
+             *           "Core",
+             *           "Lab"
+             *         ],
+             *         "commit_sha": null,
+             *         "created_at": "2026-11-26T17:00:00Z",
+             *         "updated_at": "2026-11-26T17:00:00Z"
+             *       }
+             *     ]
+             */
+            items: components["schemas"]["BundleSummary"][];
+            /**
+             * @description Cursor of the next page; `null` on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+            /**
+             * @description Whether another page follows.
+             * @example false
+             */
+            has_next: boolean;
+        };
+        /**
+         * @description A bundle with its modules and their dependency closure resolved.
+         * @example {
+         *       "bundle": {
+         *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *         "bundle_id": "Default",
+         *         "label": "Default Bundle",
+         *         "description": "Standard bundle with core entities",
+         *         "version": "1.0.0",
+         *         "module_ids": [
+         *           "Core"
+         *         ],
+         *         "commit_sha": null,
+         *         "created_at": "2026-11-26T17:00:00Z",
+         *         "updated_at": "2026-11-26T17:00:00Z"
+         *       },
+         *       "schema_definition": {
+         *         "id": "Default",
+         *         "modules": [
+         *           "Core"
+         *         ]
+         *       },
+         *       "modules": [
+         *         {
+         *           "module_id": "Core",
+         *           "label": "Core Module",
+         *           "missing": false
+         *         }
+         *       ],
+         *       "dependency_closure": []
+         *     }
+         */
+        BundleDetail: {
+            bundle: components["schemas"]["BundleSummary"];
+            /**
+             * @description The bundle's whole JSON file.
+             * @example {
+             *       "id": "Research_lab",
+             *       "label": "Research lab wiki",
+             *       "modules": [
+             *         "Core",
+             *         "Lab"
+             *       ]
+             *     }
+             */
+            schema_definition: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The modules the bundle lists, in file order, missing ones flagged.
+             * @example [
+             *       {
+             *         "module_id": "Core",
+             *         "label": "Core",
+             *         "missing": false
+             *       },
+             *       {
+             *         "module_id": "Lab",
+             *         "label": "Lab",
+             *         "missing": false
+             *       }
+             *     ]
+             */
+            modules: components["schemas"]["ModuleRef"][];
+            /**
+             * @description Every module reachable through the listed modules' dependencies and not listed itself, nearest first, missing ones flagged.
+             * @example [
+             *       {
+             *         "module_id": "Core",
+             *         "label": "Core",
+             *         "missing": false
+             *       }
+             *     ]
+             */
+            dependency_closure: components["schemas"]["ModuleRef"][];
+        };
     };
     responses: {
         /** @description The representation has not changed since the `ETag` given in `If-None-Match`. */
@@ -1578,7 +2590,7 @@ export interface components {
             headers: {
                 /**
                  * @description The methods the path supports.
-                 * @example GET, PATCH, DELETE
+                 * @example GET, HEAD, PATCH, DELETE
                  */
                 Allow?: string;
                 [name: string]: unknown;
@@ -1607,6 +2619,30 @@ export interface components {
                  *       "title": "Conflict",
                  *       "status": 409,
                  *       "detail": "status cannot change from submitted to pending"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request is well-formed but cannot be applied (a patch operation that fails, a draft limit). Nothing was stored. */
+        Unprocessable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Unprocessable Content",
+                 *       "status": 422,
+                 *       "detail": "patch/0: replace /labels: path does not exist",
+                 *       "errors": [
+                 *         {
+                 *           "location": "body",
+                 *           "field": "patch/0",
+                 *           "message": "replace /labels: path does not exist"
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1693,12 +2729,21 @@ export interface components {
          */
         DraftToken: string;
         /**
+         * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+         *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+         *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+         * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+         */
+        PreviewDraftToken: string;
+        /**
          * @description The entity type.
          * @example category
          */
         EntityTypePath: components["schemas"]["EntityType"];
         /**
-         * @description The entity's id (its file name without `.json`).
+         * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+         *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+         *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
          * @example Person
          */
         EntityIDPath: string;
@@ -1764,7 +2809,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database answered. */
+            /** @description The database answered (status `healthy` or `degraded`). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1774,7 +2819,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalError"];
-            /** @description The database did not answer within 2 seconds. */
+            /** @description The database did not answer within 2 seconds, or the server is draining before shutdown. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1784,7 +2829,13 @@ export interface operations {
                      * @example {
                      *       "status": "unhealthy",
                      *       "database": "unreachable",
-                     *       "rate_limit_store": "memory"
+                     *       "rate_limit_store": "memory",
+                     *       "snapshot": {
+                     *         "state": "current",
+                     *         "generation": 3,
+                     *         "commit_sha": null,
+                     *         "loaded_at": "2026-11-26T17:00:00Z"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
@@ -1816,7 +2867,9 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1925,6 +2978,190 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listDraftChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The change set. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftChangeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DraftNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addDraftChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The entity's change as the change set now holds it. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftChange"];
+                };
+            };
+            /** @description The change cancelled the draft's creation of the entity; the change set no longer mentions it. */
+            204: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DraftNotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteDraftChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+                /**
+                 * @description The change's `id`.
+                 * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+                 */
+                change_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The change was removed. */
+            204: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DraftNotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    validateDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (also when the draft has errors). */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DraftNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getDraftDiff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per change, ordered by entity type and id. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftDiff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DraftNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getEntityCounts: {
         parameters: {
             query?: never;
@@ -1973,7 +3210,15 @@ export interface operations {
                  */
                 module?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+            };
             path: {
                 /**
                  * @description The entity type.
@@ -2006,6 +3251,13 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+                /**
                  * @description An `ETag` from an earlier response; when it still matches the answer is `304`.
                  * @example "5d41402abc4b2a76b9719d911017c592"
                  */
@@ -2018,7 +3270,9 @@ export interface operations {
                  */
                 entity_type: components["parameters"]["EntityTypePath"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -2050,6 +3304,13 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+                /**
                  * @description An `ETag` from an earlier response; when it still matches the answer is `304`.
                  * @example "5d41402abc4b2a76b9719d911017c592"
                  */
@@ -2062,7 +3323,9 @@ export interface operations {
                  */
                 entity_type: components["schemas"]["UsableEntityType"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -2094,6 +3357,13 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+                /**
                  * @description An `ETag` from an earlier response; when it still matches the answer is `304`.
                  * @example "5d41402abc4b2a76b9719d911017c592"
                  */
@@ -2101,7 +3371,9 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -2142,7 +3414,15 @@ export interface operations {
                  */
                 cursor?: components["parameters"]["Cursor"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2167,6 +3447,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
                 /**
                  * @description An `ETag` from an earlier response; when it still matches the answer is `304`.
                  * @example "5d41402abc4b2a76b9719d911017c592"
@@ -2216,7 +3503,15 @@ export interface operations {
                  */
                 cursor?: components["parameters"]["Cursor"];
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2242,6 +3537,13 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+                /**
                  * @description An `ETag` from an earlier response; when it still matches the answer is `304`.
                  * @example "5d41402abc4b2a76b9719d911017c592"
                  */
@@ -2266,6 +3568,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileDetail"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listBundles: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 100.
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor`; absent for the first page.
+                 * @example eyJrIjoiUGVyc29uIn0
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: {
+                /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of bundles. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundlePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBundle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Preview: answer as the ontology would be with this draft's changes applied (the token of a
+                 *     capability URL). Such answers carry `Cache-Control: private, no-store` and
+                 *     `Vary: Draft-Token`; an unknown or expired token is the same `404` as everywhere else.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                "Draft-Token"?: components["parameters"]["PreviewDraftToken"];
+                /**
+                 * @description An `ETag` from an earlier response; when it still matches the answer is `304`.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The bundle's id (its file name without `.json`).
+                 * @example Default
+                 */
+                bundle_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bundle. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDetail"];
                 };
             };
             304: components["responses"]["NotModified"];
