@@ -13,6 +13,7 @@ import (
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -80,6 +81,7 @@ func (s *Server) CreateDraft(ctx context.Context, req gen.CreateDraftRequestObje
 	if err != nil {
 		return nil, err
 	}
+	metrics.DraftsCreated.Inc()
 	return gen.CreateDraft201JSONResponse{
 		Body: gen.DraftCreated{
 			CapabilityUrl: base + "/drafts#" + token,

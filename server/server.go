@@ -33,6 +33,9 @@ type Config struct {
 	CORSAllowedOrigins []string
 	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
 	TrustedProxies []netip.Prefix
+	// Metrics, when set, is served at GET /metrics (metrics.Handler); nil when the metrics are
+	// served on an address of their own, or not at all.
+	Metrics http.Handler
 }
 
 // DefaultMaxInflightBodyBytes is the default of Config.MaxInflightBodyBytes: sixteen bodies of

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ontohub/ontohub/ingest"
+	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/server"
 	"github.com/ontohub/ontohub/snapshot"
@@ -82,6 +83,7 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		TrustedProxies:     cfg.TrustedProxies,
+		Metrics:            apiMetrics(cfg, metricsHandler(st, snapshots, limiter)),
 	}, log).Handler()
 	if err != nil {
 		return err
@@ -92,6 +94,9 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		return fmt.Errorf("listen on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
 	}
 	go runDraftSweeper(bgCtx, st, cfg.DraftSweepInterval, cfg.DraftRetention, log)
+	if err := serveMetrics(bgCtx, cfg.MetricsAddr, metricsHandler(st, snapshots, limiter), log); err != nil {
+		return err
+	}
 
 	log.Info("serving", "addr", ln.Addr().String(), "version", buildVersion())
 	return serveUntilDone(ctx, &http.Server{
@@ -107,7 +112,9 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 // ingestOnStart loads the schema repository in dir before serving (serve --ingest) and logs the
 // summary as one structured line, not as the CLI's table.
 func ingestOnStart(ctx context.Context, st *store.Store, dir string, opts ingest.Options, log *slog.Logger) error {
+	start := time.Now()
 	result, err := ingest.Run(ctx, st, dir, opts, io.Discard)
+	metrics.ObserveIngest(metrics.SourceIngest, start, err)
 	if err != nil {
 		return err
 	}
@@ -134,6 +141,7 @@ func newLimiter(cfg config, log *slog.Logger) (*ratelimit.Limiter, error) {
 		RedisURL:         cfg.RedisURL,
 		TrustedProxies:   cfg.TrustedProxies,
 		OnLimited:        server.WriteTooManyRequests,
+		OnDecision:       metrics.RateLimitDecision,
 		Logger:           log,
 	})
 }
