@@ -1266,6 +1266,42 @@ type GetProfileParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// VersionOntology defines parameters for GetVersion.
+type VersionOntology struct {
+	// CommitSha The schema repository commit of that generation; `null` when unknown.
+	//
+	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+	CommitSha *string `json:"commit_sha"`
+
+	// Generation The ingest generation; 0 before anything was ingested or loaded.
+	//
+	// Example: 3
+	Generation int64 `json:"generation"`
+
+	// IngestedAt When that generation was ingested; `null` while loading or before any ingest.
+	//
+	// Example: 2026-11-26T16:59:30Z
+	IngestedAt *time.Time `json:"ingested_at"`
+}
+
+// Version defines parameters for GetVersion.
+type Version struct {
+	// Commit The commit the server was built from (`unknown` when not recorded).
+	//
+	// Example: 9b1c0d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c
+	Commit string `json:"commit"`
+
+	// Ontology The ontology snapshot this replica serves.
+	//
+	// Example: {"commit_sha":"4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e","generation":3,"ingested_at":"2026-11-26T16:59:30Z"}
+	Ontology VersionOntology `json:"ontology"`
+
+	// Version The server's version (`dev` for a build that did not set one).
+	//
+	// Example: v1.4.0
+	Version string `json:"version"`
+}
+
 // CreateDraftJSONRequestBody defines body for CreateDraft for application/json ContentType.
 type CreateDraftJSONRequestBody = DraftCreate
 
@@ -1504,6 +1540,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfile(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetVersion Server build and served ontology
+	//
+	// The build of the server that answers (its version and the commit it was built from) and
+	// the ontology it serves: the ingest generation, the schema repository commit and when it was
+	// ingested. Answers while the first snapshot is still loading, with the ontology fields
+	// `null`. Limited as a single-resource read.
+	//
+	// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+	GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth Service health
 	//
@@ -1834,6 +1880,26 @@ func (c *Client) ListProfiles(ctx context.Context, params *ListProfilesParams, r
 // Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 func (c *Client) GetProfile(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetProfileRequest(c.Server, profileId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetVersion Server build and served ontology
+//
+// The build of the server that answers (its version and the commit it was built from) and
+// the ontology it serves: the ingest generation, the schema repository commit and when it was
+// ingested. Answers while the first snapshot is still loading, with the ontology fields
+// `null`. Limited as a single-resource read.
+//
+// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+func (c *Client) GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetVersionRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2648,6 +2714,33 @@ func NewGetProfileRequest(server string, profileId string, params *GetProfilePar
 	return req, nil
 }
 
+// NewGetVersionRequest constructs an http.Request for the GetVersion method
+func NewGetVersionRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/version")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetHealthRequest constructs an http.Request for the GetHealth method
 func NewGetHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -2903,6 +2996,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfileWithResponse(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*GetProfileResponse, error)
+
+	// GetVersionWithResponse Server build and served ontology
+	//
+	// The build of the server that answers (its version and the commit it was built from) and
+	// the ontology it serves: the ingest generation, the schema repository commit and when it was
+	// ingested. Answers while the first snapshot is still loading, with the ontology fields
+	// `null`. Limited as a single-resource read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+	GetVersionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetVersionResponse, error)
 
 	// GetHealthWithResponse Service health
 	//
@@ -4297,6 +4402,85 @@ func (r GetProfileResponse) ContentType() string {
 	return ""
 }
 
+// GetVersionResponse429Headers the declared response headers of an HTTP 429 response for GetVersion
+type GetVersionResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Version
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetVersionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetVersionResponse) GetJSON200() *Version {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4637,6 +4821,24 @@ func (c *ClientWithResponses) GetProfileWithResponse(ctx context.Context, profil
 		return nil, err
 	}
 	return ParseGetProfileResponse(rsp)
+}
+
+// GetVersionWithResponse Server build and served ontology
+//
+// The build of the server that answers (its version and the commit it was built from) and
+// the ontology it serves: the ingest generation, the schema repository commit and when it was
+// ingested. Answers while the first snapshot is still loading, with the ontology fields
+// `null`. Limited as a single-resource read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+func (c *ClientWithResponses) GetVersionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetVersionResponse, error) {
+	rsp, err := c.GetVersion(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetVersionResponse(rsp)
 }
 
 // GetHealthWithResponse Service health
@@ -6241,6 +6443,94 @@ func ParseGetProfileResponse(rsp *http.Response) (*GetProfileResponse, error) {
 	return response, nil
 }
 
+// ParseGetVersionResponse parses an HTTP response from a GetVersionWithResponse call
+func ParseGetVersionResponse(rsp *http.Response) (*GetVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Version
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetVersionResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
 func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6328,6 +6618,9 @@ type ServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(w http.ResponseWriter, r *http.Request, profileId string, params GetProfileParams)
+	// GetVersion Server build and served ontology
+	// (GET /api/v1/version)
+	GetVersion(w http.ResponseWriter, r *http.Request)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(w http.ResponseWriter, r *http.Request)
@@ -6985,6 +7278,20 @@ func (siw *ServerInterfaceWrapper) GetProfile(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// GetVersion operation middleware
+func (siw *ServerInterfaceWrapper) GetVersion(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetVersion(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetHealth operation middleware
 func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Request) {
 
@@ -7120,6 +7427,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	}
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/health", wrapper.GetHealth)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/version", wrapper.GetVersion)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/drafts", wrapper.CreateDraft)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/api/v1/drafts/{token}", wrapper.DeleteDraft)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/drafts/{token}", wrapper.GetDraft)
@@ -9011,6 +9319,103 @@ func (response GetProfile503ApplicationProblemPlusJSONResponse) VisitGetProfileR
 	return err
 }
 
+type GetVersionRequestObject struct {
+}
+
+type GetVersionResponseObject interface {
+	VisitGetVersionResponse(w http.ResponseWriter) error
+}
+
+type GetVersion200JSONResponse Version
+
+func (response GetVersion200JSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion400ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion429ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion500ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion503ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -9109,6 +9514,9 @@ type StrictServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(ctx context.Context, request GetProfileRequestObject) (GetProfileResponseObject, error)
+	// GetVersion Server build and served ontology
+	// (GET /api/v1/version)
+	GetVersion(ctx context.Context, request GetVersionRequestObject) (GetVersionResponseObject, error)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -9562,6 +9970,30 @@ func (sh *strictHandler) GetProfile(w http.ResponseWriter, r *http.Request, prof
 	}
 }
 
+// GetVersion operation middleware
+func (sh *strictHandler) GetVersion(w http.ResponseWriter, r *http.Request) {
+	var request GetVersionRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVersion(ctx, request.(GetVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVersion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetVersionResponseObject); ok {
+		if err := validResponse.VisitGetVersionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 	var request GetHealthRequestObject
@@ -9591,192 +10023,199 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs3uuCroDh7KuSepkTdfJF+KbYz0Snb8Vryzs6GLjXYDZIYNQGmAYrmuFR1fu0DbJ0nnCc5he8D",
-	"0OgbSclU4iT+k1hkswF8+O7Xz51EzuZSMKFV5/RzZ8poynL456srOjH/T5lKcj7XXIrOaeeV0FyviKYT",
-	"IsdETxnJ2TxniglNzSMRGcucxBfj/lspWP8N1ck03utEHfaJzuYZ65x2hp2T9PjgeHBIR8nx6JA+fTJ6",
-	"/vTgefr84GBw8DQ5eX447HSijkqmbEbNDvRqbn6ndM7FpHN3F3Xeykstc1bf3nm2pCtFYiH7yjwRn5E0",
-	"p2NNcqbmUiimyGyhNBFSkxEjCU2mLC1vz/10wxbeU81e8xnX8J/6Tt6zXxZMaUVolsklS8mc5WTJRSqX",
-	"hAuip1yRJKNKlVY/HDSsyoVmE5aXl33PZpQLs5v2pTM21rgYI8kiz5nQdgulRe+xpmINR71kiRSpIguh",
-	"eQaLjRbphGnCFRkvsmxloG9AWob00ZPBxpWZzlfnY83y+qp/m8qMEVVbW7BP5roBBGQpF1lqbtreQmkD",
-	"B8/Wr38XdeY0pzOmLUm8WORKNmzlpzn9ZQEgVjIn41zOCCXznN1yuVBkTifsO4OT7JO+xmfiM0JHhmaA",
-	"WsyuxzxXGh4tYyNb/Ud+8Q/JP/z1f6+Sw+eLCzHoRB1uVv1lwfJVJ+oIOjNP4ptLWDujn14zMdHTzunB",
-	"4PA46sy48B9EDUj90tDKlbxhon7IK4NEdE5HPAMOYJ46xb3ndDIzh7EcIXjqw/vXpHt8RJIpzWli4BiR",
-	"EVXsyfEiz3p75FyshkLqKcvJLc0WjCg+m2crMubmUoVE6t0bihJQjn457D9dnp+fn7/sm/+2/33ugDWn",
-	"elrACjbfiToGTXjO0s6pzhdsPcEj57t4+c68qRE6DJ74ThGenhKuzc3rKRmxzJC8VuSGi/Q7RcYyS4EX",
-	"6KlcaBLv/UNJEe+Ri1QBBNlsnlHNFKEiHYqcKbnIE6ZIIoWmXJB4Pybd+F0u5yzXq/13dMLi3hlRTKSE",
-	"a8NnEiZ0n4lEpiwlVJH43w5/iB0jMJsaim68T+d8//ZgH3bNmdp3C++7V//b4Q/48si8xPx2wgTLqWYp",
-	"STJuZAZJZfVy3rFcSdEMd4TQNU/Xwj5A28OTk81YizdztZqzTXdDzI/LBJZQzSYSCKl9w7Dmui3/j5yN",
-	"O6edv+wX4nQfv1X7xfZgtxdjIxlBMDbIL0FiI3hjy0UEYTTPOMu9ADsjyykT5qKV5llGZuZFDK+HCrVk",
-	"uWG78dHg+GFiF4CAakABhpI4X89i6tfTIiANahHF/8kickC0JAeDQU0UNvG5DF4X7iFlY7rINP5kLPMZ",
-	"1cjHjw47kdkhny1mZn8DwCX7V9TI8L2eYF78PU2tLDV/GfpjAv5J5/OMJ6Dw7M9zOcrY7N8NFZvv/AHM",
-	"xjTlmcVAJ5JSyRToH3BzcG/n7y6Aug2LBBjkuTQS5+fPnTFnWRqcOpO4bACXGVOKTkB1WcxGLEcNx8g8",
-	"TWZSaQPZzt3HqKM01QvVOT02gNBcA1p8T1PiDulBQkdyoU9HGRU3nbtt8fwdAgLhWKdAd/5bLpG9gaiw",
-	"pybdGc3M1bGU/MflT28jssylmAC9RmQhboRcCsLEYoZyIiJyofty3M+pmDCCB4/IjCvFxYQ4QiUAvt6e",
-	"OcQLKcYZT770KhGIJKHC3GEyhfWBWNViNOPaMEctyZyJ1BBACPXnBdT9Zh4V5HZ3HPHNKaJWDoBk/U55",
-	"xdDskwGkQAt4K/UPciHSLwQXvAuWH8PbQngcF/B4KzX5wT7wSAB5a5UJq3JxhSrMHvmA2BURj4IRYZ/m",
-	"gD9UpCCo05wuBf4ANHpi1Ft4iaIz5plzREYrzWAF8w+A5oXQLBc0e2WI+guheS4It68jwCSITOD+QLF1",
-	"kD0J6dstTy5Zfstygtt4NCifC7IQ7NOcJYYQFK4JW90jqEEuFGBkJicTA2nBbkG66UUuzDHAutsJ6llT",
-	"9SvBPbVIpsQpc6Qrc6PdwodG4+i5g7+RKR9zljZrMWVbm0wpUjbSeUoUFwkD4rZKxITfGl1BNBnkDaZ+",
-	"0+nsY/vwDBztHV1lkqZXUr6m+YTtUDSOZLoi7FPCWKrIweD42cnTJ0BIKkTv44Oj4vLsZsiVlAS386sI",
-	"MdipwWKzpGEnVJD4zfn/uf7+p5d/v/7+71evLmPStYoJOSBv+Pe9PfJW6qkRT0uqiDOI76KOoUyesA+C",
-	"3lKe0VG2C5imVFNjaZldLoo3nxGdrwidGENCTWWus1WZdQSwtfsi4cYej3GQlBmhyUSyIl0dnKBXOQLA",
-	"7ErKN1SsnKvjCwH2nmpGQMWy6MfSM8OTDKjGmuXk4NnAuRpKqHgYyHSDgmZPxG/q0YD10y1Dt0FebNyL",
-	"NTTNQHR5B1NA7N6b0/eK+Tq6r/i5QndQv+SD2uolxS8qL7KOpS1fYp527qG+9w+t/XHhSboDgFoog5q/",
-	"EGnGXlpkqJlkZATfgx4AdvxMposM7XNzCTwPUTfJpFrkoBLI7LbicfrcwXcV/zK28GnnpbVgok4iZzOu",
-	"r9WUdk7FIsuiTpIzY3Ffg1FzODh80j846B8+uTp4ejoYnA4G/7dTxY5LTUVK87S08UTm1grmzGAmrPs0",
-	"ec6ePHn6vP/0+PCkfzxIWf/58fGozwZPx8nB+PmAsqfG6KAjlhXbJAgwY3oAJK55aoyVzguZs87HqLOY",
-	"pxt3fMtyhbs92BvsDTqA4g6I1xaIndOfP7pF0BxyOzFLkTfwhdkGqv2d0zHNFAu2ZZ9E6wcu/DplYy44",
-	"QupzpwL9Yil7GPABojuEo01YXOA62kUIXS5mM5qv2g5X863fsnxlsYvkjCZTw+6InuZyMUFLMePK6FV2",
-	"n98ViMctPhp1wD7EtWLZ2GhYNDcyC1yMhY0kBVNknFGjhpWQtALmbeHLNZupTXDBK3vPxgYmjjnmOQUY",
-	"eeg3qT6O6NC9DHhtzqkio96MecaIzNPQBtzp+aLiN6/paMNPzBO7gUgjztI0hX/T7F2AmeiRqsMNYfWd",
-	"IkvwlxvjGsBV4UuwccNYaZ5MrzM4ozux+5hkdESW/IY3UEoEp/5YnEGO/sHAvv3Un8i+/dDI4L33dPnG",
-	"uiyCb/vqhs/7co4n688lGDp4LnTMON/bz44Gi1000lcT+D5W93cXWfb/jk4aSPInwcApT+TYQlJVADel",
-	"6lqwT9pjgr11w7kCjz9y8xo3KX5dD28wcItT6x6HXYylseHLW7DL2mONpMwYFeZcHv3akALdzUZlMC+P",
-	"kIBYSkYrEnvpFFdpJ5RbFYTZhfACJohqMjVC1GOeQWF+w4kw1sEpmTM5z1hEJrlczENZDG7yRBNU7ryo",
-	"e86epU+TJ6P+CT0e94/ZUdp/lhyO+gd0MHbfbYXzJWln0f6BMm9bHlGTJlU+UUK06oVj1MoFZyA8Zu77",
-	"jMTmjmIi0R+U0SAAZb5BQwT5St2rG9IjHqK8jajA7Xaic0dqV7qosuKsUY/6pj157alJSwHwNNH/PJdG",
-	"BkCoqhwlKGBZufIycJteitjaz9lcKq5lviL4C8I1WLyAYFxMGGgn41zOtsC08g02MEkIhWD0lM7nRtWp",
-	"nKgFhD5OYKDd13zGms5cWq6+OtWhPsKVMcLKq2+FTRth0HSP3rGXy2XtGrdETQ+ExYKnTee3uFtd+yVX",
-	"84yuiKAz1og/BZLXXhli/TpFj6MiWxZ2BZm0SLdzpz9XIWLZdW07VVYakl8bugEmW6fbDpHNU/XndXqc",
-	"YjMqNE+IfdzzcRsXVKgNo29QVK4H2cW9+bvBjYKlOLQok0ex/9Idl/hGiZpLsG6SES9saPavOZ1Pmwhg",
-	"ynKuqUgYmZhHQAlg4zFLNL9lZMZmI5aDkkOJC/NWxIj5sdIu2JayuQ0yF4Hq0875hAkd8HH3d9UEmNMc",
-	"06h+/mgkuw8sn34uvc7Hx937/AflFxrWt0pQx/6IoGYipXaFcDm7o49lIfBzedkfjTSmgHgcAVfEsd1O",
-	"3uL31YPVwt7gw74uDmg3AFb2YoQXiHCoyqUA3s3Wr3ugYraS7ihnNNXTPvzZi4gxj4kUCavqpzu9xK3U",
-	"M8DPtzJlTfwkRIPNWQLWDnQXvw7l8RkyY5osp4bilzS7MWozJGoAPXRHNAU3qoMXVYYUMqlYiskpckx4",
-	"qggXQ4G5IRAKTHluaEgKojTNNejihrQgpEmoBi6jZjTLzAXxlHTjn88j8n1Ezj/GZyT++WVEXn6MwSVJ",
-	"h8KBgGgjMLmCn8ulsMv1zgibzSFSk5t3rioZJT+3c3tjngEcfIaKO5Vf0xwP1jU82CxdkSevpZxfG84E",
-	"/xitFS3BS53WDKuXeax/40ZZU/27ROPN9FE8smsKudSLtEwjxSftVOK4146oxb+4OfsMwf+dshhqEajq",
-	"A6rcsOeOrfdq0T54f1V7cOxi45WW2V3TDdonVjZVzmLUlMIpLGNG5xUXSbZIIRzddpW/AYff/pLfgABu",
-	"9GsFUqIZSv6JnYPpPE1zplQZShYOXjr4Z9ohZT+og8pSxG5gVdHEgmw1RypRIFTLLKSEjSWgewnTpHZB",
-	"ykYTmWD6hE0qMa+WimZVu5wqdv0wMxxzLlT4zGF/cFR6Bm5wMDoZHyUHtP8kPWT94/FT2n+ePBv1D+jh",
-	"6Cg5Tk/YkzEACELDXv9q0oq87hUm+gVJgXdGhbFXDF6g085U67k63d83f+7Zk+/JPEz16RTZP5ut+brt",
-	"XgVhEy+UQstMTryNrafFlRgRa15i6KPMxo7Hh/R5csAGo6fpET0ZP2HPkuejAT1ID9nR+JiejJ4kT9Nn",
-	"7Evt8hfmO6M/GFNnhxZSiCKNxplPbLIZPOrMJpjM5G3FdduGYtvtpM2z4rKqjFIESVdEsSRnRlpLTRYK",
-	"IzoSwzvFdnvlrW2J4RvN94AE7hc1QFRiqaX2CpF/GTk9RoCgQqRNNwPO4xKZJHLGlHdEFdBfQ+EbqcKx",
-	"gPUsH1jsJT66wedwxWfM+W4Dv8Naojq5Byo3mfr2EAX+lMEb1VhUiTLvZ+QDKIBfNJXzEMGWtgagjIK/",
-	"NnP/Srl0kH795HgL9NwVQ4gIFSsMJuJVfuMQlkOExQuD42f3dbW5C9pAKunG+pwP71+j56ugIHI5NVa3",
-	"UZDPCNcuh3nESM4SecvyWpSleN/1Is+Cg08Xo/Dc+7CA+sv9CnO2UfiK5PZLesswWmmO1m87ADkXKyl8",
-	"to55htxytkQPRspt2q7lKTWyrp64odYtZ5pkXNwYMe4F+CmJh4vB4CgxJA3/Yg4o+DnkDuMXcQS/g09c",
-	"NraroWrGs52AewfaFOnGL9+f/3B1fXX1OrapcYnV9Xo71K78rdcFQs5mXKQsN9C/YWwOm/zw/nUl7PIY",
-	"yLKJdiu4UxGK7kytlH3pVYfymV/zMQNzDekZNnNGYpuiHhs5opgmI/Qo2JRrKTCxk4nFDPiKt0huacZB",
-	"IqNJiCULfrPAeQo4Fj+r3RHs+QMI93ZxYo3kmiMNbUgt3XkivIKczTOaMB/jUFA1C0Ucp75i0vyliNJ0",
-	"FRGbDm0/HAr7gsjFRJKM0VyROOD9MZE5iSviO674HD8XtlwBrzsoHwqPd3BvreA9btDmMVHFrGpwVtlx",
-	"xU/5aDpBWbi6Z/fe2n/8jI99LIlZPpvLXKMWZlbpTLg2HCqRs31J57yfyJRNmNj3S99tL6UfpKGUoIqJ",
-	"TvY92+olgfOsrJk4d91vppmUzmbLB8yTmzBmdzrKV4cjqoVTXrn8FlukRTMpJiS2TIz86//9f+KpGf7y",
-	"/C++D68sccjwkbp4qHF6DPM0RzJsjaqvohZS8IRm3oqoKmc7SHY5J9PFjAoyYnjg+6jqD8uC8W9tz8dt",
-	"j5DWY553D3KxPTiVxd4NZrFgXClMBkB1wd5jl6bglbbfDYXMfSMEwnWP/Os//wu8QoVpb/NlbI6MUU/c",
-	"y0CPN9oWPpIxessUoYbsh2JJFehCGFmLA7EWwSdQrUKhPFzZ0qC9UtYABubwUFOaEiHtQtXi7l/LgejV",
-	"T3v83zjBx+6CVzyIVerZeOSAvDY0EHB2AWIiKTBxr7nYvm0p/Hz7AvWvO9cIC4N46rCWlXNdetsCZwd5",
-	"1f6uKnnVhiah3LD1Bkn3hq1UOWTZa0rHbstZcDbHdSndo1BhHk9R2ZgcFRDLoyRJNXkrw6YS5X4NzWlK",
-	"9cv/ghwlpJ0XctEYtX7Nb4tEP7Blag0ojDByP3a1JQdh2shR1Empmo4kzVP4CpOrQuNj1Tl9Bq0LQDuE",
-	"b3ywDzsd2NYendMDgxtS06xzevC0QS42nwPOB/sP+miQLoNQLfybK2eLReSfLJc+KttrKYB65DO2Fe1U",
-	"6nKxYUKR3E+6NjVWOfLFZi0ZXclFJUrT0EGinO7TtpZ9hlcCUkdN7wvA0v5C/5DavEEH2fa32QTMza8q",
-	"bqb9ZcU9lN73rOl9xeW2v8+3w9m8vQA92t9XBMU3v7DAsPb3+e49m163JrDvwBoeIVjd32FUFMIUaBKA",
-	"sYlfWdqvuTUXM293AA8ob//p5v0j53ALtLPKzXU2jl9+bYU2JZ1uuzobz/rbC2289KoV2uzEvhO2lgY0",
-	"/IQKQhN9Sqjh5UoKIs25icwnVPB/UisMm/Im19uAR+OD5JA+Z/1no6dp/zh5wvr0ZHzcH6QH7HB8RI9H",
-	"J0mDItNuAn6J6rOFPbhtao611n+NiptNLd8evSKnSEBt9LqPWc6gu4SErlTwcOTqK31PKt/ciH3iqjEo",
-	"eK983BoZbzCg/DbT7TP4WsyOC60IfFXOr7f7a373RvvPn662+XzBcAEhSea1Rkh4Q85ROU9L1V8FDULV",
-	"2CnDbg/tOHBlbcY6fG+4SCEKIYrQNq5xSqTweQqMT6YaHlbuo7oda8u3bZs7p3/RoDKGaClJl2ZKYlQj",
-	"tVECrPNzBfalGuiILCA4FO9bLSYeCipSEu/bBeLeWU2t+04Rr/WZ9V2hJ/o+rFPwkQR0YyO6Gt78wFmW",
-	"+gZCddGJPbW4YejjUl+tCgXurJtYlS7tixtrzVwLTbDgIxA5aC5b67Kf8RubuM2FjamCx6obWyd+HJEY",
-	"ONr+YJ+nsU8Yd80z0b+lCEVjvEycRQ5LnfT98RuUghw76cjx2LqPsUGl9QFZrDArdyIPPNs80LbPK12v",
-	"fXL7UOffbLI8NkKzEcrK0Vwq8dCdctgxP3EkvklK+PNH9gLXRynDRNWmLGq3G5kH6bu0kryLmdsZPOUT",
-	"cNcIil8jq/meUsYd9DtVOmpD2niw+XoGYXGadmnAdZCDYtiuy/XdSjPdgWizoN2RZIN+V1aygYawZSl7",
-	"cZNNvY6hU1sXIBR7BfF/xlg+2DN35Bxae+Qnw/f7yPfxATR4DPvwT20D2xoyratYQPU7ZUlGcyhtPLWt",
-	"s6FRECayA2dEfRHLOtxV2zAD7BU88uBpU+yW5TTzTylifdXQkC7lCquEzM8I1xGIZ3jRjOY3UF3pmyQu",
-	"uVBntg3vkisWNCTmgpTKSkjXiMmerbOoBAdaVKwtdBL/fR2uIaGsV16KwpKmtqoemjIPimicl4dXawkr",
-	"HGl3RWX1EpF5U8/ay6nMtcEC4V0L4R6VZnPLFMqI1Fjn2OjN2MDkHlIM85Wp0tQV9nAFukdKRgvt2ZCn",
-	"zfsworX1SUKm7Luwsk2RLksnzCvBgFllJ+LPv0pd0j3MgshiZHHWJlr7kdGsEW1ty7gpfF8lItvQzSi7",
-	"UghoEWmIn2p2DRrpNTbeP+3M2AxpXwk6V1Opq0Hb+wQibdNq2OCRUfpousGHAq1QsaV6bhUEnw6EJ2uq",
-	"9fKna/UwkRwCQzrnc2NHv5NKT3J2+b9eG4zEtnOg6HFBDsN2c94GCaC2EL5DVMWOCB6qoUUd1s2ar3mu",
-	"j33lsJe/Aqv0lMR4NTHpctGf5zJhSvUiI3dTrmLSVVOas9R8krJJbiAdD0X3vfnWkGEixZhPFrmlxeAQ",
-	"Z9jGzijaY5plioxoAimWxTpuK0b8DEWccqimSOOyoeZxB7YE+IwbMf+0PylDzP+iHicM0G+dn+jSPncJ",
-	"iLMmQyW26BMXEUzfqBG7d9umszrMHnfbAAgiTp6VAYy9wA8Hg966FxuQe8eTfyn0zxxTnhkDW0l0N+QM",
-	"OigOBVjeqrwfjj8yb2RjmTOzmRz7+sWkezI46tmS5CAhUU0X0C5+Kc6GIl4IDwj3fHXXKcduZrj78h07",
-	"Iixfrt0CEId7onTRxc/Wqyi+/sHTdAPlBNjRxCHRu9HeVNC2qfBNBYugENx/qbFbSy/B4ie1dDbXvgia",
-	"uFd7GsGHFUfbx6CFFn9ws73ENYNr7OX3RW8s4lZOHLrGOcGxPj68BVDp7Ljsx6o3/UVxR1DantCUzXgC",
-	"F+ZbVUEb0k+oUDwkQcp3nirgE8DDLdN5cKOgRqd7CZUqEG2DTXk/dw2p9MU712iY3HIXSxDOSHpQX78H",
-	"eJjvFwpo6dNXBlFjXSAeq+qt/DV6F+6kE+EO+leWWFo3uHJsVEnYJ5sx8LtrWbndK4L+bTvIP8KVN/Z1",
-	"LBN20QohaG35a3Rs9A7xYD8VsvmiHo4I4c2x5abcht9pD0fXJ6s9tOxxvh5abhGh19BNsRP51h87E6gv",
-	"GgWql3XYxTEiCte1/RwNC4GOM0qBP0v71nsn9Fn6JDlm/cPxwah/zI5o/3nyNO0/GZ3Q4/ERO0wPwoCz",
-	"7dla6dH6yF0ba1T/++/aWPDCjTFii5/3DBE/tL9zlSZ34Ikqb2GXoV0r9u4Z2i0de0Pw+1498BpZ9fYx",
-	"4zKat1s6bZ08q7zI6WmusdCOOFCN97xSyqiLNCvizaDUi5Xr9/oQ7b2CuFVE3VF7zzLMNijXvIg8NHZG",
-	"CkG9TeurB3ZG+nO2D91kFwTdLn14iKqSrry9v/gLW19uVwvhFmlodrqZpP5AnU7LlN7e5nTdvTd49Nsu",
-	"62vtS+oPcs++pKTbnln9JW1Km8RXW5vSEhutmSMPrglwg1uawpDvf3hBnh+fPCV2LI1rU05SmSxqDQB2",
-	"OkKwSIQJ0n5sWkqR9bMpp+SLBglWQ5/NztFXn+YZFUE+E1duzlm1t9t9wVIvk7JwaqnHzFdQ9VAkAQEw",
-	"icyDtKauLQE128XXQfV9r2p07XKU41YGSJA11tSDb00R7Y9XV+9cEW0i0zLM8dbr2fGIB42BbKJQPXTm",
-	"jEP++jjWRiyqiqy65Pvw/iKwP7ixIfl45bqhhsudkThAypjMGBW2tro4L1F0BTKZZuVskBJCb+JHtgoJ",
-	"ARN0VbJ438I6DJdsDxvYRMXdDCN65Ik7dq+7qlX+rRvz2+NUZw5sVX68o+FD36YI7XCKkCOlP/4YoYAQ",
-	"NwycM4/t1k9djJrouhb2vT/SLCIH2x0NI7J3sNmT7TLW/wiubJ993+7LLpjvo9RJ/U6nDpVEUoVidlgG",
-	"VWcMv39XduVMa1StVsfln1yn2VFLlT/8dCCHR9/GA/0BxgOFBLOzyVq/mW+vyYEWnLDNg7ab8T7lpMlG",
-	"aHLRx+TMhlzIME2R2CxFbEiRM2o5CHlFk6lrbMQVdlEaiiIj+Mz/BN8zhVZqcmwg3g3yc19fXF69erv/",
-	"9qerix/+3gO5r5Z07rtEwGv91iQ4ITSOuacpS2vdBX/TXOb7Me6WJlhUk2Izj9dlPjxwM4bA3RaP2VLR",
-	"MzKwyamEuhp4I2Z8b61K5w1PLVzoJ8edJgdXAOyW3jcBQtr82KCxI2bEms9roeb7UPBWHcgbyCm2CBBj",
-	"6VGBq0Fr8QCKpcMYqkiJHJ+R2O4f3zIUKFrD/GQhfXLwipnTK00zZleFVYJ8Y5/qXKZjHEZUvBWbknWh",
-	"ZklDTHO0so6JXqVK12I53hYmA8MGKjny/rHNicAVsqswvAIpmljcB0g336aqWvnOF7ZYDM0sH0dbKFZq",
-	"UdhUgvyxqTa0Sd58UCz9ftWExtIsZPhkYzHn+vxjrOx0eLlNKma1QPOW09KoGeabJbZUhK4tAL3bOI1s",
-	"XYZqkOu7AEcQ1+XiVedQC8qySiYrr7mLdg+graw3vO1XQjebbgWQt05/XTe+59J/B/pZ4IJHfOrSbElX",
-	"KqjgpgWC9R4OQT+xpz7DpwWK9vvdwLGxwqqa7xjArZlbFAs0xQ5D9gBkWqshrfr3LbisT2a7KYRrca7m",
-	"kLYrrK1gxtLVsI8isO4zAvvyj1lCqnWybfUobahgRLINiuc2FGu3twvclE227Xvay5ide81558Od1yt2",
-	"typQhnvbXJRcu5yuTceGa8H77e3tqM7Xogturk4Cd1AWP5aoloJDzfwTmP1p5ydnAvy4GJEZ5UJTLhhM",
-	"vSoPJwhbDQstp4uR+3/NaMfRqjS5YdjYJFzjlIxyubTl0FjX1tCUl3QLEo+CdmfY1qSgeHQZGpVQaFmK",
-	"2jnvZ8/9NZeKWVNPQQUcVKdjz39sgSIXGpoBJFC7vjcUQ/GXvxAI9aqhwAgQhKLB6AmyDmI6B0XLnH7f",
-	"hkX//R9KitgnIJBubK4ljkgMkUvzDwxdxlDVpynP4t7ZULiwez38TVOj2ZEY/8RCfCLozGA1zmhbE0/f",
-	"G4pz7AaS0CyzFZGEkhnTU5mWMkjVYj6XuSsRUyQ+HpzE9nlB4vMsk8uYYDeOM0B3s2s1l0Ix0o3fwBvf",
-	"Sg0PsjR2zWMC5u8eV3GPjFgmxQSuxOxPkZxaoqWCaDkU5u4BEAoK6YQk/pOwfh8u6woGC1iYD8VVUCnn",
-	"Ku6wXhJyFwwCxPtyzgSd870VnWUx6Y5WmoEEhX9QZe0zzdIeYl/xC7jiCMcafJpnErsQIKgul3QyYTn5",
-	"cEGoJvF+KhNz1TTLPK7lVDOsz1Ru/++Lj4bCRuyxfQ58yFJInEgyblDq4h2E1+TCfEKVYurUTZOz0yMi",
-	"+zdNoNKz+9dXVxF5d3714kc8ystXr19dvQomIPQiRCsmUojPIC0Zlp+xvuuwA64AtUfifSz9g2EJOBDM",
-	"7nKPALUMhdu1u/AIa3KVGi8yg59C6ogkNPf1Shevrn4AKLyGMlnEMjedIPZf9OG/cTQUwWfv2cyVS0J3",
-	"ovAbxXRMurb6t7dHzn1+i7z1EsKsCFW58fHhc0R5swDT+ap/PtYstwYXBtqKHgL2tWQhNM8Kd7xbYSkX",
-	"WQr5JkgR7rJflObKKEOheF2YzUXkUrB8j+DYNwyaGlNtkQvlJ6BVh9Msp4bNubknZCoN3OhQHB/1kyk1",
-	"SA9DPm6YODPPwqXhQ3ZQh7nbCKd0GCAaGKQ5XRZTS/bIVTFmRRE1lUsxFOCcgSA3vNL24+5KkYFiQi5/",
-	"PO8fnjwhKbdeo94e+SBuhFyKiMxoZqxyGDaJ8zJKa4uhgOUUUM+EBR054uPBsa1UznjCBBaKW9H25uKq",
-	"JsUM6SIWw8gX+yO1b54t0m3KUvH83UVz+rDlA53TztHeYO/ItioCFW6fzvn+7YFrkGU+mjDd0svWtekK",
-	"Q3N+MHhc9OfCM2MkhszphNt0LqpK7R09e7yAgDdX+nu7C2g/gAIBrcsmzbx4ZB+oBwLsGx7EYBRo/Z63",
-	"m8MeDgZO7TDazennTigqDf+EqSBgC2yyFPAQEMMFnaY9iutajZk7OsYdNL3Y73T/e5q69Cjzk8Pnm39y",
-	"JeUbKlaOR5vfnWyzlIsg+Ayyk8HR5l/ZDhAfBL2l3E52AJPRxtnglt25jRJJJxCRcp9A1ksFJ/c/exy7",
-	"a8XP81IMpSE1iuicCsVhNrxLjELvV5g0xZlyTmH8/VBg855S2QoEc2xhS2zdDpa6yzj9V6Z9rON+GH0x",
-	"fisFe0N1Mv01sNWmnDXgK6jI8Mye720Gm3h1RSdtL7eP7cMz8NKjwfFm7Hkr9RuZ8jHHcTsPIYktl/lB",
-	"LkT6e6Wh94yCvU98f8E6GdXwre1W7bRSn6ENjfad5hej6thri2VxAZnF0DDGCjNPqw3OhAIjwxk0Jycw",
-	"Wcn9fVA3LT8GTKGwt/Y/eyPzbh+a67Ryh0pLo6BrFjRb8EOTSXe2yDSfZ6WeUKcktt1w4iDi47PXjXKH",
-	"38fltuFSMLTqWHn0N6iqvkUe+LfXzLUeCjCaZjS/AQXVtu0K+poVcreo0wk7x+2RFzDv2e0upZoaXR0G",
-	"ZslcG30G1SFM6WGpsSvMBy08zXpHV9Bz6+tlbeVttvA23+/rG2v7CljbRbUTG9p8YXdUy+p8hkQDr9uA",
-	"gOjNvnj5zjCuEnNBLwvMrZKqgY9carCdaXUgqu0BgiYP9nMJrR00RYzZ4wwRW9bgjJGEiqFAEixPKCzs",
-	"7JpJ3Y3fn1+9un598ebi6hrnMr54/+r86lUckdQmWhwO9qdykfea6BhHieK4d2TVTOnvZbraGf2Fw33v",
-	"yg5CO1GkQvoHj7F02kb5aMMuqSI2b6HCBV7QZMr6L6TQucw2sYO3EnAD13oIdR9sQT7vsCTnSsrXNJ+w",
-	"3yuR4704V05A05b8SkYAfrb/GSzrOyTJjDXFuP9mzXAVTC7tKjnWBH/R2yPgHFnSPEUqRefAhN8yZS30",
-	"GpW8hJ8WVFLC1+M1U+ABsbxn4DdFrW0EB5zw9y49HAasQ62oWUN8b5l3gTq6PFEZccU6G7VElh58P6Vq",
-	"WvgXURYgS6mpTy3YNNgt91vL9r7h469mqK3FxfspLgCUK4OIWGEFKnTbyNCWMbo25qJtf3E7VldpurID",
-	"BQlXZ7XH7HQnP2LX1cyB9xRboxf92olNHqIJNP6QGYuwMJPlE5b2ztaN54U5ifX5vD4IRWZ0BQWWZCZv",
-	"GVjBSrP5fYZ9DkVXMe1zE2w2kJ8aOqFc2GxB2Zfz3hlUsGNCjvMhSYHRFPNNMM0YIn64ihtszEGyPDcn",
-	"KOZBx5ZLmCOoJt0MBys/um5m5zdvpZv9mtzJzhaH2wHo/g7Z1WALdvVCinHGkz+fAmiNpq0UwGJoc4tz",
-	"B8fv2dDYLSNdw2tQ5Ut7pSFM4EjRqzmLgtodGFnVKKdL0/0ekSBK67TQhZvL9eeJFODUwdr4xGYXQAO+",
-	"ePeg+VV74OBVgB/QJX81Zy0jumyAqxbX2iN/o9kNpDego49OfAB0KPCzcKoP+0QxjRCSBtktE5hu489K",
-	"c0ZgfDC2qwdMJiOml8yooHTCMA5/idVi3fiXuIcBX+gkAE6GeQY5VVqSpTTmTjdj2ugQ6PHkE64VSDa3",
-	"J2iawJTdCAbFzS9REiZUsT4XirkIyjxnY/4JnTPwGCTNqxBapAv5FCoBl4liRo/RDLfTi4YCHofUIJjJ",
-	"D38GVxPvEXARQvKlsnnd5kIoGS+yrK/ZJ03+evGWcJGyT6Sr1S1LtMyjoYgVn80zFvt+03BLPYygw0Xk",
-	"cqnOwg7cRqvALsoKxqQRDWXTShI1o1mGepCR7+ZbrkgyZXTO8j3ynqlFZlMfDN/JqbjBfeYsY7foPtZT",
-	"toIRzXBJIYwA0YiSNswUxEpRI1Owjz1yTuJf4iD5Z0XwPgFBzG1aRWMQA2ZgPTAZ8wxaVNhegAZLQHXS",
-	"teF00GECfvOv//yvSkfiiMyzhcKM73KGUzA/kWgI6Cdh3ixrd2rjK6lYrX+l7zfk8mewGt3tJ0y4MqgI",
-	"FyUVCzOvYIz2AiP4QfeiICBfD0O/KqqvHjkOHdVb6ANNA5WcEcXsGCKfSBQ8Dck/U7lE2oUSB5nfVIZU",
-	"20l/foZO0G7EBmx+6bQFZgaDTYGZqF6j3Ihe3IVjSbfcmrLXWIfVtE3fQ/TBQaRHl+DbhPyL/IdvUYD1",
-	"SQKsQTDv0v9/tZqzegSgWXsIQ42tmoS55lDMu7Ef3Ah46HVDLplIISUTx/Cfkfhi3H8rBeuDrItd9oLz",
-	"SR41+iS9avr1ht7c6MxmZRYB9C3o9rXlE/i6hUcgsugLwnKbiXJ/oVjaH622yQDAFE6soihXp4QlAkG5",
-	"Txf0NztLqxdU/wxFOJWpGwxo8wpLD0zNyJa6uJUidJ+Fqo5Nxscc4SaSt2VbXy3J2/21kPxCsdxPQvpG",
-	"/19X2ASG/rRU/Rll2RDXllyhfvNoUOPFmxfZ2z9DU6Rd+zcWFTw/st5X1Tz+sjkNKZxYvS4RaT1GV+o3",
-	"776IiwWtqdpTbH1f98ZO7jtIsX3j+xT9jlNsg4b/G/Rt3/L/T5ZiW7SjclTrPik5y+yH+589jq1LsW2f",
-	"WhTB341jTjYk4EIFSVP+rc9lk7lb+AtTcX3/wq9UgpaGRrXIUYTEN9H5tanO3j1RJ7ctZGTQD/p+qbih",
-	"w6QsAMNOyI+Rh+vqFteLs6K3W3M3t/sJNOLbcg0F+KVtzn+3Yaa7AUPvjMSVYoKYBCPtYEnvZ3A7GYow",
-	"u9e+Kuz2ZitsVJv78J0Dze9axoa9CDcI2aIb4Z9Mys6Lm3Z07z8qyVn36f7nAvnXSdpNjX5/q2qWd77f",
-	"5VcqQ8stlFuEqIXuNyn6tUnRop1qAzltIUfD/ms7rGkpNUXbqTCd+knKzakNU5bcqDBQacvhcwa9/fw8",
-	"4e7I/JulRMtiePAZSaRw6U0JjNWFRgYG1EORmHdjIoQBVA6BTEzdArPbNmeBV/Vsgvtc5rpol+7N+mBe",
-	"MKSEDQXFhgp6fRe3PfIWsyWDLPcWxmNHTj8i57ArtOUl1cbpdm3CWDHUV+bBWN7e3hdT1YZjNc/WDidD",
-	"P2y6NnYz3e3c7GIk71202/soDwquDdCO0F3r2ytwaKUB1feuQ5yaLnQql2KvwpXK08wDnmQ/+Ahbw/e2",
-	"MSS7KkjdsLNDOO8DC7/3QS7aJZp0acFUZTjwyuYs7hWcym6tHph9if0WMPEKq1dopqKgRbzNDPB94nle",
-	"rWIplrF5WvVlXrR2Qwlde5Yz1Nup7FUceJw1LWJdWNhTJXBCnGGixYyuLIyIFDZxM5j8WLKPml5vi9Dt",
-	"653i1XXmgVGwqJqOJM1T1TsjVdvDclo9ZbNSm+5SfWTTus5sAM+nK7XHniQt9s0ZuWFzDZwaNDnoGwQF",
-	"QuGKXoTefbz77wAAAP//",
+	"7H3rchs3uuCroDh7KuQekqJutiX9UmxnolO247XkMzsbutxgN0hi1ASYBloyx6Wq82sfYOs84TzJFr4P",
+	"QKNvJCVTiZP4T2KRzQbw4btfP3diuVhKwYRWndPPnTmjCcvgny+v6Mz8P2EqzvhScyk6p52XQnO9IprO",
+	"iJwSPWckY8uMKSY0NY/0yVRmJLqYDt5IwQavqY7n0bDT77BPdLFMWee0M+4cJ0f7R6MDOomPJgf06ZPJ",
+	"ydP9k+Rkf3+0/zQ+PjkYdzr9jornbEHNDvRqaX6ndMbFrHN31++8kZdaZqy+vfP0lq4UiYQcKPNEdEaS",
+	"jE41yZhaSqGYIotcaSKkJhNGYhrPWVLenvvphi28o5q94guu4T/1nbxjv+RMaUVomspblpAly8gtF4m8",
+	"JVwQPeeKxClVqrT6wahhVS40m7GsvOw7tqBcmN20L52yqcbFGInzLGNC2y2UFr3Hmoo1HPWSxVIkiuRC",
+	"8xQWm+TJjGnCFZnmaboy0DcgLUP68Mlo48pMZ6vzqWZZfdW/zWXKiKqtLdgnc90AAnIr8zQxN21vobSB",
+	"/Wfr17/rd5Y0owumLUk8zzMlG7by05L+kgOIlczINJMLQskyYzdc5oos6Yx9Z3CSfdIf8ZnojNCJoRmg",
+	"FrPrKc+UhkfL2MhW/5Fd/EPy93/9z1V8cJJfiFGn3+Fm1V9ylq06/Y6gC/MkvrmEtQv66RUTMz3vnO6P",
+	"Do76nQUX/oN+A1K/MLRyJa+ZqB/yyiARXdIJT4EDmKdOce8ZnS3MYSxHCJ56/+4V6R4dknhOMxobOPbJ",
+	"hCr25CjP0t6QnIvVWEg9Zxm5oWnOiOKLZboiU24uVUik3uFYlIBy+MvB4Ont+fn5+YuB+W/73+cOWEuq",
+	"5wWsYPOdfsegCc9Y0jnVWc7WEzxyvosXb82bGqHD4InvFOHJKeHa3LyekwlLDclrRa65SL5TZCrTBHiB",
+	"nstck2j4DyVFNCQXiQIIssUypZopQkUyFhlTMs9ipkgshaZckGgvIt3obSaXLNOrvbd0xqLeGVFMJIRr",
+	"w2diJvSAiVgmLCFUkejfDn6IHCMwmxqLbrRHl3zvZn8Pds2Z2nML77lX/9vBD/jyvnmJ+e2MCZZRzRIS",
+	"p9zIDJLI6uW8ZZmSohnuCKGPPFkL+wBtD46PN2Mt3szVask23Q0xPy4TWEw1m0kgpPYNw5rrtvw/Mjbt",
+	"nHb+sleI0z38Vu0V24PdXkyNZATB2CC/BImM4I0sFxGE0SzlLPMC7IzczpkwF600T1OyMC9ieD1UqFuW",
+	"GbYbHY6OHiZ2AQioBhRgKInz9Symfj0tAtKgFlH8n6xP9omWZH80qonCJj6XwuvCPSRsSvNU40+mMltQ",
+	"jXz88KDTNzvki3xh9jcCXLJ/9RsZvtcTzIu/p4mVpeYvQ39MwD/pcpnyGBSevWUmJylb/LuhYvOdP4DZ",
+	"mKY8tRjoRFIimQL9A24O7u387QVQt2GRAIMsk0bi/Py5M+UsTYJTpxKXDeCyYErRGagu+WLCMtRwjMzT",
+	"ZCGVNpDt3H3od5SmOled0yMDCM01oMX3NCHukB4kdCJzfTpJqbju3G2L528REAjHOgW6899wiewNRIU9",
+	"NekuaGqujiXkPy5/etMnt5kUM6DXPsnFtZC3gjCRL1BO9InM9UBOBxkVM0bw4H2y4EpxMSOOUAmArzc0",
+	"h3guxTTl8ZdeJQKRxFSYO4znsD4Qq8onC64Nc9SSLJlIDAGEUD8poO4386ggt7vjiG9OEbVyACTrd8or",
+	"hmafDCAFWsAbqX+QuUi+EFzwLlh+Cm8L4XFUwOON1OQH+8AjAeSNVSasysUVqjBD8h6xq088CvYJ+7QE",
+	"/KEiAUGdZPRW4A9AoydGvYWXKLpgnjn3yWSlGaxg/gHQvBCaZYKmLw1RfyE0zwXh9nUEmASRMdwfKLYO",
+	"sschfbvlySXLblhGcBuPBuVzQXLBPi1ZbAhB4Zqw1SFBDTJXgJGpnM0MpAW7Aemm80yYY4B1txPUs6bq",
+	"V4J7Ko/nxClzpCszo93Ch0bj6LmDv5YJn3KWNGsxZVubzClSNtJ5QhQXMQPitkrEjN8YXUE0GeQNpn7T",
+	"6exje/AMHO0tXaWSJldSvqLZjO1QNE5ksiLsU8xYosj+6OjZ8dMnQEgqRO+j/cPi8uxmyJWUBLfzqwgx",
+	"2KnBYrOkYSdUkOj1+f/++P1PL/7+8fu/X728jEjXKiZkn7zm3/eG5I3UcyOebqkiziC+63cMZfKYvRf0",
+	"hvKUTtJdwDShmhpLy+wyL958RnS2InRmDAk1l5lOV2XWEcDW7ouEG3s8xkESZoQmE/GKdHVwgl7lCACz",
+	"KylfU7Fyro4vBNg7qhkBFcuiH0vODE8yoJpqlpH9ZyPnaiih4kEg0w0Kmj0Rv6lHA9ZPNwzdBlmxcS/W",
+	"0DQD0eUdTAGxe2/OwCvm6+i+4ucK3UGDkg9qq5cUv6i8yDqWtnyJedq5hwbeP7T2x4Un6Q4AaqEMan4u",
+	"kpS9sMhQM8nIBL4HPQDs+IVM8hTtc3MJPAtRN06lyjNQCWR6U/E4fe7gu4p/GVv4tPPCWjD9TiwXC64/",
+	"qjntnIo8TfudOGPG4v4IRs3B6ODJYH9/cPDkav/p6Wh0Ohr9n04VOy41FQnNktLGY5lZK5gzg5mw7tP4",
+	"hD158vRk8PTo4HhwNErY4OToaDJgo6fTeH96MqLsqTE66ISlxTYJAsyYHgCJjzwxxkrnucxY50O/ky+T",
+	"jTu+YZnC3e4PR8NRB1DcAfGjBWLn9OcPbhE0h9xOzFLkNXxhtoFqf+d0SlPFgm3ZJ9H6gQv/mLApFxwh",
+	"9blTgX6xlD0M+ADRHcLRJiwucB3tIoQu88WCZqu2w9V86zcsW1nsIhmj8dywO6LnmcxnaCmmXBm9yu7z",
+	"uwLxuMVHow7Yh7hWLJ0aDYtmRmaBi7GwkaRgikxTatSwEpJWwLwtfLlmC7UJLnhl79jUwMQxxyyjACMP",
+	"/SbVxxEdupcBr805Vd+oN1OeMiKzJLQBd3q+fvGbV3Sy4Sfmid1ApBFnaZLAv2n6NsBM9EjV4Yaw+k6R",
+	"W/CXG+MawFXhS7Bxw1hpFs8/pnBGd2L3MUnphNzya95AKX049YfiDHLyDwb27afBTA7sh0YGD9/R29fW",
+	"ZRF8O1DXfDmQSzzZYCnB0MFzoWPG+d5+djRY7KKRvprA96G6v7u+Zf9v6ayBJH8SDJzyRE4tJFUFcHOq",
+	"Pgr2SXtMsLduOFfg8UduXuMmxa/r4Q0GbnFq3eOwi6k0Nnx5C3ZZe6yJlCmjwpzLo18bUqC72agM5uV9",
+	"JCCWkMmKRF46RVXaCeVWBWF2IbyACaKaTI0Q9ZhnUJhfcyKMdXBKlkwuU9Yns0zmy1AWg5s81gSVOy/q",
+	"Ttiz5Gn8ZDI4pkfTwRE7TAbP4oPJYJ+Opu67rXC+JO0s2j9Q5m3LI2rSpMonSohWvXCMWrngDITHzH2f",
+	"kcjcUUQk+oNSGgSgzDdoiCBfqXt1Q3rEQ5S30S9wu53o3JHalS6qrDhr1KO+aU9ee2rSUgA8TfS/zKSR",
+	"ARCqKkcJClhWrrwM3KaXIrYOMraUimuZrQj+gnANFi8gGBczBtrJNJOLLTCtfIMNTBJCIRg9pculUXUq",
+	"J2oBoY8TGGgPNF+wpjOXlquvTnWoj3BljLDy6lth00YYNN2jd+xl8rZ2jVuipgdCnvOk6fwWd6trv+Bq",
+	"mdIVEXTBGvGnQPLaK0OsX6focVRky8KuIJMW6Xbu9OcqRCy7rm2nykpD8mtDN8Bk63TbIbJ5qv68To9T",
+	"bEGF5jGxj3s+buOCCrVh9A2KyvUgu7g3fze4UbAUhxZl8ij2X7rjEt8oUXMJ1k0y4rkNzf41o8t5EwHM",
+	"WcY1FTEjM/MIKAFsOmWx5jeMLNhiwjJQcihxYd6KGDE/VtoF2xK2tEHmIlB92jmfMaEDPu7+rpoAS5ph",
+	"GtXPH4xk94Hl08+l1/n4uHuf/6D8QsP6VjHq2B8Q1Ewk1K4QLmd39KEsBH4uL/ujkcYUEI8j4Io4ttvJ",
+	"G/y+erBa2Bt82B+LA9oNgJWdT/ACEQ5VuRTAu9n6dQ9UzFbSnWSMJno+gD97fWLMYyJFzKr66U4vcSv1",
+	"DPDzjUxYEz8J0WBzloC1A93Fr0N5fIYsmCa3c0PxtzS9NmozJGoAPXQnNAE3qoMXVYYUUqlYgskpckp4",
+	"oggXY4G5IRAKTHhmaEgKojTNNOjihrQgpEmoBi6jFjRNzQXxhHSjn8/75Ps+Of8QnZHo5xd98uJDBC5J",
+	"OhYOBEQbgckV/FzeCrtc74ywxRIiNZl556qSUfJzO7c35hnAwWeouFP5Nc3xYF3Dg83SFXnySsrlR8OZ",
+	"4B+TtaIleKnTmmH1Mo/1b9woa6p/l2i8mT6KR3ZNIZc6T8o0UnzSTiWOe+2IWvyLm7PPEPzfKYuhFoGq",
+	"PqDKDXvu2HqvFu2D91e1B8cuNl5pmd013aB9YmVT5SxGzSmcwjJmdF5xEad5AuHotqv8DTj89pf8GgRw",
+	"o18rkBLNUPJP7BxM50mSMaXKULJw8NLBP9MOKftBHVSWInYDq4omFmSrOVLpB0K1zEJK2FgCupcwTWoX",
+	"pGw0kQmmT9ikEvNqqWhatcupYh8fZoZjzoUKnzkYjA5Lz8ANjibH08N4nw6eJAdscDR9Sgcn8bPJYJ8e",
+	"TA7jo+SYPZkCgCA07PWvJq3I615hol+QFHhnVBh7xeAFOu3MtV6q07098+fQnnwoszDVp1Nk/2y25uu2",
+	"exWETbxQCi1TOfM2tp4XV2JErHmJoY8yGzuaHtCTeJ+NJk+TQ3o8fcKexSeTEd1PDtjh9IgeT57ET5Nn",
+	"7Evt8ufmO6M/GFNnhxZSiCKNxplPbLIZPOrMJpgs5E3FdduGYtvtpM2z4rKqjFIESVdEsThjRlpLTXKF",
+	"ER2J4Z1iu73y1rbE8I3me0AC94saICqxxFJ7hci/jJweI0BQIdKmmwHncYlMYrlgyjuiCuivofCNVOFY",
+	"wHqWDyz2Eh/d4HO44gvmfLeB32EtUR3fA5WbTH17iAJ/yuDt11hUiTLvZ+QDKIBfNJXzEMFubQ1AGQV/",
+	"beb+lXLpIP36ydEW6LkrhtAnVKwwmIhX+Y1DWA4RFi+Mjp7d19XmLmgDqSQb63Pev3uFnq+Cgsjl3Fjd",
+	"RkE+I1y7HOYJIxmL5Q3LalGW4n0f8ywNDj7PJ+G592AB9Zf7FeZso/AVye2X9IZhtNIcbdB2AHIuVlL4",
+	"bB3zDLnh7BY9GAm3abuWp9TIunrihlq3jGmScnFtxLgX4KckGuej0WFsSBr+xRxQ8HPIHcYvoj78Dj5x",
+	"2diuhqoZz3YC7h1oU6QbvXh3/sPVx6urV5FNjYutrtfboXblb70uEDK24CJhmYH+NWNL2OT7d68qYZfH",
+	"QJZNtFvBnYpQdGdqpexLrzqUz/yKTxmYa0jPsJkzEtkU9cjIEcU0maBHwaZcS4GJnUzkC+Ar3iK5oSkH",
+	"iYwmIZYs+M0C5yngWPysdkew5/cg3NvFiTWSa440tCG1dOfp4xVkbJnSmPkYh4KqWSjiOPUVk+YvRZSm",
+	"qz6x6dD2w7GwL+i7mEicMpopEgW8PyIyI1FFfEcVn+PnwpYr4HUH5UPh8fbvrRW8ww3aPCaqmFUNzio7",
+	"rvgpH00nKAtX9+zwjf3Hz/jYh5KY5YulzDRqYWaVzoxrw6FiudiTdMkHsUzYjIk9v/Td9lL6QRpKCaqY",
+	"6GTfs61eEjjPypqJc9f9ZppJ6Wy2fMA8uQljdqejfHU4olo45ZXLb7FFWjSVYkYiy8TIv/7v/yOemuEv",
+	"z/+i+/DKEocMH6mLhxqnxzBPcyTD1qj6KmohBY9p6q2IqnK2g2SXczLPF1SQCcMD30dVf1gWjH9rez5u",
+	"e4S0HvO8e5CL7cGpLPZuMIsF40phMgCqC/YeuzQBr7T9bixk5hshEK575F//9d/gFSpMe5svY3NkjHri",
+	"XgZ6vNG28JGU0RumCDVkPxa3VIEuhJG1KBBrffgEqlUolIcrWxo0LGUNYGAODzWnCRHSLlQt7v61HIhe",
+	"/bTH/40TfOwueMWDWKWejUcOyGtDAwFnFyAmkgITh83F9m1L4efbF6h/3blGWBjEE4e1rJzr0tsWODvI",
+	"q/Z3VcmrNjQJ5YatN0i612ylyiHLXlM6dlvOgrM5PpbSPQoV5vEUlY3JUQGxPEqSVJO3MmwqUe7X0Jym",
+	"VL/8L8hRQtp5LvPGqPUrflMk+oEtU2tAYYSR+7GrLdkP00YO+52EqvlE0iyBrzC5KjQ+Vp3TZ9C6ALRD",
+	"+MYH+7DTgW3t0TndN7ghNU07p/tPG+Ri8zngfLD/oI8G6TII1cK/uXK2WJ/8k2XSR2V7LQVQj3zGtqKd",
+	"Sl0uNkwokvtJ16bGKke+2KwlpSuZV6I0DR0kyuk+bWvZZ3glIHXY9L4ALO0v9A+pzRt0kG1/m03A3Pyq",
+	"4mbaX1bcQ+l9z5reV1xu+/t8O5zN2wvQo/19RVB88wsLDGt/n+/es+l1awL7DqzhEYLV/R32i0KYAk0C",
+	"MDbxK0v7NbdmvvB2B/CA8vafbt4/cg63QDur3Fxn4/jl11ZoU9Lptquz8ay/vdDGS69aoc1O7Dtha2lA",
+	"w4+pIDTWp4QaXq6kINKcm8hsRgX/J7XCsClvcr0NeDjdjw/oCRs8mzxNBkfxEzagx9OjwSjZZwfTQ3o0",
+	"OY4bFJl2E/BLVJ8t7MFtU3Ostf5rVNxsavn26BU5RQJqo9d9yjIG3SUkdKWCh/uuvtL3pPLNjdgnrhqD",
+	"gvfKx62R8QYDym8z2T6Dr8XsuNCKwFfl/Hq7v+Z3b7T//Olqm89yhgsISVKvNULCG3KOynlaqv4qaBCq",
+	"xk4Zdntox4ErazPW4XvNRQJRCFGEtnGNUyKFz1NgfDbX8LByH9XtWFu+bdvcOf2LBpUxREtJujRVEqMa",
+	"iY0SYJ2fK7Av1UD3SQ7BoWjPajHRWFCRkGjPLhD1zmpq3XeKeK3PrO8KPdH3YZ2CjySgGxvR1fDmB87S",
+	"xDcQqotO7KnFDUOflvpqVShwZ93EqnRpX9xYa+ZaaIIF3weRg+aytS4HKb+2idtc2JgqeKy6kXXiR30S",
+	"AUfbG+3xJPIJ4655Jvq3FKFojJeJs8hhqZO+P36DUpBhJx05nVr3MTaotD4gixVm5U7fA882D7Tt80rX",
+	"a5/cPtT5N5ssj43QbISycjSXSjx2pxx3zE8ciW+SEv78fXuB66OUYaJqUxa1243MgvRdWknexcztFJ7y",
+	"CbhrBMWvkdV8TynjDvqdKh21IW082Hw9g7A4Tbs04DrIQTFs1+X6bqWZ7kC0WdDuSLJBvysr2UBD2LKU",
+	"vbjJpl7H0KmtCxCKvIL4PyMsH+yZO3IOrSH5yfD9AfJ9fAANHsM+/FPbwLaGTOsqFlD9Tlic0gxKG09t",
+	"62xoFISJ7MAZUV/Esg531TbMAHsFjzx42hS7YRlN/VOKWF81NKRLuMIqIfMzwnUfxDO8aEGza6iu9E0S",
+	"b7lQZ7YN7y1XLGhIzAUplZWQrhGTPVtnUQkOtKhYW+gk/vs6XENCWa+8FIUlTW1VPTRlFhTROC8Pr9YS",
+	"VjjS7orK6iUiy6aetZdzmWmDBcK7FsI9Ks2WlimUEamxzrHRm7GByT2kGOYrU6WpK+zhCnSPhExy7dmQ",
+	"p837MKK19UlCJuy7sLJNkS5LZswrwYBZZSfiz79KXdI9zIK+xcjirE209iOjaSPa2pZxc/i+SkS2oZtR",
+	"dqUQ0CLSED/V7CNopB+x8f5pZ8EWSPtK0KWaS10N2t4nEGmbVsMGD43SR5MNPhRohYot1TOrIPh0IDxZ",
+	"U62XP12rh4lkEBjSGV8aO/qtVHqWscv/9cpgJLadA0WPC3IQtpvzNkgAtVz4DlEVOyJ4qIYWdVg3a77m",
+	"uQH2lcNe/gqs0lMS4dVEpMvFYJnJmCnV6xu5m3AVka6a04wl5pOEzTID6Wgsuu/Mt4YMYymmfJZnlhaD",
+	"Q5xhGzujaE9pmioyoTGkWBbruK0Y8TMWUcKhmiKJyoaaxx3YEuAzbsT80/6kDDH/i3qcMEC/dX6iS/vc",
+	"JSDOmgyVyKJPVEQwfaNG7N5tm87qMHvcbQMgiDh5VgYw9gI/GI16615sQO4dT/6l0D9zSnlqDGwl0d2Q",
+	"MeigOBZgeavyfjj+yLyRTWXGzGYy7OsXke7x6LBnS5KDhEQ1z6Fd/K04G4soFx4Q7vnqrhOO3cxw9+U7",
+	"dkRYvly7BSAO90TpooufrVdRfP2Dp+kGygmwo4lDonejvamgbVPhmwoWQSG4/1Jjt5ZegsVPaulsrn0R",
+	"NHGv9jSCDyuOtg9BCy3+4GZ7sWsG19jL74veWMStnDh0jXOCY314eAug0tlx2Q9Vb/rz4o6gtD2mCVvw",
+	"GC7Mt6qCNqSfUKF4SIKU7zxVwCeAh1um8+BGQY1O9xIqVSDaBpvyfu4aUumLd67RMLnlLpYgnJH0oL5+",
+	"D/Aw3y8U0NKnrwyixrpAPFbVW/lr9C7cSSfCHfSvLLG0bnDl2KiSsE82Y+B317Jyu1cE/dt2kH+EK2/s",
+	"61gm7KIVQtDa8tfo2Ogd4sF+KmTzRT0cEcKbY8tNuQ2/0x6Ork9We2jZ43w9tNwiQj9CN8VO37f+2JlA",
+	"fd4oUL2swy6OfaJwXdvP0bAQ6DijFPiztG+9d0yfJU/iIzY4mO5PBkfskA5O4qfJ4MnkmB5ND9lBsh8G",
+	"nG3P1kqP1kfu2lij+t9/18aCF26MEVv8vGeI+KH9nas0uQNPVHkLuwztWrF3z9Bu6dgbgt/36oHXyKq3",
+	"jxmX0bzd0mnr5FnlRU5Pc42FdsSBarznpVJGXaRpEW8GpV6sXL/Xh2jvFcStIuqO2nuWYbZBueZF5KGx",
+	"M1II6m1aXz2wM9Kfs33oJrsg6Hbpw0NUlXTl7f3FX9j6crtaCLdIQ7PTzST1B+p0Wqb09jan6+69waPf",
+	"dllfa19Sf5B79iUl3fbM6i9pU9okvtralJbYaM0ceXBNgBvc0hSGfPfDc3JydPyU2LE0rk05SWSc1xoA",
+	"7HSEYJEIE6T92LSUIutnU07JFw0SrIY+m52jLz8tUyqCfCau3Jyzam+3+4KlXiZl4dRSj5mtoOqhSAIC",
+	"YBKZBWlNXVsCaraLr4Pq+17V6NrlKMetDJAga6ypB9+aItofr67euiLaWCZlmOOt17PjEQ8aA9lEoXro",
+	"zBmH/PVxrI1YVBVZdcn3/t1FYH9wY0Py6cp1Qw2XOyNRgJQRWTAqbG11cV6i6ApkMk3L2SAlhN7Ej2wV",
+	"EgIm6Kpk8b6FdRgu2R42sImKuxlG9MgTd+xed1Wr/Fs35rfHqc4c2Kr8eEfDh75NEdrhFCFHSn/8MUIB",
+	"IW4YOGce262fuhg10XUt7Ht/pFlEDrY7GkZk72CzJ9tlrP8RXNk++77dl10w30epk/qdTh0qiaQKxeyw",
+	"DKrOGH7/ruzKmdaoWq2Oyz+5TrOjlip/+OlADo++jQf6A4wHCglmZ5O1fjPfXpMDLThhmwdtN+N9ykmT",
+	"jdDkYoDJmQ25kGGaIrFZitiQImPUchDyksZz19iIK+yiNBZFRvCZ/wm+Zw6t1OTUQLwb5Oe+uri8evlm",
+	"781PVxc//L0Hcl/d0qXvEgGv9VuT4ITQOOaeJiypdRf8TXOZ78e4W5pgUU2KzTxel/nwwM0YAndbPGZL",
+	"Rc/IyCanEupq4I2Y8b21Kp03PLVwoZ8cdZocXAGwW3rfBAhp82ODxo6YEWs+r4Wa70PBW3UgbyCnyCJA",
+	"hKVHBa4GrcUDKJYOY6giIXJ6RiK7f3zLWKBoDfOThfTJwStmTq80TZldFVYJ8o19qnOZjnEYUfFWbErW",
+	"hZolDTHNyco6JnqVKl2L5XhbmAwMG6jkyPvHNicCV8iuwvAKpGhice8h3XybqmrlO1/YYjE0s3wcLVes",
+	"1KKwqQT5Q1NtaJO8ea9Y8v2qCY2lWcjwycZizvX5x1jZ6fBym1TMaoHmDaelUTPMN0tsqQhdWwB6t3Ea",
+	"2boM1SDXNwdHENfl4lXnUAvKskomK6+5i3YPoK2sN7ztl0I3m24FkLdOf103vufSfwf6WeCCR3zq0vSW",
+	"rlRQwU0LBOs9HIJ+Yk99hk8LFO33u4FjY4VVNd8xgFsztygWaIodhuwByLRWQ1r171twWZ/MdlMI1+Jc",
+	"zSFtV1hbwYylq2EfRWDdZwT25R+zhFTrZNvqUdpQwYhkGxTPbSjWbm8XuCmbbNv3tJcxO/ea886HO69X",
+	"7G5VoAz3trkouXY5XZuODdeC99sb7qjO16ILbq5OAndQFj+VqJaCQ838E5j9aecnZwL8mE/IgnKhKRcM",
+	"pl6VhxOErYaFlvN84v5fM9pxtCqNrxk2NgnXOCWTTN7acmisa2toyku6BYn3g3Zn2NakoHh0GRqVUGhZ",
+	"ito572fP/bWUillTT0EFHFSnY89/bIEicw3NAGKoXR+OxVj85S8EQr1qLDACBKFoMHqCrIOILkHRMqff",
+	"s2HRf/+HkiLyCQikG5lrifokgsil+QeGLiOo6tOUp1HvbCxc2L0e/qaJ0exIhH9iIT4RdGGwGme0rYmn",
+	"D8fiHLuBxDRNbUUkoWTB9FwmpQxSlS+XMnMlYopER6PjyD4vSHSepvI2ItiN4wzQ3exaLaVQjHSj1/DG",
+	"N1LDgyyJXPOYgPm7x1XUIxOWSjGDKzH7UySjlmipIFqOhbl7AISCQjohif8krN+Hy7qCwQIW5mNxFVTK",
+	"uYo7rJeE3AWDANGeXDJBl3y4oos0It3JSjOQoPAPqqx9plnSQ+wrfgFX3MexBp+WqcQuBAiqy1s6m7GM",
+	"vL8gVJNoL5GxuWqaph7XMqoZ1mcqt/93xUdjYSP22D4HPmQJJE7EKTcodfEWwmsyN59QpZg6ddPk7PSI",
+	"vv2bxlDp2f3ry6s+eXt+9fxHPMqLl69eXr0MJiD0+ohWTCQQn0FaMiw/ZQPXYQdcAWpIoj0s/YNhCTgQ",
+	"zO5ySIBaxsLt2l14H2tylZrmqcFPIXWfxDTz9UoXL69+ACi8gjJZxDI3nSDyXwzgv1F/LILP3rGFK5eE",
+	"7kThN4rpiHRt9W9vSM59fou88RLCrAhVudHRwQmivFmA6Ww1OJ9qllmDCwNtRQ8B+1qSC83Twh3vVriV",
+	"eZpAvglShLvs56W5MspQKF4XZnMReStYNiQ49g2DpsZUyzOh/AS06nCa27lhc27uCZlLAzc6FkeHg3hO",
+	"DdLDkI9rJs7Ms3Bp+JAd1GHuto9TOgwQDQySjN4WU0uG5KoYs6KImstbMRbgnIEgN7zS9uPuSpGCYkIu",
+	"fzwfHBw/IQm3XqPekLwX10Leij5Z0NRY5TBsEudllNYWYwHLKaCeGQs6ckRHoyNbqZzymAksFLei7fXF",
+	"VU2KGdJFLIaRL/ZHas88W6TblKXi+duL5vRhywc6p53D4Wh4aFsVgQq3R5d872bfNcgyH82Ybull69p0",
+	"haE5Pxg8Kvpz4ZkxEkOWdMZtOhdVpfaOnj1eQMCbK/293QW0H0CBgNZlk2ZePLIH1AMB9g0PYjAKtH7P",
+	"281hD0Yjp3YY7eb0cycUlYZ/wlQQsAU2WQp4CIjhgk7THsV1rcbMHR3hDppe7He69z1NXHqU+cnByeaf",
+	"XEn5moqV49Hmd8fbLOUiCD6D7Hh0uPlXtgPEe0FvKLeTHcBktHE2uGV3bqNE0hlEpNwnkPVSwcm9zx7H",
+	"7lrx87wUQ2lIjSI6o0JxmA3vEqPQ+xUmTXGmnFMYfz8W2LynVLYCwRxb2BJZt4Ol7jJO/5VpH+u4H0Zf",
+	"TN9IwV5THc9/DWy1KWcN+AoqMjwz9L3NYBMvr+is7eX2sT14Bl56ODrajD1vpH4tEz7lOG7nISSx5TI/",
+	"yFwkv1caesco2PvE9xesk1EN39pu1U4r9Rna0GjfaX4Rqo69tlgWF5BZDA1jrDDztNrgTCgwMpxBc3wM",
+	"k5Xc3/t10/JDwBQKe2vvszcy7/aguU4rd6i0NAq6ZkGzBT80mXQXear5Mi31hDolke2GEwURH5+9bpQ7",
+	"/D4qtw2XgqFVx8qjv0FV9S3ywL+9Zq71WIDRtKDZNSiotm1X0NeskLtFnU7YOW5InsO8Z7e7hGpqdHUY",
+	"mCUzbfQZVIcwpYclxq4wH7TwNOsdXUHPra+XtZW32cLbfL+vb6ztK2BtF9VObGjzhd1RLavzGRINvG4D",
+	"AqI3++LFW8O4SswFvSwwt0qqBj5yqcF2ptWBqLYHCJo82M8ltHbQFDFmjzNEbFmDM0ZiKsYCSbA8obCw",
+	"s2smdTd6d3718uOri9cXVx9xLuPzdy/Pr15GfZLYRIuD0d5c5lmviY5xlCiOe0dWzZT+XiarndFfONz3",
+	"ruwgtBNFKqS//xhLJ22UjzbsLVXE5i1UuMBzGs/Z4LkUOpPpJnbwRgJu4FoPoe79LcjnLZbkXEn5imYz",
+	"9nslcrwX58oJaNqSX8kIwM/2PoNlfYckmbKmGPffrBmugsmlXSWnmuAvekMCzpFbmiVIpegcmPEbpqyF",
+	"XqOSF/DTgkpK+Hq0Zgo8IJb3DPymqLWN4IAT/t6lh8OAdajVb9YQ31nmXaCOLk9URlyxzkYtkaUH38+p",
+	"mhf+RZQFyFJq6lMLNo12y/3Wsr1v+PirGWprcfF+igsA5cogIlZYgQrdNjK0ZYyujblo21/cjtVVmq7s",
+	"QEHC1VntMTvdyY/YdTVz4D3F1uhFv3Zik4doDI0/ZMr6WJjJshlLemfrxvPCnMT6fF4fhCILuoICS7KQ",
+	"NwysYKXZ8j7DPseiq5j2uQk2G8hPDZ1RLmy2oBzIZe8MKtgxIcf5kKTAaIr5JphmDBE/XMUNNuYgWU7M",
+	"CYp50JHlEuYIqkk3w8HKj66b2fnNW+lmvyZ3srPF4XYAur9DdjXagl09l2Ka8vjPpwBao2krBbAY2tzi",
+	"3MHxezY0dsNI1/AaVPmSXmkIEzhS9GrJ+kHtDoysapTTpel+j0gQpXVa6MLN5frzRApw6mBtfGKzC6AB",
+	"X7x70PyqPXDwMsAP6JK/WrKWEV02wFWLaw3J32h6DekN6OijMx8AHQv8LJzqwz5RTCOEpEF2wwSm2/iz",
+	"0owRGB+M7eoBk8mE6VtmVFA6YxiHv8RqsW70S9TDgC90EgAnwzKFnCotya005k43ZdroEOjx5DOuFUg2",
+	"tydomsCU3QgGxc0vURLGVLEBF4q5CMoyY1P+CZ0z8BgkzasQWqQL+RQqBpeJYkaP0Qy30+uPBTwOqUEw",
+	"kx/+DK4mGhJwEULypbJ53eZCKJnmaTrQ7JMmf714Q7hI2CfS1eqGxVpm/bGIFF8sUxb5ftNwSz2MoMNF",
+	"ZPJWnYUduI1WgV2UFYxJIxrKppUkakHTFPUgI9/Nt1yReM7okmVD8o6pPLWpD4bvZFRc4z4zlrIbdB/r",
+	"OVvBiGa4pBBGgGhESRtmCmKlqJEp2MeQnJPolyhI/lkRvE9AEHObVtEYRYAZWA9MpjyFFhW2F6DBElCd",
+	"dG04HXSYgN/867/+u9KRuE+Waa4w47uc4RTMTyQaAvpxmDfL2p3a+EoqVutf6fsNufwZrEZ3+wkTrgwq",
+	"wkVJxcLMKxijnWMEP+heFATk62Hol0X11SPHofv1FvpA00AlZ0QxO4bIJxIFT0Pyz1zeIu1CiYPMritD",
+	"qu2kPz9DJ2g3YgM2v3TaAjOj0abATL9eo9yIXtyFY0m33Jqy11iH1bRN30P0wUGkR5fg24T8i/yHb1GA",
+	"9UkCrEEw79L/f7VasnoEoFl7CEONrZqEueZQzLuxH9wIeOh1Qy6ZSCAlE8fwn5HoYjp4IwUbgKyLXPaC",
+	"80keNvokvWr69Ybe3OjMZmUWAfQt6Pa15RP4uoVHILL+F4TlNhPlXq5YMpistskAwBROrKIoV6eEJQJB",
+	"uU8X9Dc7S6sXVP+MRTiVqRsMaPMKSw9Mzb4tdXEr9dF9Fqo6Nhkfc4SbSN6WbX21JG/310LyuWKZn4T0",
+	"jf6/rrAJDP1pqfozyrIhri25Qv3m0aDGizcvsrd/hqZIu/ZvLCp4fmK9r6p5/GVzGlI4sXpdItJ6jK7U",
+	"b959ERcLWlO1p9j6vu6Nndx3kGL72vcp+h2n2AYN/zfo277l/58sxbZoR+Wo1n1ScpbZD/c+exxbl2Lb",
+	"PrWoD383jjnZkIALFSRN+bc+l01mbuEvTMX1/Qu/UglaGhrVIkcREt9E59emOnv3RJ3ctpCRQT/o+6Xi",
+	"hg6TsgAMOyE/Rh6uq1tcL86K3m7N3dzuJ9CIb8s1FuCXtjn/3YaZ7gYMvTMSVYoJIhKMtIMlvZ/B7WQs",
+	"wuxe+6qw25utsFFt7sO3DjS/axkb9iLcIGSLboR/Mim7LG7a0b3/qCRn3ad7nwvkXydpNzX6/a2qWd76",
+	"fpdfqQwtt1BuEaIWut+k6NcmRYt2qg3ktIUcDfuv7bCmpdQU7TGEaTBjodV7Ncl5mjhD2haLY1jS1r/D",
+	"ee2bPJ8ot1k079BQE2JrxKuDXVE4ntqp6JXmWtZrBedtaAwGpbC2m8ctVWPhu22Rc7vFYi5svXUUhl9t",
+	"46ZAL/Dbw+LqscDssSF5ZdPiKVQZN5R+t/Cw//QTIB7AhWpd3DqnnZPJfjyqdDc7mY7o/uQgPkyO2PH0",
+	"CX06eRabzdjD7LALnINyvQ/ck9Pjk9NDbNdZVAXf7A+PwlmgLQ07AcG+UxbtakOJPa4MO80t5VpcsIgq",
+	"AQqX0ZJ0IxurjdzULA31EFnCkgrJ3gPstV4s4T3Ud7lVu8Hho/T02+42H9J8datWfuWxLfYqvqL+fpsa",
+	"+xGZuaaL92/xV4J9S5O/ErRKSze3+jMbKjZsH27v/+cv+WH9/ypNeNob14VH/bCmU/rASkDLM127gY1z",
+	"gTz7cPKoGyXsJrJhEOQpqIraOd+KaaiXLIPG8qpN5wxm+iDvCQj8HqdrL38OWaDNRHIL/Jlsnktk2QU8",
+	"KrAI9DbsuGKNIPtHawLnnMXXKkzHsk1/MgYdjHMD+YwvSXdi/s0SoiU5cN1MzkgshUvijmmaKmzXZNBp",
+	"LGLzbkz3NOpRBulamKAOwQXbgg5e1bNlfEuZ6WIojA9eZIYOsfkKJL6PBRVeIVvTq3ZI3mBNSFDL16Ka",
+	"/IiAekT7yK7Qln3txu+jTskS0rVp8ZGf2C8zErm5+0aL/lKc3F7h8vP4Tzu58LNNmqbzn3bwMsIx/Y09",
+	"23fSUdfNUurkwkKprF3t4D4cm8R7AfrgoqCBPgalvVLFoWEY9Bhy0kfNc52AMK/TNI8ZmTvUq1OweR7e",
+	"22Z2hdZI2L8qnGqG7W32wPq3SzR5DAVTrirfzzFC+A4Le8xurZ5+9gK7SmF6Odbo0lT1g0E4Nv/RT8Ph",
+	"WbVWt1jGZqPXl3ne2vMtDGBazlBvGjeshCmNGldfxAbqsHNcEGo5w3TSBV1ZGBEpbHlKMN+65AVuer1t",
+	"tWNf79xLXWd28YwkVM0nkmaJ6p2RqofVclo9Z4vSMJJSF4imdZ1zFOK7rqEQdl5r8eKekWu21MCpwV8F",
+	"3RGhDDpc0TsK7j7c/f8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -33,6 +33,8 @@ type Config struct {
 	CORSAllowedOrigins []string
 	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
 	TrustedProxies []netip.Prefix
+	// Version and Commit are the build's, reported by GET /api/v1/version.
+	Version, Commit string
 	// Metrics, when set, is served at GET /metrics (metrics.Handler); nil when the metrics are
 	// served on an address of their own, or not at all.
 	Metrics http.Handler
@@ -181,7 +183,7 @@ var errOntologyLoading = errors.New("server: ontology snapshot not loaded yet")
 // is loaded: an empty ontology would be a wrong answer, not a slow one.
 func (s *Server) whenLoaded(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
 	switch operationID {
-	case "GetHealth", "CreateDraft", "GetDraft", "UpdateDraft", "DeleteDraft":
+	case "GetHealth", "GetVersion", "CreateDraft", "GetDraft", "UpdateDraft", "DeleteDraft":
 		return next
 	}
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {

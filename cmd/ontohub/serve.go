@@ -84,6 +84,8 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		TrustedProxies:     cfg.TrustedProxies,
 		Metrics:            apiMetrics(cfg, metricsHandler(st, snapshots, limiter)),
+		Version:            buildVersion(),
+		Commit:             buildCommit(),
 	}, log).Handler()
 	if err != nil {
 		return err
