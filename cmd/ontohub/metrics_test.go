@@ -95,3 +95,11 @@ func TestServeMetricsOnTheAPIPort(t *testing.T) {
 		t.Errorf("API port /metrics: %d, request counts missing:\n%.500s", code, body)
 	}
 }
+
+func TestServeStopsOnABadMetricsAddress(t *testing.T) {
+	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": closedPort(t), "METRICS_ADDR": "not-an-address", "LOG_LEVEL": "warn"}
+	err := run(context.Background(), []string{"serve"}, env(vars), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") || exitCode(err) != 1 {
+		t.Fatalf("serve with METRICS_ADDR=not-an-address: %v, want an error naming METRICS_ADDR", err)
+	}
+}

@@ -91,14 +91,14 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		return err
 	}
 
+	if err := serveMetrics(bgCtx, cfg.MetricsAddr, metricsHandler(st, snapshots, limiter), log); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
 	}
 	go runDraftSweeper(bgCtx, st, cfg.DraftSweepInterval, cfg.DraftRetention, log)
-	if err := serveMetrics(bgCtx, cfg.MetricsAddr, metricsHandler(st, snapshots, limiter), log); err != nil {
-		return err
-	}
 
 	log.Info("serving", "addr", ln.Addr().String(), "version", buildVersion())
 	return serveUntilDone(ctx, &http.Server{
