@@ -38,7 +38,7 @@ func TestEveryCommandsHelpIsTheSameEveryWay(t *testing.T) {
 		}
 		ways := [][]string{{"help", name}, {name, "-h"}, {name, "--help"}, {name, "-help"}}
 		if name == "migrate" || name == "schema" {
-			ways = append(ways, []string{name, "apply", "--help"})
+			ways = append(ways, []string{name, "help"}, []string{name, "apply", "--help"})
 		}
 		for _, args := range ways {
 			var out, errOut bytes.Buffer

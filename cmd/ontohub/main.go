@@ -61,7 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !known {
 		return fmt.Errorf("%w: unknown command %q (try: ontohub help)", errUsage, cmd)
 	}
-	if wantsHelp(rest) {
+	// migrate and schema also take "help" as their subcommand.
+	if wantsHelp(rest) || (cmd == "migrate" || cmd == "schema") && len(rest) > 0 && rest[0] == "help" {
 		_, err := io.WriteString(stdout, help)
 		return err
 	}
