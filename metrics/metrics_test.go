@@ -68,7 +68,8 @@ func TestHandlerServesEventsAndSources(t *testing.T) {
 	h := Handler(Sources{
 		Snapshot: func() Snapshot {
 			return Snapshot{Loaded: true, Generation: 7, Commit: "0123abcd", IngestedAt: ingested, LoadedAt: time.Now(),
-				Entities: map[string]int{"category": 3, "property": 5}}
+				Entities: map[string]int{"category": 3, "property": 5},
+				Changes:  map[string]Changes{"property": {Added: 2, Updated: 1, Unchanged: 2}}}
 		},
 		RateLimitStore: func() string { return "degraded" },
 	})
@@ -107,6 +108,8 @@ func TestHandlerServesEventsAndSources(t *testing.T) {
 		{"ontohub_snapshot_generation", nil, 7},
 		{"ontohub_ontology_info", map[string]string{"commit": "0123abcd"}, 1},
 		{"ontohub_ontology_entities", map[string]string{"kind": "property"}, 5},
+		{"ontohub_ontology_ingest_changes", map[string]string{"kind": "property", "change": "added"}, 2},
+		{"ontohub_ontology_ingest_changes", map[string]string{"kind": "property", "change": "deleted"}, 0},
 		{"ontohub_ratelimit_store", map[string]string{"store": "degraded"}, 1},
 		{"ontohub_ratelimit_store", map[string]string{"store": "redis"}, 0},
 		{"ontohub_ratelimit_fallback", nil, 1},

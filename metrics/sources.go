@@ -32,7 +32,12 @@ type Snapshot struct {
 	IngestedAt, LoadedAt time.Time
 	// Entities counts the served entities by kind.
 	Entities map[string]int
+	// Changes is what the served generation's ingest (or sync) changed, by kind.
+	Changes map[string]Changes
 }
+
+// Changes counts what one ingest did to the entities of one kind.
+type Changes struct{ Added, Updated, Unchanged, Deleted int }
 
 // rateLimitStores are the values of RateLimitStore, each a series of ontohub_ratelimit_store.
 var rateLimitStores = []string{"disabled", "memory", "redis", "degraded"}
@@ -59,11 +64,12 @@ var (
 	snapshotLoadedAt   = desc("snapshot_loaded_timestamp_seconds", "Unix time this replica loaded the served snapshot.")
 	ontologyInfo       = desc("ontology_info", "The commit of the served ontology, as a label; always 1.", "commit")
 	ontologyEntities   = desc("ontology_entities", "Entities in the served snapshot by kind.", "kind")
+	ontologyChanges    = desc("ontology_ingest_changes", "What the served generation's ingest changed, by kind and change (added, updated, unchanged, deleted).", "kind", "change")
 	rateLimitStore     = desc("ratelimit_store", "1 for where rate-limit budgets live now (disabled, memory, redis, degraded), 0 for the others.", "store")
 	rateLimitFallback  = desc("ratelimit_fallback", "1 while Redis is configured but unreachable and budgets are kept in-process.")
 	sourceDescriptions = []*prometheus.Desc{
 		poolAcquired, poolIdle, poolTotal, poolMax, poolAcquires, poolWaits, poolCanceled, poolAcquireSeconds, poolWaitSeconds,
-		snapshotLoaded, snapshotStale, snapshotGeneration, snapshotAge, snapshotIngestedAt, snapshotLoadedAt, ontologyInfo, ontologyEntities,
+		snapshotLoaded, snapshotStale, snapshotGeneration, snapshotAge, snapshotIngestedAt, snapshotLoadedAt, ontologyInfo, ontologyEntities, ontologyChanges,
 		rateLimitStore, rateLimitFallback,
 	}
 )
@@ -126,6 +132,12 @@ func collectSnapshot(ch chan<- prometheus.Metric, s Snapshot, now time.Time) {
 	gauge(ch, ontologyInfo, 1, s.Commit)
 	for kind, n := range s.Entities {
 		gauge(ch, ontologyEntities, float64(n), kind)
+	}
+	for kind, c := range s.Changes {
+		gauge(ch, ontologyChanges, float64(c.Added), kind, "added")
+		gauge(ch, ontologyChanges, float64(c.Updated), kind, "updated")
+		gauge(ch, ontologyChanges, float64(c.Unchanged), kind, "unchanged")
+		gauge(ch, ontologyChanges, float64(c.Deleted), kind, "deleted")
 	}
 }
 

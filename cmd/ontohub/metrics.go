@@ -48,6 +48,10 @@ func snapshotMetrics(h *snapshot.Holder) metrics.Snapshot {
 	for _, kind := range ontology.Kinds {
 		m.Entities[string(kind)] = s.Len(kind)
 	}
+	m.Changes = make(map[string]metrics.Changes, len(s.Summary))
+	for kind, c := range s.Summary {
+		m.Changes[kind] = metrics.Changes{Added: c.Added, Updated: c.Updated, Unchanged: c.Unchanged, Deleted: c.Deleted}
+	}
 	return m
 }
 

@@ -75,6 +75,7 @@ func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
 		`ontohub_ontology_info{commit="feedc0de"} 1`,
 		"ontohub_snapshot_loaded 1",
 		`ontohub_ontology_entities{kind="category"} `,
+		`ontohub_ontology_ingest_changes{change="added",kind="category"} `,
 		`ontohub_ingest_runs_total{outcome="success",source="ingest"} `,
 		`ontohub_ratelimit_store{store="memory"} 1`,
 		"ontohub_ratelimit_fallback 0",

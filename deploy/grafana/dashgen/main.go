@@ -149,9 +149,14 @@ var rows = []row{
 		{title: "Run duration", unit: "s", width: 8, queries: []query{
 			{`max by (source) (ontohub_ingest_duration_seconds_sum / ontohub_ingest_duration_seconds_count)`, "{{source}} mean"},
 		}},
-		{title: "Entities by kind", unit: "short", width: 8, queries: []query{
+		{title: "Entities by kind", unit: "short", width: 4, queries: []query{
 			{`max by (kind) (ontohub_ontology_entities)`, "{{kind}}"},
 		}},
+		{title: "Last ingest's changes", unit: "short", width: 4,
+			description: "What the served generation's ingest or sync added, updated and deleted, by kind.",
+			queries: []query{
+				{`max by (kind, change) (ontohub_ontology_ingest_changes{change!="unchanged"})`, "{{change}} {{kind}}"},
+			}},
 	}},
 	{"Drafts", []panel{
 		{title: "Drafts created", unit: "short", width: 8, queries: []query{
