@@ -21,8 +21,10 @@ import (
 // metricsHandler serves the process's metrics and the state of the server's parts.
 func metricsHandler(st *store.Store, snapshots *snapshot.Holder, limiter *ratelimit.Limiter) http.Handler {
 	return metrics.Handler(metrics.Sources{
-		Pool:           func() *pgxpool.Stat { return st.Pool().Stat() },
-		Snapshot:       func() metrics.Snapshot { return snapshotMetrics(snapshots) },
+		Pool:     func() *pgxpool.Stat { return st.Pool().Stat() },
+		Snapshot: func() metrics.Snapshot { return snapshotMetrics(snapshots) },
+		// Like /health, this may ping Redis: at most 500 ms, and while it is down at most once
+		// per probe interval.
 		RateLimitStore: limiter.StoreStatus,
 	})
 }

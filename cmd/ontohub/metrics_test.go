@@ -89,11 +89,18 @@ func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
 }
 
 func TestServeMetricsOnTheAPIPort(t *testing.T) {
-	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": closedPort(t), "LOG_LEVEL": "warn"}
+	// Redis is configured but nobody answers there: the limiter falls back to in-process budgets.
+	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": closedPort(t), "LOG_LEVEL": "error",
+		"REDIS_URL": "redis://" + closedPort(t) + "/0"}
 	startServe(t, vars)
 	code, body := get(t, "http://"+vars["LISTEN_ADDR"]+"/metrics")
-	if code != http.StatusOK || !strings.Contains(body, "ontohub_http_requests_total{") {
-		t.Errorf("API port /metrics: %d, request counts missing:\n%.500s", code, body)
+	if code != http.StatusOK {
+		t.Fatalf("API port /metrics: %d", code)
+	}
+	for _, want := range []string{"ontohub_http_requests_total{", `ontohub_ratelimit_store{store="degraded"} 1`, "ontohub_ratelimit_fallback 1"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("API port /metrics lacks %q", want)
+		}
 	}
 }
 
