@@ -22,6 +22,7 @@ import (
 var serviceDefaults = map[string]string{
 	"DATABASE_URL":            "postgres://postgres@127.0.0.1:5432/ontohub?sslmode=disable",
 	"LISTEN_ADDR":             ":8080",
+	"METRICS_ADDR":            "",
 	"LOG_LEVEL":               "info",
 	"LOG_FORMAT":              "json",
 	"MIGRATE_ON_START":        "true",
@@ -116,7 +117,7 @@ func TestComposeServices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"backend", "db", "redis", "pgadmin", "grafana"} {
+	for _, name := range []string{"backend", "db", "redis", "pgadmin", "grafana", "prometheus"} {
 		if _, ok := project.Services[name]; !ok {
 			t.Errorf("service %q missing; have %v", name, project.ServiceNames())
 		}
@@ -172,7 +173,7 @@ func TestComposeServices(t *testing.T) {
 		// With nothing but the secrets set, every other variable must fall
 		// back to the service's own default, so the stack behaves like a
 		// local run.
-		fixed := []string{"DATABASE_URL", "REDIS_URL", "LISTEN_ADDR", "MIGRATE_ON_START"}
+		fixed := []string{"DATABASE_URL", "REDIS_URL", "LISTEN_ADDR", "MIGRATE_ON_START", "METRICS_ADDR"}
 		for name, def := range serviceDefaults {
 			if slices.Contains(fixed, name) {
 				continue
@@ -412,7 +413,7 @@ func TestDockerfile(t *testing.T) {
 		if goBuild < 0 {
 			t.Fatal("no RUN go build in the builder")
 		}
-		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X main.version=${VERSION}", "./cmd/ontohub"} {
+		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X main.version=${VERSION}", "-X main.commit=${COMMIT}", "./cmd/ontohub"} {
 			if !strings.Contains(build[goBuild].args, want) {
 				t.Errorf("go build lacks %q: %s", want, build[goBuild].args)
 			}

@@ -2076,6 +2076,42 @@ type GetProfileParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// VersionOntology defines parameters for GetVersion.
+type VersionOntology struct {
+	// CommitSha The schema repository commit of that generation; `null` when unknown.
+	//
+	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+	CommitSha *string `json:"commit_sha"`
+
+	// Generation The ingest generation; 0 before anything was ingested or loaded.
+	//
+	// Example: 3
+	Generation int64 `json:"generation"`
+
+	// IngestedAt When that generation was ingested; `null` while loading or before any ingest.
+	//
+	// Example: 2026-11-26T16:59:30Z
+	IngestedAt *time.Time `json:"ingested_at"`
+}
+
+// Version defines parameters for GetVersion.
+type Version struct {
+	// Commit The commit the server was built from (`unknown` when not recorded).
+	//
+	// Example: 9b1c0d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c
+	Commit string `json:"commit"`
+
+	// Ontology The ontology snapshot this replica serves.
+	//
+	// Example: {"commit_sha":"4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e","generation":3,"ingested_at":"2026-11-26T16:59:30Z"}
+	Ontology VersionOntology `json:"ontology"`
+
+	// Version The server's version (`dev` for a build that did not set one).
+	//
+	// Example: v1.4.0
+	Version string `json:"version"`
+}
+
 // CreateDraftJSONRequestBody defines body for CreateDraft for application/json ContentType.
 type CreateDraftJSONRequestBody = DraftCreate
 
@@ -2407,6 +2443,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfile(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetVersion Server build and served ontology
+	//
+	// The build of the server that answers (its version and the commit it was built from) and
+	// the ontology it serves: the ingest generation, the schema repository commit and when it was
+	// ingested. Answers while the first snapshot is still loading, with the ontology fields
+	// `null`. Limited as a single-resource read.
+	//
+	// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+	GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth Service health
 	//
@@ -2887,6 +2933,26 @@ func (c *Client) ListProfiles(ctx context.Context, params *ListProfilesParams, r
 // Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 func (c *Client) GetProfile(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetProfileRequest(c.Server, profileId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetVersion Server build and served ontology
+//
+// The build of the server that answers (its version and the commit it was built from) and
+// the ontology it serves: the ingest generation, the schema repository commit and when it was
+// ingested. Answers while the first snapshot is still loading, with the ontology fields
+// `null`. Limited as a single-resource read.
+//
+// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+func (c *Client) GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetVersionRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -4017,6 +4083,33 @@ func NewGetProfileRequest(server string, profileId string, params *GetProfilePar
 	return req, nil
 }
 
+// NewGetVersionRequest constructs an http.Request for the GetVersion method
+func NewGetVersionRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/version")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetHealthRequest constructs an http.Request for the GetHealth method
 func NewGetHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -4370,6 +4463,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfileWithResponse(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*GetProfileResponse, error)
+
+	// GetVersionWithResponse Server build and served ontology
+	//
+	// The build of the server that answers (its version and the commit it was built from) and
+	// the ontology it serves: the ingest generation, the schema repository commit and when it was
+	// ingested. Answers while the first snapshot is still loading, with the ontology fields
+	// `null`. Limited as a single-resource read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+	GetVersionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetVersionResponse, error)
 
 	// GetHealthWithResponse Service health
 	//
@@ -6271,6 +6376,85 @@ func (r GetProfileResponse) ContentType() string {
 	return ""
 }
 
+// GetVersionResponse429Headers the declared response headers of an HTTP 429 response for GetVersion
+type GetVersionResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetVersionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Version
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetVersionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetVersionResponse) GetJSON200() *Version {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetVersionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetVersionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetVersionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetVersionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6745,6 +6929,24 @@ func (c *ClientWithResponses) GetProfileWithResponse(ctx context.Context, profil
 		return nil, err
 	}
 	return ParseGetProfileResponse(rsp)
+}
+
+// GetVersionWithResponse Server build and served ontology
+//
+// The build of the server that answers (its version and the commit it was built from) and
+// the ontology it serves: the ingest generation, the schema repository commit and when it was
+// ingested. Answers while the first snapshot is still loading, with the ontology fields
+// `null`. Limited as a single-resource read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
+func (c *ClientWithResponses) GetVersionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetVersionResponse, error) {
+	rsp, err := c.GetVersion(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetVersionResponse(rsp)
 }
 
 // GetHealthWithResponse Service health
@@ -8925,6 +9127,94 @@ func ParseGetProfileResponse(rsp *http.Response) (*GetProfileResponse, error) {
 	return response, nil
 }
 
+// ParseGetVersionResponse parses an HTTP response from a GetVersionWithResponse call
+func ParseGetVersionResponse(rsp *http.Response) (*GetVersionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetVersionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Version
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetVersionResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
 func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9027,6 +9317,9 @@ type ServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(w http.ResponseWriter, r *http.Request, profileId string, params GetProfileParams)
+	// GetVersion Server build and served ontology
+	// (GET /api/v1/version)
+	GetVersion(w http.ResponseWriter, r *http.Request)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(w http.ResponseWriter, r *http.Request)
@@ -10021,6 +10314,20 @@ func (siw *ServerInterfaceWrapper) GetProfile(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// GetVersion operation middleware
+func (siw *ServerInterfaceWrapper) GetVersion(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetVersion(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetHealth operation middleware
 func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Request) {
 
@@ -10156,6 +10463,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	}
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/health", wrapper.GetHealth)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/version", wrapper.GetVersion)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/drafts", wrapper.CreateDraft)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/api/v1/drafts/{token}", wrapper.DeleteDraft)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/drafts/{token}", wrapper.GetDraft)
@@ -12780,6 +13088,103 @@ func (response GetProfile503ApplicationProblemPlusJSONResponse) VisitGetProfileR
 	return err
 }
 
+type GetVersionRequestObject struct {
+}
+
+type GetVersionResponseObject interface {
+	VisitGetVersionResponse(w http.ResponseWriter) error
+}
+
+type GetVersion200JSONResponse Version
+
+func (response GetVersion200JSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion400ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion429ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion500ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVersion503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVersion503ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -12893,6 +13298,9 @@ type StrictServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(ctx context.Context, request GetProfileRequestObject) (GetProfileResponseObject, error)
+	// GetVersion Server build and served ontology
+	// (GET /api/v1/version)
+	GetVersion(ctx context.Context, request GetVersionRequestObject) (GetVersionResponseObject, error)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -13484,6 +13892,30 @@ func (sh *strictHandler) GetProfile(w http.ResponseWriter, r *http.Request, prof
 	}
 }
 
+// GetVersion operation middleware
+func (sh *strictHandler) GetVersion(w http.ResponseWriter, r *http.Request) {
+	var request GetVersionRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVersion(ctx, request.(GetVersionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVersion")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetVersionResponseObject); ok {
+		if err := validResponse.VisitGetVersionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 	var request GetHealthRequestObject
@@ -13513,272 +13945,279 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3pdhs5ki/+Kjjs/xyT/0lS1OaF+iTbcpd6bJWvJHdP36KPEswESbSSACuRFM1x+Zx5iHnCeZJ7EAEg",
-	"kRtJyZTLtXwol0hmYo0NgYhffG5FcjaXgolMtQafW1NGY5bCn2fXdKL/HzMVpXyecSlag9aZyHi2Ihmd",
-	"EDkm2ZSRlM1TppjIqH4kIGOZkvB83L2QgnXf0Syahr1W0GKf6GyesNagNWwdx0f7R/0DOoqORgf02dPR",
-	"i2f7L+IX+/v9/WfR8YuDYasVtFQ0ZTOqR5Ct5vo9laVcTFpfvgStC3mVyZRVh3eaLOlKkVDIrtJPhCck",
-	"Tuk4IylTcykUU2S2UBkRMiMjRiIaTVlcHJ59dcMQLmnG3vIZz+Cf6kgu2c8LpjJFaJLIJYvJnKVkyUUs",
-	"l4QLkk25IlFClSr0ftCv6ZWLjE1YWuz2ks0oF3o0zV0nbJxhZ4xEizRlIjNDKHR6jz4Vq5nqFYukiBVZ",
-	"iIwn0NloEU9YRrgi40WSrPTq6yUtrvTh0/7GnlmWrk7HGUurvf5jKhNGVKVvwT7p7YYlIEu5SGK902YX",
-	"CgPYf76+/y9Ba05TOmOZYYlXi1TJmqH8OKc/L2CJlUzJOJUzQsk8ZXdcLhSZ0wl7ommSfcpu8JnwhNCR",
-	"5hngFj3qMU9VBo8WqZGt/pae/0vyD3/9+yo6eLE4F/1W0OK6158XLF21gpagM/0ktlyg2hn99JaJSTZt",
-	"Dfb7B0dBa8aF+yKoIerXmleu5S0T1UleayKiczriCUgA/dQAx57SyUxPxkgE76kPl29J++iQRFOa0kiv",
-	"Y0BGVLGnR4s06fTIqVgNhcymLCV3NFkwovhsnqzImOtNFRK5tzcUhUU5/Pmg+2x5enp6+rqr/23+fGoX",
-	"a06zab5WMPhW0NJkwlMWtwZZumDrGR4l3/nr97ql2tVh8MQTRXg8IDzTO59NyYglmuUzRW65iJ8oMpZJ",
-	"DLIgm8pFRsLev5QUYY+cxwpWkM3mCc2YIlTEQ5EyJRdpxBSJpMgoFyTcC0k7fJ/KOUuz1d57OmFh54Qo",
-	"JmLCMy1nIiayLhORjFlMqCLhvx28Ca0g0IMaina4R+d8725/D0bNmdqzHe/Zpv/t4A02HuhG9LsTJlhK",
-	"MxaTKOFaZ5BYljfnPUuVFPXrjit0w+O1a++R7cHx8WaqxZ25Xs3Zpr0h+uUig0U0YxMJjNQ8YOhz3ZD/",
-	"v5SNW4PWX/ZydbqHv6q9fHgw2vOx1oygGGv0lyChVryhkSKCMJomnKVOgZ2Q5ZQJvdEq40lCZrohhttD",
-	"hVqyVIvd8LB/9DC1C4uAZkC+DAV1vl7EVLenQUFq0iKK/xcLyD7JJNnv9yuqsE7OJdCcP4aYjekiyfCV",
-	"sUxnNEM5fnjQCvQI+Wwx0+PrAy2ZT0GdwnmvhTZbrpOD5pGBXW3DGlJkMpGTVa5yNIOjngch9kRpKSgm",
-	"mrHn84SzmLT1iyCLNOPToShKzk6PXC2iqelIkYim6YqEr7TR0n0lRZbKZEDmKb+jGQuIs3lQcIR/p+lq",
-	"QGAqXZiL1jqCLMStkEtBZErYp7kmZzMEjhNRdMZIeNQ/CvXU2B1LV8spSxlhiWI7kMRl2vIG2GqUAk+r",
-	"hPVF86Mx6vTzL2lsDB/9SQtLJuBPWO0IrNO9eSpHCZv9uxa5+jc3E73LGeWJERfWfoglU2AsApvB+py+",
-	"PwdRrPUZEGyaSm0e/PS5NeYsiT0STSR26xHxjClFJ2BnLmYjlqI5qg2UjMykyjQbtL58DFoqo9lCtQZH",
-	"mmoznsFyv6QxsZN0K0JHcpENRgkVt60v2wql97gQuI5VcWnnf8cl6iLQ62bWpD2jieYzFpO/Xf14EZBl",
-	"KsUEhGvg6IuJxQyVekDkIuvKcTfV5E9w4gGZcaW4mBArVQksX6enJ/FKinHCo6/dSlxEElGh9xDZDyWr",
-	"WoxmPMuA+MmciVgTlb/qL/JVd4N51CU3o+NIb/bUYJS2kyDGitfjZLBSwD4XMnsjFyL+yuWCtqD7MbTm",
-	"r8dRvh4XMiNvzAOPtCAXxvIz9rEWTVpA9MgHpK6AOBIMnBijIgahG6d0KfAFOH4RfRaBRkC2WakRkNEq",
-	"Y9CD/gNW81xkLBU0OdNM/ZWreSoIN80REBJERrB/cAqxK3vs87ftnlyx9I6lBIfxaKt8qrUB+zRnkWYE",
-	"hX3CUHsEzf2FAopM5GSiV1podUBSli1SoacBR/GdkJ7xK3wntKe02rWWN2nLVB9F4EttHnbsxN/JmI85",
-	"i+tNzqJjhEwpcjbyeUwUFxED5jYW34TfaS0s6rwnNX6ZutmZx/bgGZjae7pKJI2vpXxL0wnboWocyXhF",
-	"2KeIsViR/f7R8+NnT4GRlE/eR/uH+eaZwZBrKQkO55soMRippmLdpRYnVJDw3el/3rz88fU/b17+8/rs",
-	"KiRtY0WSffKOv+z0yIXMplo9Laki1nvxJWhpzuQR+yDoHeUJHSW7WNOYZlQfi/UoF3nLJyRLV4RO9KlP",
-	"TWWaJaui6PDW1oyL+AN7PMFBYqaVJhPRCq1YO4NOaQqwZtdSvqNiZf1SX7lglzRjBEwsQ34sPtEySS/V",
-	"OGMp2X/et36hAikeeDpdk6AeE3GDerTF+vGOoY8nzQfu1Bqeo0F1OW+gx+zO9dZ1p6h1fF9ySvq+u27B",
-	"YbhVI/kbpYaMF3DLRvTT1pfXdc68tS/nbj9Yzw9inspIW85fz25zLVP3+gMtnhMaMbKX0BFL1AC9Nc7g",
-	"Z584GNk15r1pomjgayFTsO+3ar9g6R8c5PRZmDJ5Zeb7TcQlV2TJkqRrLPzRIrMGtD6m2KMrJbAMRM5Z",
-	"igoum9KMjClPVECoMd+A2puEqRs4nt8WIk7Ya7NPFccIGcHveKrmmSIzGS8S9JJp7uKpL5OiRKpFCrae",
-	"TO5Kft/PLWwr/+uG6319bfwIQSuSsxnPbtSUtgZikSRBK0oZzVh8A66Fg/7B0+7+fvfg6fX+s0G/P+j3",
-	"/2+rvKRXGRUxTePCwCOZGl8UZ1rkQL/Pohfs6dNnL7rPjg6Ou0f9mHVfHB2Nuqz/bBztj1/0KXumiU3T",
-	"UT5MggumaQ5W4obHmkxbr2TKWh+D1mIebxzxHUsVjna/1+/1W0AXdhFvzCK2Bj99tJ0gI9iR6K7IO/hB",
-	"DwPPc63BmCaKecMyTyKxw4bfxGzMBceV+twqrX7elZkMeOLRKcnxsJ9v4DqCxxW6WsxmNF01Ta5yw3XH",
-	"0pWhLpIyGk2BBbNpKhcTdAEkXGmD2YzzSU543NCjZhbzEM8US8badKap5i5w9OeHXymYIuOEavu6QKSl",
-	"Zd52fXnGZmrTuuCWXbKxXhMrUdKUwhq51a+zaS3T4SUP0LWepwq03TrmCSMyjf3D/U7nF+TvvKWjDa/o",
-	"J3azIrU0S+MY/qbJe48y0S9cXTdcqyeKLOHW6m9XP17AcpXkEgxca0yaRtObBOZoZ2y/JgkdkSW/5TWc",
-	"EsCsP+ZzkKN/MXBcfOpOZNd8qdVj75Iu3xld5f3aVbd83pVznFl3LuEEi/NCj5v1gP9keTAfRS1/1S3f",
-	"x/L4vgRG/L+nkxqW/FEwuBojcmxWUpUWbkrVjWCfMkcJZte15PLu3VCaV6RJ/nb1kpHB5RQ1l1QwirFM",
-	"ErksDsF0a6Y1kjJhVOh5OfJrIgq89NG2oG48QAbSendFQqedwjLv+HqrRDC7UF4gBFFlU61EHeVpEua3",
-	"nAh97BuQOZPzhAVkksrF3NfFcFkVZQTtLqfqXrDn8bPo6ah7TI/G3SN2GHefRwej7j7tj+1vW9F8QdsZ",
-	"sn+gzttWRlS0SVlOFAitvOF4d2yvSOGSWu/3CQn1HoVEoqMvod41sP4FTV6UK9W7FZ8fcRLFYQQ5bTcz",
-	"nZ1Ss9FFlVFntXbUn9aTs57qrBRYnjr+n6dS6wC4MC7e1eVrWdry4uLWNYrU2k3ZXCqeyXRF8A3CM7C+",
-	"gcC4mDCwTsapnG1BacUdrBGScCGJMQx0PtemTmlGDUvobuv0anczPmN1cy50V+2dZr49wpU+XRd734qa",
-	"Nq5B3T46j20ql5Vt3JI03SIsFjyum7+h3XLfr7maJ3RFBJ2xWvrJibzSpE/16ww9joZsUdnlbNKg3U6t",
-	"/VxeESOuK8Mpi1Kf/ZrIDSjZeFN3SGyOqz+vs+MUm1GR8YiYx50cN7fzCq1hdPqK0vaguLi3fNe0kYsU",
-	"SxZF9sjHX9jjgtwocHNhret0xCsTIPHXlM6ndQwwZSnPqIgYmehHwAhg4zGLMn7HyIzNRiwFI4cSG2xR",
-	"UiP6ZZVZN0vM5ibUIw8XGbROJ+gAsXLcfi4fAeY0xWDGnz5qze7COwafC825KBXbnvui2KAWfasIbeyP",
-	"uNRMxNT04HdnRvSxqAR+Knb7g9bGFAiP48Ll0SR2JBf4e3lileATuJy4ySdoBgCn7MUINxDXoayXvPWu",
-	"P/3aB0rHVtIepYzG2bQLHzsB0cdjIkXEyvbpTjdxK/MM6PNCxqxOnvhksDlWx5wD7cavI3l8hsxYRpZT",
-	"zfFLmtxqsxnCpYAf2iMag3/crhdVmhUSqViMTkE5JjxWhIuhwAgtuOONeap5SAqiMppmYItr1oK7akIz",
-	"kDJqRpMEvHYxaYc/nQbkZUBOP4YnJPzpdUBefwzB1wyxJbgE6KfjCl6XS2G665wQNpvDFVyq21yVQj1+",
-	"apb2+ngG6+DixOysXJ96eugflOlMd13SJ2+lnN9oyQR/jNaqFq9RazVD70UZ61rcqGvKnws8Xs8f+SO7",
-	"5pCrbBEXeST/pplLrPTaEbe4hutjQHH5nyhDoYaAyj6g0g476di4r4bsvfbL1oMVFxu3tCju6nbQPLEy",
-	"AauGoqYUZmEEMzqvuIiSRQxxBk1b+StI+O03+R0o4Fq/lqcl6lfJPbHzZTqN45QpVVwlsw5OO7hnmlfK",
-	"fFFdKsMRu1mrkiXmxYxaVgk8pVoUIQVqLCy60zC1ZhcYtl5EW73D0cy/KpB1g7Exj3skRIsvRL8NCXEr",
-	"Qry7RZ+kiZClKrdelzxJyFQmMeFZ52QoQjQVXStwAxSS9uWbV+Tpi/5BfhmUxzhmEmgnb92FM4FxbBqO",
-	"WcJ0wxm9ZYoIxrMpS3vkzJzOXJQcOE7N+oFJaaLmwteXp2+ub96d/ufN2cX1+bW91h8Kd69/ePDs6fMO",
-	"RiicmCA00/CYZ4QKcn52dtZ9dnxEYrkYJeVYx88tXMwbs1W4Fq2g3qz0A4cHRYKBwN+fPrfkPL8lxB+m",
-	"rUFrz1r1EDqnBcpiRgUZMRB1VVuuMKiK0wljylzUs1jMgH6BGJzpDwSr118TYi5t3Y8VcYuTu78XHAlN",
-	"sKUlh7ajSymSVad0LCiZ5o/k1S5s4IawftK+b1h/cU7eKeM+Me4lcto+3NyRW928PGZtO86GfQgc93Jh",
-	"L3RokhCIgxIVuf4gQt5SLP9NSfFez+FHO1rwXtBP5/j2fh/i53xp/SiXHT6bBaW0gJx+6gQ5BFXW2Tso",
-	"BE3Yp2ZqqWhSdrBSxW58l1/raHxAX0T7rD96Fh/S4/FT9jx6MerT/fiAHY6P6PHoafQsfq7HZcYcyYXI",
-	"gKwiE8hqzq739sqiMxfDLZX/2kG3f1h4DYRhf3Q8Poz2afdpfMC6R+NntPsiej7q7tOD0WF0FB+zp2Og",
-	"F4gKaw0+w5rDlG1MRCuCexSn4OEOYNCaZtlcDfb29MeeWa6eTP0I3lYe1GtjKk7jmFAieHSrDTStmRw7",
-	"bnb3Vp275a2pN5aFFDyiifXC5tqPK8iE0ubTwGQQMIzBjF2Kx5IqYnYpIDN5x+KhGMt0Ca7MFQbnk4Rm",
-	"LDUuXXMILepYIQkuK7EE0PO9VUMhvOgM5xpesUre1T1ob7NDuUCc5bW7wOB4fYQ0ORM2jRHZRbHiCbIm",
-	"m6NA7o1ynTPfIrGdwVF1yVLmojUXc5WljM5M2GYbz8qwT0CiRTn/07biDYX1f7Dag+g6n/sr/RtE3fCy",
-	"8/fxXO2v80/FLv/Bb7kit4zNCVXg/hjL1JzyN1KCL09qfb35/phHT0wgsuYIVTf5ijzabvJNFoCNvtcG",
-	"AATnE8WilOnDv8zIAmO0MonRIvlwS7p/S3G48TYgl5f3ML/epIzp0TJFRkzxmHncpMBvo5jIStrHRISx",
-	"+Ga0Mrt8Gs/4I5piJfG/nnku4eErfPZLSUfU7SPcXGfTXNtqqcyUuwXL92qNgtlIz9sNHsyCfOxGR1VG",
-	"rb8uOUGatdjGoa27VrnmM2avp72rlbWy5fge7FV3m2GWyk6/fJVhKb24tUFF9Za0SZmMfE1QEDf3uwiB",
-	"HcMTVa1bEjWTWcFiyl9FXzUeJiOX+GRO9tsYafl5zB6ZCrb2fY+o97lW/8rj7HrL67je8vo1jryRl5DW",
-	"mF0M5lrZYMCYdAz2xrHpx2Y0ZqRNy4ZZZ7ugoo2WAYsJzXZoFjz0xF/n9pmBj4dnAbllKzxekls2z9wV",
-	"KlxYENyfBpdAib4bBN+38xOY9KWyw9rx2u4O9LVBCI8Ud7DGeVAK/sb9RfZRaDkDvAU6inGTS/uLNExk",
-	"WrfTv4pXoYGKdulVWK+CP+Bvm1j3a7Xudr4Mx/SWDjwh+GDF+ZarZl/IOnXp4jkr2mDNpSQTWSnWYOuD",
-	"ma/sN10HYIPNM0fVcz8X/im4SRH9hOBlDKSfEK6Ipa0BCT9/CTUTCgVQEXAmLTuUyLXnchiKORcid8sb",
-	"r4RJK05W1gHRDks2VmgNGwQj6JwQOhTVh4DpAS2AK8InQqa6MS3dgevRRWqwQzo9EpoDSEhoHCtC0UM8",
-	"FDkZgPQQjEQ0SQILqcBIujCBs+H7H6+uicUygWmqvc+Q+/tlL28d3ZlDYWXRAPyZNGWERhGbwy0WOjdJ",
-	"Ozzqvwj3wqODg5AIOrOX+Xi/O6Y80d+YEVI1FHYSexdhYKL/cxeP4ZNOw2UCRog8xsUCjWNPalqSucl5",
-	"Z6/rS1GqbuyRovUFrpG39rhtdK/d33V2jpRzgoAUmJc858K3IooEzDN8rOQNuIfDynPIPz3a2n+lmgxQ",
-	"pQdI9YpkcBdK2jVXVa9+OL3469lVGBCXfNrvP9CTVLwv3OQj3xxUuQr00BNYku2dPQU4GL/bR3ZfiJV/",
-	"NUjaIBjBO4c4W50Tl7X+3fg6vo27wr9o6h8934KyG1wRLs7WjYYrAnmIYOJRknCxvavCG9ZhDZl8Wa9M",
-	"443wZB8u32LIoadGr6aAeyMidqIFRp7UmLJI3rG0Et6et3ezSBNvnaeLkb/MRu/85X5oONvco+TppFf0",
-	"juEpUk+t2zQBcipWWouZNEn9DLnjbImhYzHPPESiXs3RujTjGqi/lGV6q2+tBIamBiQcLvr9w0iLdviL",
-	"2UXB70Ej4w9hQHLcI+PWtxBy9WS9k+Xegd+ZtI3wvr5+G5qDfWQc8Z0d+qHdrlcN5ZTNuNBGVCZRBOtB",
-	"frh8W4p3fwxi2XS2KNFOydNm59RoJr/m43EpaftXMfr1OM50G19r9+cN1UdMWguSUBLz8bgcE20T5Rtc",
-	"HiM2Ngio1TAJY0/ex4/3Xca2uDXYndPpu3cy5ft6v0nnN83MQuksaz0uG4Nsvs08PRptcOE+VjbNrxcx",
-	"9Su7DhvceXXRe9pU1pZ9iOQYEi4ySUJgyNDeftf78Tq/viPvm4UD3cudZjg7MGLN7kej/rhy94jF/XrL",
-	"xwwCR9HABfl2QkKDghZqs1yxjIxW/ulZCsQOsgSdR8fc0YSD+w6DUxEVz2nvuEjhXlBNmSxhzOjBvLev",
-	"y+hCfWR2rkCTOWycPhZNxeZdKcDTBpfYwGEp60+KqIyugqEw4Fv2W9NAYEVilDCaKhLCaScMSOiNKdTU",
-	"HHrns9DgocEwhwL8UoDr4EWMIDxE6JxOFY/PNn6SGRf+cu3f23Pyms1TplVyPKh1npjbJt1Aj1yZXBIf",
-	"HxxhmPXRjgjZlfMTfbguYjRzRcBH9hXhQffythQ52D7buzB//ISPfSzwMp/NZQqGvZE3E57pY0QkZ3uS",
-	"znk3kjGbMLHnuv6yve5a6zq5REIzxkf+00mJ8ko5MPd0q/zGVuxBTp/CSmLssGmHtMfOIdT5vh05hUkY",
-	"QEH95CZy2J1L57sjBtWg2H4UyYqERsWEZEZX+riqhS3cKLT1eRTM+BGNbgklRnPpw/cJCZ0eAw0IoVgs",
-	"Hgqt+HLpvO62wDYA+MkkdLoQg6K1PjVfcTHpDcUVg78I5io4oUgWImFKFQM9aZIyGq8Ih6jOthGtnR55",
-	"CTaBd+2lgqF4f3r96gcSAY60nr03NXBcCUkSKSYs1Ua/EcJbqvVtlXmDD7BAzPDMJjK+hwvwN0XFdQ7K",
-	"MxckUeuV0Fa+q5BgD2sWNrzsedwBhMYpmXom9WMGAVVyqJtRvprzrquZ1F8eFJf9YIAMszcmkBpCgH2I",
-	"AfSF2cQVGkOum/ltKGTqipwQnnXI//73/0BwaB5NZy6qTHh1j5wK56gggi01N+MjCaN3TGEi1lAsKRoF",
-	"mJYVepetAXwD4KYUSj8ogyRbiO426b44qSmF20lj/z1mdPcmuBAvJ+xXhg0xo+Clq8My92wOY94+i8g4",
-	"vZESSU6Jv07w0HeCYIK5iDy2VMuKCBqdbRdnB2htbq9KaG2aJwGdunEHSfuWrVQxEbpTB/LWhIRgnQw3",
-	"BRCJPKv446NZsRshVzxmeRTolbpQpWo4kvWs1IOfVDf/K5BPkHfQI9iIkfWDXEKAilkZdyUNaL6ADg7n",
-	"OIPKQmh8xyNWgdGazVsDffgHyK6d+OJTRpUUQDw1wR8DAgqMFOI+PtYAWOmBlaf8cjGb+76kGf0XjNuO",
-	"3/m1crKwP/3enbH1xfLWFR2qtOg2rmp8ww8lXIWtNze436VZazPOQolhmz2fRQ8pEFU+zzWcJxe1KBRv",
-	"+Z2XvTVnaXWFtRloX7ZYsfs+DMxh0Iqpmo4kTWP4CcGSfJfbqjV4DjVm4NAOv7jkfcw4MwWzWoN9vTYy",
-	"o0lrsP+sxiKtnwfMD8bvVacibczqg7+5IsaNGZD/Yql0KAudBkDjR55jEwhvU/KeRbhsG6g7l8aHgYAJ",
-	"XclFKea9PpPPg+9pTBTEZ3gpBuywrj1vWZobdA+pzQO0K9vcmgFU29xUvjPNjeX7UGjveV17+eY2t+eK",
-	"zG0enkceze3lIBebG8wprLk9VxNvU3NrgDrssvpT8Hp3exjkwLY5mXjLWCevDO9XomUWM3fiBxlQHP6z",
-	"zeNHyWE7aBaV/8FWtcXk7F0wnSGiLEgVOC2WY53uY11UJMF3cL25pTJqXsLN0MNW5Xxv2MOFA+l20MNO",
-	"ezZjD7s1q2AP78Q5JQy8MLgnIioIjbIBoVodKgnV6aj+d0IF/y9qLPk6KLn1DqzD8X50QF+w7vPRs7h7",
-	"FD1lXXo8Pur24312MD6kR6PjqOYU1uy/+ppz2xbOrPvljX8TEOJNtWgfHaQ4x+SrjYcbs5RBJSUJORDw",
-	"cGAh5x2SQrHuxhrZtx1E4X0kINbWMMOMtwc1a/CZnGeKwE9FyFEzvvq2Nzqv3Owqg08XDDsQkiTO8AYM",
-	"MJQcpfk05CzWi+cCjKkdQzMNXNeesvT63nIRQziEyAtxYh8DOJ0bimd8Ms3gYWW/qjrhTEULU3/XmrA0",
-	"9REjpCRtmihp8mXyzBSeupojhbIQAVlA2Ga4ZwzBcCjgmmnPdBB2TiqW8RNFnOGs+7fY94Urn0eycbY7",
-	"rL7hLIldsbyq6sT6kVyK3A7yKmfmHLizypllvjQN16cwmtreYB4FoHLQ12dcY92E3xosSwh/gvgJGa9I",
-	"OzT30GFAQpBoe/09HocOQ9NW9UbnvEtsKjJnnt1eZX03/RqjIMXkBzkem/ANG5Xh+0hMOSK7eKaqsam9",
-	"Wthe8+T2Qcj/MPihWPTTxA6XpmbRFYd2lsOWfsWy+CYt4eYfmA1cHz/8huNFZi0JjlIINE8XCVbyW1II",
-	"betg7gJIBwwtskfTphu5GLxKwrL3jZPp9/bNaY7Ov+FM7eE7ABlWIHWDiTlESY6LiAgkxbBbiKgzN2hQ",
-	"mUqxO5bCbSRWsKq7J4sbhKleqoBQojIANlGC3rKbiCpGljKNByTUi0Bj/eONngpwgYAL5xsAPfM+8zgM",
-	"hiKMF1ilC2pZeD+j9IVv4psZV1BmV380FpiTH/o7Qz03QBLQbN1uwNssGRe/4Tlm7w0Ez+kvLZnabwCI",
-	"MK9gYh9ztp3ztck7liZ0DoNCkG0VyTnzPoMcgBbtVI0HOCRtLCnWOSGhTOdTqr8yRDnQWtZApwPsuud0",
-	"75iyzgbbwubi+i9nW0IRFOGO4qGAGl2XZ6ev3531ZnFAhq2/u9gKzLUctgKi6EqRpeZ+wLmZMSpKuqhE",
-	"GIDumdOF9xEUv08U3m+mmJm24B1J5Da5o4jcYrixMqKBOYvUkEOO5sTg6U73RZkSfCO/TAg52DrQQf4R",
-	"yMCbWw7OjlufY5W43OqiE7t+Rl9x+eirKErG3KBJgyzMsGqpvcuCJwy6Ia7+TrzihQHpR7Yf0vZedBSx",
-	"dV3rXwKSMk1Fd8xmMXnTTqXMajuqCurtlaa5jytbAFtI9zpUhuYo7n20YN6jBUO4cMmSet5l+wTvNyuF",
-	"qIqqpHrD6nRLNT0Mf/EtEWZqGBspVaRvVixw3GAOuA4D1FrroqyN3DEGzzqrwUf8rYOjtjaMTD0cZFpC",
-	"QUYI7ASeckjGa46X3wIe+p5nUzvRJ6ow1Rr8bW/wVey0fDbNZ0ieeSms+rBmQZO38mft4EBslnZH52Go",
-	"CG0ULvgVtqwJlu9k9Y7P1MJvwwrlpsf/H6JB0NF7ZNVPj/yoT4tdPC0aiwF8xvrQ4Z7aZm0rxLQO+h2d",
-	"djGLEppCVtXAyFATeauNajhPoZcJ8fHtVpvIKhgrBCFBcAGwOE3cU4qY8Bwo2R5zheUW9GsAHaTNdmho",
-	"RtNbKFNjl4osuVAnJmJ9yRXz0Bu4IAV8ftLW4qJjAOtL8VANjpktPBnu9+q6+oyy3uWRI/TXOfbdakLe",
-	"jUUbt2cYXi7KUpJIu6vOUcXan9dpp6upTDNNBcLd6fhjVBmbG6FQJKTagjG110gbhNxDqgp8Zw44aisk",
-	"aCuB2tK8Vgw53ryPIFpb6EHImD3xS4Qo0mbxhDnXGVDWGriKRyvwcA9nYmAoMp9rHa/9wGhSS7amqPoU",
-	"fi8zkSl5rg1EKQSLkKdTfaABP9YNxIO2Bq0ZmyHvK0HnaiqzcpzqfWIvJ0zYVLfBYdBKJI033LyoDK5X",
-	"WybFx8eobOHM6opmuNk13kuRFGLhspTPIbBbqmySsqv/81ZTJBZmB/cQF+TAL8juPJfeqsHJEUvtlryP",
-	"3kPVWJnKWtf7y/RzXay8PlrEE6Y5mN+xAQlxa0LS5qJrKm534MgfcxWStprSlMUdSA+bpHqlw6FoX+pf",
-	"Ad1HijGfLFLDi94kTrD0NaTx0CQxOQuZJHk/diha/QxFGHPAkY3D4pHa0Q4MCegZB6L/NK+UYq3sG1XD",
-	"3SO/dbdLV+a5KyCcNRkboSGfMA/atHRjgKJYbIuC5o55OwxYQaTJk+ICq4wnCTno9zvrGh4tvPhq1yjk",
-	"B40pT1gcECXxkiJl4GoYCkQJKo6H40u6RUjH0INJsfJ9SNrH/cOOB6ttEurUdJEpEsulgLoYwi2Efb48",
-	"6phjWWgcfXGPLRMWN9cMAZjDPlHY6Py1DccnC4PqeLqGczzqqJOQNYm2td7WajJxD+qETE1WjdbxIVxm",
-	"+OdUlTvYUZiXRO1DUogrNwGpnNVIeMzIMh5/QBSbyTubAxTJ+SosHY2LAaeFzLyDoxqmkzURlD8W4icR",
-	"qitlumP4w87TfKFHAdc4quQdyp/c0knwnpbBnNwabp6IWeU6UwFvIPTi0ThGlymMzCyjHnlI2halqRTK",
-	"Xdi1EunKud3uOqLEi7rXkCi8pgiluaJQXogYjKtQtt362SoQQPaVSgkjW5wYcrnLFYtZWr0z/ug5FfmD",
-	"S+lHttR7baX+r2oxj2KzNpoti+tN6+PDC/wW5o7dfiwHhrzK9wj8gRGN2YxHsGGuEHUkRcY+oZX7kEQl",
-	"V1c6Xx9vPWw3rQeXAa6NHymQUmlFm9amOJ4vNXhNeZtrjj22yoFhCHtyf1DV/gcES9wvqqWhCn9xiWph",
-	"+nFa5Yv3B8zR56ENzPPKMs9WM0R62zRDj6Hr67KZfXTWpktwLYi0trflBq6AfTLxw6W6hd/zsuRSaXMT",
-	"XnX2HeQBYc/VPKB1OsIrdJivw+Pk7JR0pYvt8MZTYptaGqtbqmZtuzlMsi7S+TuIkmx0gqwJk7RVsJuj",
-	"JB3NV6MkG1TozSSVC23W2MKeO1Oor2oVqtN10K8KiMJ+0QbKtAiB6zalwMmaucL6x/R5/DQ6Yt2D8f6o",
-	"e8QOafdF9CzuPh0d06PxITuI9/3Yybd0VNKj+M2DVOj9BIfH9Y8eDvno4Y65LNwY7mjo857Rjvc3EK0Q",
-	"K/LkDtyjxSHsMkrRqL17RikWpr0hjvNeFe5rRfX24Y9FMm8+6VAFNyRNpxgni6ydZssG70gCVWTPmVLa",
-	"XLSgdM6oFytiSrk8xHovEW6ZUB9stdea1mbNNhjXPL8Oq6177C/1NoWtH1j3+MHYB6bWHEg6VwHO4gx/",
-	"fbY/zx4zy3/TucBqcW+TNKf4L25/iXEvtr836ra59LSdALsUO9rMUhu363tGAVinH6r6YL2wdub7tpu1",
-	"MQWeZ4+T+u6Jo7UTseh3Np28qGJd3WaLmUDazXmWRuzd26CJCyK3KQ8/j3MriNHKceTBufnvUzlK2Kz2",
-	"bvzyzSvy4uj4GZnjQxZKkMQyWsyq0O+xcSAaDQ93z7kJBfGHwJWn78+L8esQxwnGvo1fz2O6vQh2E2Ht",
-	"RfVuCI+G8gvmyuUI0NENdOBLGhML8Z/LlpFcZINRQsVtXe37eufo2ad5QoUXms8VkRHexpTwCe67LNVo",
-	"QLNOjYnnkAOdx7NjoROZehH67Rzri2BzNRWjf9phHsG2BxAvAaKuwn7DvZle0R+ur98TfIBEMi6u+ZGH",
-	"ie/nytbDckF0BVFoHtrjjCX+KvpALRWVVVZV8324PPfOH1yfIfl4ZfEj/e5OSOgRZYiRwnh7ls8Xw4l5",
-	"RmhSDFEqEPQmeWQiAG39wPyqC+m+QXRoKdl8bWBybvJ7g1meEGRyfHI3CjFulKYLhFovvfO1P/QSwLnX",
-	"zFh3hRl2lVERQ3VhyA/CJYikl/v0QJv9tSlw8tLmHbnZFFwXZjo4SfPOtuWZm5M284byVTddfqmLYPpa",
-	"Lyw4DeAcZknnSdEzi1WCMvsQOmd/cy7ZDea2kQrAShDu921c8cHnsktqzSv6id0siceI69owwme3fmrT",
-	"9xNF2si3T1Rng8+6cIN5k8BCVW7HEjqyh4oy4wSwdB+/jWfbrm0+jK9yZJs92OzJtsmXvwdXtkskbfZl",
-	"58L3UVL+QWhi0j/Nr3ITOnqisNSRYCxWAzJncp6wwPirPaWrjUwaZdact5roBXseP4uejrrH9GjcPWKH",
-	"cfd5dDDq7tP+2P62FXUXlJEh8JJKKnHMDjP6q4Lht+/KLs1pjanV6Lj8g9s0O4I2/U2797ZxmFk6qvOY",
-	"bbX/vyOnWYUsm/1mmx2mSSWYPCfsx/KR+gzzea25U+4h567vx7dX50DzZtjkQfP26CvcZJeQXNpUSSSM",
-	"tOEQupszC0NXShBW9dnEisM9ZKXYPWIWz2istU+epow5DABvrDDtXj/WVozlT6mw0yNnNJpawGJbwo+l",
-	"Q2Fk2UwCOjIAjgvXdbUU7VimS5rGJ/pR0zyLzbxyQGX9WglPA4wpr9hxMRzd/Fqhr2LMdC3dctHF2Oya",
-	"UGg/StmUMiUIBJgyamR1YWWwQgdbDkWeEHDiXsF2pgDJLscAOu+F5789v7o+u9i7+PH6/M0/Ia+cqCWd",
-	"O3Q+aNYNDcqXcugRw6SrtWx/zVSG+6nIBthvmpF8ML1Hg8X2J1xPIbC3+WMGX+aE9E1sOqEWOEtzj0MT",
-	"LyEeOrnERfb0qFXnSvQWuwHt1yNIEx7vlU/DgHj9feVS/z6ycuOKqXp2Cg0BhKbKjaPVcW7meqtYmIzm",
-	"ipjI8QkJzfixlaFAI8ZPTxDS5QasmJ69ymjCTK/Qi5du4DIdinw8FIUhcoRhb0PKYga3x6OVcQF1SqLI",
-	"UDnuFuYCwABKMsk9tjkPoMR2JdWSE0WdMvkA2SbbQDEpB5dnckXxQOtuLBeqAOhbi1v0sQ5Qpk7yflAs",
-	"frmqI2OpO9JysjaXe32kNyZ2W7rcJui1nJ99x2mek/3RldNvTghfm//tQ2/Wp16uiwX2oqoX4HLjWTF3",
-	"3bouvazMgnOAVxxzu1+grc7JuNsNBTr9Rd460Nhf1iqCp/0NLGHvsgPpqU2TJV2pAoCFa6/z8BWM45Qp",
-	"5a+h+6ZhFc3vu1nH2gTLcmSpt2710iLvYA00KYgHYNNKCnn5JsUsl/F+1UIuVaqKrKW5iuvf9LAWwKCM",
-	"y2NE9wmBcbnHDCNVKuI0+u42JDAj23q5sxuwGprBWTbF7W3bTjOKgXVk2nsQf+TVhP2t8Alg3zZjElQ2",
-	"p20C32FbcH87vR2l+RtywcHVsUAOonTJbCWi6gzkIovkzFRzzO+5Bzn8gcEeCfWxYboY2YcY6XbRqiIA",
-	"u0XmKRdQQWqeLFThZGbuXQEAagmQ1hUbHo96IJhMPYK5QV7adT0CWD97nmx91CLLgP4YJ7rLTvaLWMHf",
-	"jo0xvqR+uGgO3ZQj/IyTrxW0tImiN8qcwoqjcwSFcxoQV85ALSZobpea3q+rXezWs76ogXpYheq6khQ1",
-	"WjBfznLvBirvgd1boL21oQ4bK2wbd8QXt6cV4G/pUKDkmFj0Hwz82E5aOPIoN/1388vD5m/ePoUiHhvV",
-	"Js7OC0pw2xI48vDGWitBCh3W516ayiKaC7yQcGrdnQWoJ+d4aIeaCUL3BSDwhWjHdPAmZkORkhouO+gd",
-	"tvy8F8dpLjVlHZ9hy418dlgXpPsNCpSU51nvVUgYVSzO4/LQILRp4CnDw2TJpnFLtp23eUt3Kq55+e3/",
-	"4CIurEkFCdaJw+LCNEZf3rNQSfN+77ouSS0F1doOtuatx0Isbto8g1cukdPaoZl/aHERV5UAy8Nef6Nh",
-	"AbsVoFu4TGuuVkp1Puvqp3wBOK6xRH8Y3JnqP+GUqZfViIAfFiMyo1xklAuWalG0SBOv8qhfLBEND/v/",
-	"yr0MrOaIRrcMYZj9PgZklMqlgWFCPI2a+oeknZ8tAq++BYJe5kcNvBVmMQIG+IFZ9oK7Yz/NpWJ5fWYJ",
-	"oWYKLSJTVVouMgAhiwAzqzcUQ/GXvxCI5lNDgUE+oHTA2+oFloZ0jtCVXIo9E/n272iD2RhT0g71toSB",
-	"V2IaFQEWm84oT8LOyVDYyMpqhCONY91riB8RAIwIOoOqozSarg2Z7A3FKWIXRzRJDBKL1g8sm8q4kCSk",
-	"FnNtnRpoCqhjehya5wUJT5NELkOC2MEnYGfrUau5FIqRdvgOWryQGTzI4tBCXXsK1D6uwg4ZsUSKCWyJ",
-	"Hp8iKTWnBSpIJocir0MPAB5C5mASPm4YbNb1lOdxvUNx7SF0WKQPxGmB8FRNAOGenDNB57y3orMkJO3R",
-	"KmNwdIc/qDKO4YzFFnLVvWHQbTWBsU/zRCL6GS7V1ZJOJiwlH84JzUi4F8tIbzVNEkdrqbbZITRV2fFf",
-	"5l8NhQnKRLBv+JLFEBsbJVyT1Pl7iKCSixTLizE1sBc1KYP1CcxnGgHCTPuvZ9cBwXqyMJXXZ2/Prs+8",
-	"wvGdAMmKiRhCcJCX9FkzYV2LBw53EKpHwj2EHIEKu0KbZXaUPQLcMhR21HbDA8QCUmq8SDR9CpkFJKKp",
-	"S0k/P7t+A6vwFuB5kMps0fbQ/dCFfwFQN//uks0sTAvgTPi/KJaFpG1Qhzo9cupCmOWdO5rqHgENKDw6",
-	"eIEkrztgWbrqnuqzkvH0ovGUY5eZZslCZDzJIy5sD0so3TtievM1R9jNfkXndMQTbct+uHyrNIfidmHA",
-	"PpFLwdIeeQWbiXFxJGXZIhWKUN1pyjISFRrRQ1OMjFM6AakzlXrd6FAcHXajKdVEr2crb5k40c/CpuFD",
-	"HOtu6L0NCIu1eBQoJuKULvPjI9a+hyb0vqupXIqhgFshiGOEJk3p0zaUSuaZIlc/nHYPjp+SmJvrqk6P",
-	"fBC3Qi5FQGY00QdXpjv+NOcWJcj2LYYCulPAPRPmIQGGR/0jg5CU8IgJBKgyqu3d+XVFi2nWRSruyXSy",
-	"Z15Se/rZPKK6qBVP35/XZ4gZOdAatA57fbDcQILpIdii0gajX381YVlD8TJbVMCPvsLvEB/bVhPAOWOw",
-	"DZnTCTcR+1QVitE48XgOMY1cZS/NKAD2DBUCnpXrTjf5I3vvU3bH2RKOadd6CyCecsNLwHLbPIhBSuCj",
-	"dApBr9BBv29tFSZgzXz9Cli7g88muG/TEQ1nDrF9YAg1R/fZagp6Y49wBHUNu5HuvaSxDZvXrxy82PzK",
-	"tZTvqFhZwa7fO96mKxtZ4jILjvuHm98ycHUfBL2j3BS0BmvYxF8Badh5a8uUgselZb+BaOgSIe99doT5",
-	"pZGoTwuxNTUh8yRLqVAcEJdtwDze1fnB9Jwpe4WN7w8FIo0W0pkhyMckPFtMeCMSiozwV5a5GJhvwAbn",
-	"4wsp2Ds4W34DEjf5CzVEDsY4PNNzNR9gEGfXdNLUuHlsD56BRg/7R5tJ7kJm72QMdU4fykdbdvNGLkT8",
-	"W2W8S0bhSoO403aV9ypE2rSrWES67dL9oHqytTFDNFI7TYFRXKCrdNoKrNp0DF5zX5JTpAcQdnB8DM4U",
-	"BxhWPeR+9CSJB5/+2TmNv+wBfGijSCmBtnq4wIDcZRFvFWnPFknG50kB9XZAQoP3GXpBLS4VUpuR+HtY",
-	"rEgpBcPzI0ohd88HRrEDAYcrfEhnMFC+mMFgi3MGQ4EFEmh6C6awASb2kJtzDZ8nffvY2D3yahV59TJj",
-	"mlF9KtAHL31W05YTGl4YH45VhvUXDYLQXACvAFX4dyYPi3NrEIgOBvlPefgdyMPzMkA1Hkn9sgdGProY",
-	"3RoBuYEA8bLk/PV7Le0KEgmdQHoec6lqhM9VBkd7at1IsfEjGRQ6PJEhoqB/GMOTkj6V2XOSSay1Z6WI",
-	"iqFAvh3po12kz6L69Jy7ASon/nZ4eXp9dvP2/N359c3ry9M31zevLs9Or8/CgMQm1PegvzeVi7RTx/xw",
-	"mmTAuka+M5W9lPFqZ/wHbWM3yClFJfKlwvr7j9F13MT5eMSGEFZ8sCQFXtFoyrqvpMhSmWwSBxcSaAP7",
-	"ehB3b8Gsr2zoqX5hfwt+e49Z5NdSvqXphKFUONj83gdhsIiRRX+bsgS33zq0PNFhuLxwqsHv9j6Df+EL",
-	"cj7Ujq8GMRhnhHeRTtpKjjOCb3R65NRdp4MwQBfJhN8xZfwUFWZ8Da/mzFhgi6MGWENHv84/8utS8Bb6",
-	"CWb4W1dSlgLWkVZQb71eGh2Rkw7aek5bIK0Yl2smUXN4v0+pmuZeVlQ5KLkqpl0DNfV3K2TXStc/6fGb",
-	"HSLX0uL97CPfnP9ob8VrSBnLI1rsGQX2CTjoB1CuiyUxBl9xRehIabNFZXQFGEuQNnBSeWyeMgX3NQYn",
-	"2oJDgA8ZwaTzGpvExG7TCBDuZMICRCBh6YTFHReSHiWQ7mCv26CYn5tIqE9foanGsuS3POy5+zgyoyuA",
-	"E9FGmWIZySQJ53izFpoMFVirDxD6BLd2EOaJt0T2CoYKPSpjKLbDo/6LsNMjITq41Q3NQsPNkMFSZ6ph",
-	"+49uqmE325lq31KKePUJcRV/g2Ll25l3v0FDzZyhHmCo7XnhdI3uomIamuZkrBNlPs9tBsKqEJdt45BX",
-	"czyj8bj+SgWPGi5s63H5BPvR3TZxTD7JP5XvN7s6oSUaU4+hhms9EqdxrLDo2Wru3BHGanSUYG9/DZBV",
-	"A+0rSaj9PpNDQUU18ZMmKaPxyoXPcGXUrS3UQa2mGwzFUPziXrD+SmjlFyLY0nb1C0mZWiQZ+WUoful2",
-	"u+4//fr//vf/kF9IiAf0kPxijuoIYW5GBzhd3i2QMDZ1OZSoQ/wmMVxZN4l/VZuE5k6gSkmEoQ3AvCzG",
-	"oKFic3j2083hXw3NmZfMLArDgEG7cA3wA9uubb+ld/M+TRDaoNCIHnGcyrmmi3Z40D8KTe9mwoXeNU3g",
-	"p0GlW1OBxaQU20mVmqosAPxu//a30LxjWgVKQPmoXxmKUztDLNvvp4NgCbNAf20agSp30IUc57X/7L0g",
-	"RuRQl38M2Mhl+4ymED3wIuyRU4zpLjYCy7AibYpRU9ZUNReMAaFDMaY84WJiCpp09M/h0cFBaIOy4B7B",
-	"hSq1cX33LkIIP7Ecp9vFABH2KWIsHooQvXrvTv/z5tUPpxd/PbtCazX/+uzi+vz6nzcv/3mtf6vrFnyH",
-	"PXJhohS5GgpjTksB4KAYPE1OxQqCg+ZZ7tS0GdWhC7cPzZrZolXOGq6zWk/j2NNZj2S4YuNO8/wKpquZ",
-	"XoM6dgWNraNYeXYsyGYhly7wZmcqu9FpZDqOqIgYhP8V8vSt5DDpsjj4k+qISSLFRJ9Y9BNS7HTov0eb",
-	"/I/icj2NY9+G+CqTfu+zyS8yASZN/thLhnIqt2pOamXWRMvzquAip1ue2Nf5bD0Rt43n1rS8pIpgda/4",
-	"j8A9v0nPmt6dnKSxPPXjeNqCZkp5oiAL50E4QjVxHY6v1sZ1bAAgqrk3dRwc8/G48UT+RqYYpY7DCPys",
-	"TINl0XbGe2CdeJhCjZYhRmKgU6hd+N3cwAQuvMyVHUTDDvYPzEQ0PgF+oNl5/lrP47HtB+ikISQxR0G2",
-	"i7XRQfHnif+xhYLnl9TWcYxEstvjfjNvWb0GQQq79ye8mrLoVjWcoPPopJK7wx4VvQjl1GG9IrVjhBJC",
-	"7DxR5NU5YWIs08jWI4OIZiYmXICRXMlp1oclm6QKZzZwzGdTqRgCqeCWQEKOWrIUgHfHMh2YkC2XOCq8",
-	"UyV3UFbmqCjyBwH5pWYN8nOhcW1M6R3Tx0MPAzsjo1TeQrZltIqgzBqEt7JYH/mGwlzdTv1MJIsrhUuI",
-	"UWkOU8s+BEkJlIQpM7hWBkVrKJY0FXrYICzM15AQhHVTyT+gVWnylvIFGzGMLvMNpv/97/8xlXCTlW55",
-	"peWlCbdPwbxKaOaEErpDfPeqOTnyrNbegrStgsHF9cssujW1e/GWKHRP1Z4uTQ49e/RbzkqyfsNJDwPw",
-	"SJsmSnp1fl0eB2Zrdf6U0d9CRlvq2PIE4oLJmoyWV3IhDIAElJFqawGA1kbcyfGL5BhNG62TAw+hNpMZ",
-	"TfRRA+8LuyCFw6EwWU1zDKP0wwIgvZTqU42RX4iUZFImU7nIGN5AAuyMFfJDUegA+bVzYlDacMymFqZF",
-	"v8r9Usr4b6GEP0JBsdgEnKmhuGVsDnyu+ETQbJHCAETsEt2oy3NisRbznYaQU4NVACv6mIxb6KfptgR+",
-	"/SOlesB65BSr1YWtlVCNrKxhEReqrd9qzvw481jCXk8U0ppcwLdNa6pkM/XIP2hyCzoMg67pxKW9DQV+",
-	"B8xolDn7RBG1CjCq2B0TKIbdXLXVQOMYI64N85IRy5aMCWgdsy+vEAa6Hf4cdtCjDiVCIHZzngCETybJ",
-	"UqaxIu2EZVCnHKLP+YRnqnPiGRhQDYUpMxBMhdRvIkxjRBXrcqGYTYGZp2zMP2HMKzwGGI3KXy3Shixa",
-	"FUEkqmKa9zOGw+kEQwGPA5IKOIvhYyHeoY0jl2NSHXtAErlkaVcPTJsqEKTt/MYAOWjOwMJDrcQJiZh9",
-	"so7DCo5lj1zCJQ9ughZEKRWg71faMEzYHUbnZ1O2AhROaMafNtCOScqFvztOYHkJcGg6qEwTPpga4c+h",
-	"l9K9MnMGAtAzRp95vx/CziOQPxnzBI+WmGykqcAYm6wg6qFzg2mrTaZiKfGAWLSdoSjmrRMvbT1DG9CH",
-	"YWPNCQTYJBWr9U26QmE2KxrLSDj0H+9dTWpJYu3ovJUeORVkgXmZXtkxL82yehN+lsMmf4/ZhRUHi2F0",
-	"4IcTYpVprhC9p8G/MJVLZGiA2ZTpbRHKojUHAAtiUPu4X1zIeF5+bjVlzvT7mzJngioORi1Ncptkp5nF",
-	"L0TbqYUJqRumw/Z4cJbPo6v1bRI581TYPzMu1scvsBptvctci+vVnFWzLepNCj8XrNG80Nvs636jdyZc",
-	"a32obEWumIgBnSM8u6aT8ISE5+PuhRSs+w6vt01Oqg3MPqwNzHb26u8sN8pMau2t5Z9ZUd9blqgD3HwE",
-	"zgy+Im9qMyfvLRSLu6PVNnmdCAGC8J9FWFUf29LDqW2D2Qh4JTzreLC1Q+HlfpI2FS5f1JlGeFkQmAsE",
-	"2xPeShSMKoMiiRgzdXLC4A3/vuSEmVSDnFgolqpitMCfQuN7yVJBF1I982hbXnPklqKkuvN4nseN1w25",
-	"WBE4KTUfTvTxD54fGZdW2YbOAb1rbi59FNF1d5frKbqEVv7lq0SfV/KuGdfFol74DpDcMN8Brss7V//s",
-	"j4brgjPf5jhgNuEPh+uS18azrG6/KTj4zJd7nx1hrsN1MUdMh+vi+z30Z+dnrtS3bEZ9AayzOtAXh4Ug",
-	"U9vxV+K/uGKqvyddjZNaj/+Cy/enkv7eLPscTrXCo1toY6+i/f3wX3wnUFHV+rXcHwP8xcJyrleceXXK",
-	"+nqU91OdxBUWHApwwBt0qnYO9II4ME8ULF7nhIQl2Kswx490MQvGd2JHMhQ+pIxpyq9XaZGdm/yo7+3S",
-	"/PG0uV+CdYM6z4uw/sH0+TwnDyss3FcFjW6/3fucc8w6nb6pvvmvBdb23pX5/T1p62K5+QZ1bbbkT339",
-	"venrvPR0DQ9uobH9WpU7hGwrFJDcqdpGhN/mABmMG/SKCbqYEKiDutAiJOVz0h7pvzGr7MAC5p6QSAqL",
-	"uh7RJFGICK6XeiggNgzDafRCmXRByP4HV4IprwRNdQwU01ymmUUPMMlkEJVIM9ZFfF9IgxoKisjk2fo6",
-	"jD1ygYAbHh5Tg7T6ARfqESWH6aEpZZ5mdEQVM3GQLCZtU+UlxD1cYRZZzCYpjRncC34tV22Yll+syYyu",
-	"NWgtRMpoNAUuC1p6ZW9gZW9gZ7QJCpvRClp2F+orP++kWqQrLbMQZpXyGvw72o+Yxxg3CvsC/MFFzgOB",
-	"rchhcMohexNhrG1cvJouslguRa8klYzYIlNLelYmmS8+wtCw3SaBZHoFVe1DpFsM9Z5DUN4DvWi6qLPa",
-	"BVMWjtHW4jeFhnq5pDJDq15rv/YqzBqcNZqogDhiscEYWJjOlIAv4q3l3Zhov2o3rxrLCvjuSiMZqmHA",
-	"vZJTkrO6ToxbDosTeD6SEwx0mdGVWSMihYnwc16q0kmsrnmD5myat9Za2x5EtFVG1XQkaRqrzgkpn3KM",
-	"pM2mbOZZ0yX4z7p+7QEFvLkWsxrB/RtOUifkls0zkNRg/kHlL4ws7FW0l2p9+fjl/wUAAP//",
+	"7L3rchs5ki/+KgjOf8Pkf4sUdfOF+iTb8rRmbbWPJM/snKZDBVaBJEZFgF0oiua6HbEPsU+4T3ICmQAK",
+	"dSMpmXK7Lx/aLZJVuCQyE4lE5i8/tyI5m0vBRKZag8+tKaMxS+HPs2s60f+PmYpSPs+4FK1B60xkPFuR",
+	"jE6IHJNsykjK5ilTTGRUPxKQsUxJeD7uXkjBuu9oFk3DXitosU90Nk9Ya9Aato7jo/2j/gEdRUejA/rs",
+	"6ejFs/0X8Yv9/f7+s+j4xcGw1QpaKpqyGdUjyFZz/Z7KUi4mrS9fgtaFvMpkyqrDO02WdKVIKGRX6SfC",
+	"ExKndJyRlKm5FIopMluojAiZkREjEY2mLC4Oz766YQiXNGNv+Yxn8E91JJfs5wVTmSI0SeSSxWTOUrLk",
+	"IpZLwgXJplyRKKFKFXo/6Nf0ykXGJiwtdnvJZpQLPZrmrhM2zrAzRqJFmjKRmSEUOr1Hn4rVTPWKRVLE",
+	"iixExhPobLSIJywjXJHxIklWmvqapEVKHz7tb+yZZenqdJyxtNrrP6YyYURV+hbsk15uIAFZykUS65U2",
+	"q1AYwP7z9f1/CVpzmtIZy4xIvFqkStYM5cc5/XkBJFYyJeNUzggl85TdcblQZE4n7InmSfYpu8FnwhNC",
+	"R1pmQFr0qMc8VRk8WuRGtvpbev4vyT/89e+r6ODF4lz0W0GL615/XrB01Qpags70k9hygWtn9NNbJibZ",
+	"tDXY7x8cBa0ZF+6LoIapX2tZuZa3TFQnea2ZiM7piCegAfRTAxx7SiczPRmjEbynPly+Je2jQxJNaUoj",
+	"TceAjKhiT48WadLpkVOxGgqZTVlK7miyYETx2TxZkTHXiyokSm9vKApEOfz5oPtseXp6evq6q/9t/nxq",
+	"iTWn2TSnFQy+FbQ0m/CUxa1Bli7YeoFHzXf++r1uqZY6DJ54ogiPB4RneuWzKRmxRIt8psgtF/ETRcYy",
+	"iUEXZFO5yEjY+5eSIuyR81gBBdlsntCMKUJFPBQpU3KRRkyRSIqMckHCvZC0w/epnLM0W+29pxMWdk6I",
+	"YiImPNN6JmIi6zIRyZjFhCoS/tvBm9AqAj2ooWiHe3TO9+7292DUnKk92/GebfrfDt5g44FuRL87YYKl",
+	"NGMxiRKu9wwSy/LivGepkqKe7kihGx6vpb3HtgfHx5u5FlfmejVnm9aG6JeLAhbRjE0kCFLzgKHPdUP+",
+	"/1I2bg1af9nLt9M9/FXt5cOD0Z6P9c4IG2PN/iVIqDfe0GgRQRhNE85St4GdkOWUCb3QKuNJQma6IYbL",
+	"Q4VaslSr3fCwf/SwbReIgGZATobCdr5exVSXp2GD1KxFFP8vFpB9kkmy3+9XtsI6PZdAc/4YYjamiyTD",
+	"V8YyndEM9fjhQSvQI+SzxUyPrw+8ZD4FdRvOe6202XKdHjSPDCy1jWhIkclETlb5lqMFHPd5UGJPlNaC",
+	"YqIFez5POItJW78IukgLPh2Koubs9MjVIpqajhSJaJquSPhKGy3dV1JkqUwGZJ7yO5qxgDibBxVH+Hea",
+	"rgYEptKFuehdR5CFuBVyKYhMCfs01+xshsBxIorOGAmP+kehnhq7Y+lqOWUpIyxRbAeauMxb3gBbjVrg",
+	"aZWxvmh5NEadfv4ljY3hoz9pZckE/AnUjsA63ZuncpSw2b9rlat/czPRq5xRnhh1Ye2HWDIFxiKIGdDn",
+	"9P05qGK9nwHDpqnU5sFPn1tjzpLYY9FEYrceE8+YUnQCduZiNmIpmqPaQMnITKpMi0Hry8egpTKaLVRr",
+	"cKS5NuMZkPsljYmdpKMIHclFNhglVNy2vmyrlN4jIZCOVXVp53/HJe5FsK+bWZP2jCZazlhM/nb140VA",
+	"lqkUE1CugeMvJhYz3NQDIhdZV467qWZ/ghMPyIwrxcWEWK1KgHydnp7EKynGCY++dimRiCSiQq8hih9q",
+	"VrUYzXiWAfOTOROxZiqf6i9yqrvBPCrJzeg48ps9NZhN22kQY8XrcTKgFIjPhczeyIWIv5Jc0BZ0P4bW",
+	"fHoc5fS4kBl5Yx54JIJcGMvP2MdaNWkF0SMfkLsC4lgwcGqMihiUbpzSpcAX4PhF9FkEGgHdZrVGQEar",
+	"jEEP+g+g5rnIWCpocqaF+iupeSoIN80RUBJERrB+cAqxlD325dt2T65YesdSgsN4NCqf6t2AfZqzSAuC",
+	"wj5hqD2C5v5CAUcmcjLRlBZ6OyApyxap0NOAo/hOWM/4Fb4T3lN627WWN2nLVB9F4EttHnbsxN/JmI85",
+	"i+tNzqJjhEwpSjbKeUwUFxED4TYW34Tf6V1Y1HlPavwydbMzj+3BMzC193SVSBpfS/mWphO2w61xJOMV",
+	"YZ8ixmJF9vtHz4+fPQVBUj57H+0f5otnBkOupSQ4nG+yicFINRfrLrU6oYKE707/8+blj6//efPyn9dn",
+	"VyFpGyuS7JN3/GWnRy5kNtXb05IqYr0XX4KWlkwesQ+C3lGe0FGyC5rGNKP6WKxHuchbPiFZuiJ0ok99",
+	"airTLFkVVYdHWzMu4g/s8RQHiZneNJmIVmjF2hl0SlMAml1L+Y6KlfVLfSXBLmnGCJhYhv1YfKJ1kibV",
+	"OGMp2X/et36hAiseeHu6ZkE9JuIG9WjE+vGOoY8nzQfutjU8R8PW5byBnrA711vXnaLWyX3JKen77roF",
+	"h+FWjeRvlBoyXsAtG9FPW19e1znz1r6cu/2Anh/EPJWRtpy/XtzmWqfu9QdaPSc0YmQvoSOWqAF6a5zB",
+	"zz5xMLJrzHvTRNHA10qmYN9v1X7B0j84yPmzMGXyysz3m6hLrsiSJUnXWPijRWYNaH1MsUdXSoAMRM5Z",
+	"ihtcNqUZGVOeqIBQY74BtzcpUzdwPL8tRJyw12adKo4RMoLf8VTNM0VmMl4k6CXT0sVTXydFiVSLFGw9",
+	"mdyV/L6fW9hW/tcN1+v62vgRglYkZzOe3agpbQ3EIkmCVpQymrH4BlwLB/2Dp939/e7B0+v9Z4N+f9Dv",
+	"/99WmaRXGRUxTePCwCOZGl8UZ1rlQL/Pohfs6dNnL7rPjg6Ou0f9mHVfHB2Nuqz/bBztj1/0KXummU3z",
+	"UT5MggTTPAeUuOGxZtPWK5my1segtZjHG0d8x1KFo93v9Xv9FvCFJeKNIWJr8NNH2wkKgh2J7oq8gx/0",
+	"MPA81xqMaaKYNyzzJDI7LPhNzMZccKTU51aJ+nlXZjLgiUenJMfDfr6A6xgeKXS1mM1oumqaXOWG646l",
+	"K8NdJGU0moIIZtNULiboAki40gazGeeTnPG44UctLOYhnimWjLXpTFMtXeDozw+/UjBFxgnV9nWBSUtk",
+	"3pa+PGMztYkuuGSXbKxpYjVKmlKgkaN+nU1rhQ4veYCv9TxVoO3WMU8YkWnsH+53Or8gf+ctHW14RT+x",
+	"G4rU8iyNY/ibJu89zkS/cJVuSKsniizh1upvVz9eALlKegkGrndMmkbTmwTmaGdsvyYJHZElv+U1khLA",
+	"rD/mc5CjfzFwXHzqTmTXfKm3x94lXb4ze5X3a1fd8nlXznFm3bmEEyzOCz1u1gP+k5XBfBS18lVHvo/l",
+	"8X0JjPp/Tyc1IvmjYHA1RuTYUFKVCDel6kawT5njBLPqWnN5926ozSvaJH+7esnI4HKKmksqGMVYJolc",
+	"FodgujXTGkmZMCr0vBz7NTEFXvpoW1A3HqAA6X13RUK3O4Vl2fH3rRLD7GLzAiWIWzbVm6jjPM3C/JYT",
+	"oY99AzJncp6wgExSuZj7ezFcVkUZQbvLbXUv2PP4WfR01D2mR+PuETuMu8+jg1F3n/bH9reteL6w2xm2",
+	"f+Cet62OqOwmZT1RYLTyguPdsb0ihUtqvd4nJNRrFBKJjr6EetfA+hc0eVGvVO9WfHnESRSHEeS83Sx0",
+	"dkrNRhdVZjurtaP+tJ6c9VRnpQB56uR/nkq9B8CFcfGuLqdlacmLxK1rFLm1m7K5VDyT6YrgG4RnYH0D",
+	"g3ExYWCdjFM524LTiitYoyThQhJjGOh8rk2d0owaSOhu6zS1uxmfsbo5F7qr9k4z3x7hSp+ui71vxU0b",
+	"aVC3js5jm8plZRm3ZE1HhMWCx3XzN7xb7vs1V/OEroigM1bLPzmTV5r0uX6docfRkC1udrmYNOxup9Z+",
+	"LlPEqOvKcMqq1Be/JnYDTjbe1B0ym5Pqz+vsOMVmVGQ8IuZxp8fN7bxCaxidvqK0PKgu7q3fNW/kKsWy",
+	"RVE88vEX1rigNwrSXKB13R7xygRI/DWl82mdAExZyjMqIkYm+hEwAth4zKKM3zEyY7MRS8HIocQGW5S2",
+	"Ef2yyqybJWZzE+qRh4sMWqcTdIBYPW4/l48Ac5piMONPH/XO7sI7Bp8LzbkoFdue+6LYoFZ9qwht7I9I",
+	"aiZianrwuzMj+ljcBH4qdvuD3o0pMB5HwuXRJHYkF/h7eWKV4BO4nLjJJ2gGAKfsxQgXEOlQ3pc8etef",
+	"fu0DpWMraY9SRuNs2oWPnYDo4zGRImJl+3Sni7iVeQb8eSFjVqdPfDbYHKtjzoF24dexPD5DZiwjy6mW",
+	"+CVNbrXZDOFSIA/tEY3BP27pRZUWhUQqFqNTUI4JjxXhYigwQgvueGOeahmSgqiMphnY4lq04K6a0Ay0",
+	"jJrRJAGvXUza4U+nAXkZkNOP4QkJf3odkNcfQ/A1Q2wJkgD9dFzB63IpTHedE8Jmc7iCS3Wbq1Kox0/N",
+	"2l4fz4AOLk7Mzsr1qaeH/kGZznTXpf3krZTzG62Z4I/R2q3Fa9RazdB7Uce6FjfuNeXPBRmvl4/8kV1L",
+	"yFW2iIsykn/TLCVWe+1IWlzD9TGgSP4nynCoYaCyD6i0wk47Nq6rYXuv/bL1YNXFxiUtqru6FTRPrEzA",
+	"quGoKYVZGMWMzisuomQRQ5xB01L+Chp++0V+BxtwrV/L2yXqqeSe2DmZTuM4ZUoVqWTo4HYH90wzpcwX",
+	"VVIZidgNrUqWmBczakUl8DbVogopcGOB6G6HqTW7wLD1ItrqHY5m/lWFrBuMjXncIyFafCH6bUiISxHi",
+	"3S36JE2ELFW59brkSUKmMokJzzonQxGiqehagRugkLQv37wiT1/0D/LLoDzGMZPAO3nrLpwJjGPTcMwS",
+	"phvO6C1TRDCeTVnaI2fmdOai5MBxaugHJqWJmgtfX56+ub55d/qfN2cX1+fX9lp/KNy9/uHBs6fPOxih",
+	"cGKC0EzDY54RKsj52dlZ99nxEYnlYpSUYx0/t5CYN2apkBatoN6s9AOHB0WGgcDfnz635Dy/JcQfpq1B",
+	"a89a9RA6pxXKYkYFGTFQdVVbrjCoitMJY8pc1LNYzIB/gRmc6Q8Mq+mvGTHXtu7HirrFyd3fC46MJtjS",
+	"skPb8aUUyapTOhaUTPNH8moXFnBDWD9p3zesvzgn75Rxnxj3EjttH27u2K1uXp6wtp1kwzoETnq5sBc6",
+	"NEkIxEGJil5/ECNvqZb/pqR4r+fwox0teC/op3N8e78P8XO+tn6Uyw5fzIJSWkDOP3WKHIIq6+wdVIIm",
+	"7FMLtVQ0KTtYqWI3vsuvdTQ+oC+ifdYfPYsP6fH4KXsevRj16X58wA7HR/R49DR6Fj/X4zJjjuRCZMBW",
+	"kQlkNWfXe3tl0ZmL4ZbKf+2g2z8svAbKsD86Hh9G+7T7ND5g3aPxM9p9ET0fdffpwegwOoqP2dMx8AtE",
+	"hbUGn4HmMGUbE9GK4B7FbfBwBzBoTbNsrgZ7e/pjz5CrJ1M/greVB/XamIrTOCaUCB7dagNN70xOHDe7",
+	"e6vO3fLS1BvLQgoe0cR6YfPdjyvIhNLm08BkEDCMwYxdiseSKmJWKSAzecfioRjLdAmuzBUG55OEZiw1",
+	"Ll1zCC3usUISJCuxDNDzvVVDIbzoDOcaXrFK3tU9eG+zQ7nAnGXaXWBwvD5CmpwJm8aI4qJY8QRZk81R",
+	"YPdGvc6Zb5HYzuCoumQpc9Gai7nKUkZnJmyzjWdlWCdg0aKe/2lb9YbK+j9Y7UF0nc/9lf4Nom542fn7",
+	"eK721/mnYpf/4LdckVvG5oQqcH+MZWpO+Rs5wdcntb7efH3MoycmEFlLhKqbfEUfbTf5JgvARt9rAwCC",
+	"84liUcr04V9mZIExWpnEaJF8uKW9f0t1uPE2INeX9zC/3qSM6dEyRUZM8Zh50qTAb6OYyEq7j4kIY/HN",
+	"aGVW+TSe8Uc0xUrqf73wXMLDV/jsl9IeUbeOcHOdTfPdVmtlptwtWL5WazaYjfy83eDBLMjHbvaoyqj1",
+	"1yUnSPMutnFo665VrvmM2etp72plrW45vod41d1mGFLZ6ZevMiynF5c2qGy9pd2kzEb+TlBQN/e7CIEV",
+	"wxNVrVsSdyZDwWLKX2W/ajxMRi7xyZzstzHS8vOYPTIVbO37HlHvc63+lcfZ9ZbXcb3l9WsceSMvIa0x",
+	"uxjMtbLBgDHpGOyNY9OPzWjMSJuWDbPOdkFFGy0DFhOa7dAseOiJv87tMwMfD88CcstWeLwkt2yeuStU",
+	"uLAguD4NLoESfzcovm/nJzDpS2WHtZO13R3oa4MQHinuYI3zoBT8jeuL4qPQcgZ4C3QU4yKX1hd5mMi0",
+	"bqV/Fa9CAxft0quwfgv+gL9tEt2v3XW382U4obd84CnBB2+cb7lq9oWs2y5dPGdlN1hzKclEVoo12Ppg",
+	"5m/2m64DsMHmmePWcz8X/im4SRH9hOBlDKSfEK6I5a0BCT9/CbUQCgVQEXAmLTuUyLXnchiKORcid8sb",
+	"r4RJK05W1gHRDks2VmgNGwQj6JwQOhTVh0DoAS2AK8InQqa6Ma3dQerRRWqwQzo9EpoDSEhoHCtC0UM8",
+	"FDkbgPYQjEQ0SQILqcBIujCBs+H7H6+uicUygWmqvc+Q+/tlL28d3ZlDYXXRAPyZNGWERhGbwy0WOjdJ",
+	"Ozzqvwj3wqODg5AIOrOX+Xi/O6Y80d+YEVI1FHYSexdhYKL/cxePkZNOw2UCRog8xsUCjWNPa1qWucll",
+	"Z6/ra1GqbuyRovUFrpG39rhtdK/d33V2jpxzgoAUmJc858K3IooMzDN8rOQNuIfDynPIPz3a2n+lmgxQ",
+	"pQdINUUyuAsl7Zqrqlc/nF789ewqDIhLPu33H+hJKt4XbvKRbw6qXAV66AmQZHtnTwEOxu/2kd0XYuVf",
+	"DZI2KEbwziHOVufEZa1/N76Ob+Ou8C+a+kfPt+DsBleEi7N1o+GKQB4imHiUJFxs76rwhnVYwyZf1m+m",
+	"8UZ4sg+XbzHk0NtGr6aAeyMidqIVRp7UmLJI3rG0Et6et3ezSBOPztPFyCez2Xf+cj80nG3uUfJ00it6",
+	"x/AUqafWbZoAORUrvYuZNEn9DLnjbImhYzHPPESiXs3RujTjGqi/lGV6qW+tBoamBiQcLvr9w0irdviL",
+	"WaLg97Aj4w9hQHLcI+PWtxBy9Wy9E3LvwO9M2kZ5X1+/Dc3BPjKO+M4O/dBu1auGcspmXGgjKpOogvUg",
+	"P1y+LcW7PwazbDpblHin5Gmzc2o0k1/z8biUtP2rGP16HGe6ja+1+/OG6iMmrQVJKIn5eFyOibaJ8g0u",
+	"jxEbGwTUapiEsSfv48f7LmNbHA1253T67p1M+breb9L5TTOzUDrLWo/LxiCbbzNPj0cbXLiPlU3z60VM",
+	"/cquwwZ3Xl30njaVtWUfIjuGhItMkhAEMrS33/V+vM6v78j7ZuFA93KnGckOjFqz69G4f1y5e8Tier3l",
+	"YwaBo2jggn47IaFBQQu1Wa5YRkYr//QsBWIHWYbOo2PuaMLBfYfBqYiK53bvuMjhXlBNmS1hzOjBvLev",
+	"y+yF+sjsXIEmc9g4fSyais27UoCnDS6xgcNS1p8UURldBUNhwLfst6aBwKrEKGE0VSSE004YkNAbU6i5",
+	"OfTOZ6HBQ4NhDgX4pQDXwYsYQXiI0DmdKh6fbfwkMy58cu3f23Pyms1TprfkeFDrPDG3TbqBHrkyuSQ+",
+	"PjjCMOujHRGyK+cn+nBdxGjmioCP7CvCg+7lbSlKsH22d2H++Akf+1iQZT6byxQMe6NvJjzTx4hIzvYk",
+	"nfNuJGM2YWLPdf1l+71rrevkEhnNGB/5TyclzivlwNzTrfIbo9iDnD4FSmLssGmHtMfOIdT5vh05hUkY",
+	"QEH95CZ22J1L57tjBtWwsf0okhUJzRYTkhld6eOqVrZwo9DW51Ew40c0uiWUmJ1LH75PSOj2MdgBIRSL",
+	"xUOhN75cO6+7LbANAH4yCd1eiEHRej81X3Ex6Q3FFYO/COYqOKVIFiJhShUDPWmSMhqvCIeozrZRrZ0e",
+	"eQk2gXftpYKheH96/eoHEgGOtJ69NzVwXAlJEikmLNVGv1HCW27r227mDT7AAjPDM5vY+B4uwN8UF9c5",
+	"KM9ckEStV0Jb+a5Cgj2sWdjwsudxBxAap2TqmdSPGQRUyaFuRvlqzruuZlJ/eVBc9oMBMszamEBqCAH2",
+	"IQbQF2YTV2gMuW7mt6GQqStyQnjWIf/73/8DwaF5NJ25qDLh1T1yKpyjggi21NKMjySM3jGFiVhDsaRo",
+	"FGBaVuhdtgbwDYCbUij9oAySbCG626T74qSmFG4njf33mNHdm+BCvJywXxk2xIyCl64Oy9KzOYx5+ywi",
+	"4/RGTiQ5J/46wUPfCYIJ5iLy2HItKyJodLYlzg7Q2txaldDatEwCOnXjCpL2LVupYiJ0pw7krQkJwToZ",
+	"bgogEnlW8cdHs2I3Qq54wvIo0Ct1oUrVcCTrWakHP6ku/lcgn6DsoEewESPrB7mEABVDGXclDWi+gA4O",
+	"5ziDykJofMcjVoHRms1bA334B8iunfjiU0aVFMA8NcEfAwIbGCnEfXysAbDSAytP+eViNvd9STP6Lxi3",
+	"Hb/za+VsYX/6vTtj64vlrSs6VGnRLVzV+IYfSrgKWy9ucL9Ls9ZmnIWSwDZ7PoseUmCqfJ5rJE8ualEo",
+	"3vI7L3trztIqhbUZaF+2WLH7PgzMYdCKqZqOJE1j+AnBknyX26o1eA41ZuDQDr+45H3MODMFs1qDfU0b",
+	"mdGkNdh/VmOR1s8D5gfj96pTkTZm9cHfXBHjxgzIf7FUOpSFTgOg8SPPsQmEtyl5zyJctg3UnUvjw0DA",
+	"hK7kohTzXp/J58H3NCYK4jO8FAN2WNeeR5bmBt1DavMALWWbWzOAapubylemubF8HQrtPa9rL1/c5vZc",
+	"kbnNw/PYo7m9HORic4M5hzW352ribWpuDVCHJas/Ba93t4ZBDmybs4lHxjp9ZWS/Ei2zmLkTP+iA4vCf",
+	"bR4/ag7bQbOq/A+2qi0mZ++C6QwRZUGrwGmxHOt0H+uiogm+g+vNLTejZhJuhh62W873hj1cOJBuBz3s",
+	"ds9m7GFHswr28E6cU8LAC4N7IqKC0CgbEKq3QyWhOh3V/06o4P9FjSVfByW33oF1ON6PDugL1n0+ehZ3",
+	"j6KnrEuPx0fdfrzPDsaH9Gh0HNWcwpr9V19zbtvCmXW/vPFvAkK8qRbto4MU55h8tfFwY5YyqKQkIQcC",
+	"Hg4s5LxDUijW3Vij+7aDKLyPBsTaGmaY8fagZg0+k/NMEfipCDlqxlff9kbnlZtdZfDpgmEHQpLEGd6A",
+	"AYaaozSfhpzFevVcgDG1Y2jmgevaU5am7y0XMYRDiLwQJ/YxgNO54XjGJ9MMHlb2q6oTzlS0MPV3rQlL",
+	"Ux8xQkrSpomSJl8mz0zhqas5UigLEZAFhG2Ge8YQDIcCrpn2TAdh56RiGT9RxBnOun+LfV+48nkkG2e7",
+	"w+obzpLYFcurbp1YP5JLkdtBXuXMXAJ3VjmzLJem4foURlPbG8yjALYc9PUZ11g34bcGyxLCnyB+QsYr",
+	"0g7NPXQYkBA02l5/j8ehw9C0Vb3ROe8Sm4rCmWe3V0XfTb/GKEgx+UGOxyZ8w0Zl+D4SU47IEs9UNTa1",
+	"VwvLa57cPgj5HwY/FIt+mtjh0tQsuuLQznLY0q9YEd+0S7j5B2YB18cPv+F4kVnLgqMUAs3TRYKV/JYU",
+	"Qts6mLsA2gFDi+zRtOlGLgavkrDifeN0+r19c1qi8284U3v4DkCGFVjdYGIOUZMjERGBpBh2CxF15gYN",
+	"KlMpdsdSuI3EClZ192RxgzLVpAoIJSoDYBMl6C27iahiZCnTeEBCTQQa6x9v9FRACgRcON8A6Jn3mcdh",
+	"MBRhvMAqXVDLwvsZtS98E9/MuIIyu/qjscCc/tDfGe65AZaAZutWA95mybj4Dc8xe28geE5/adnUfgNA",
+	"hHkFE/uYs+2cr03esTShcxgUgmyrSM6Z9xn0ALRop2o8wCFpY0mxzgkJZTqfUv2VYcqB3mUNdDrArntO",
+	"944p62ywLWwurv9ytiUUQRHuKB4KqNF1eXb6+t1ZbxYHZNj6u4utwFzLYSsgiq4UWWrpB5ybGaOitBeV",
+	"GAPQPXO+8D7Cxu8zhfebKWamLXjHErlN7jgitxhurI5oEM4iN+SQozkzeHun+6LMCb6RX2aEHGwd+CD/",
+	"CGzgzS0HZ8elz7FKXG510YldP6OvuHz0tyhKxtygSYMuzLBqqb3LgicMuiFSfyde8cKA9CPbD2l7Lzqq",
+	"2Lqu9S8BSZnmojtms5i8aadSZrUdVRX19pumuY8rWwBbaPc6VIbmKO59tGDeowVDuHDJknreZfsE7zcr",
+	"haiKW0n1htXtLdX0MPzFt0SYqWFstFSRv1mxwHGDOeA6DHDXWhdlbfSOMXjWWQ0+4m8dHLW1YWTq4SDT",
+	"EgoyQmAn8JRDMl5zvPwW8ND3PJvaiT5RhanW4G97g69ip+WzaT5D8sxLYdWHNQuavJU/awcHYkPaHZ2H",
+	"oSK02XDBr7BlTbB8Jat3fKYWfhsolJse/3+IBkFHr5HdfnrkR31a7OJp0VgM4DPWhw731Da0rTDTOuh3",
+	"dNrFLEpoCllVA6NDTeStNqrhPIVeJsTHt0ttIqtgrBCEBMEFIOI0cU8pYsJzoGR7zBWWW9CvAXSQNtuh",
+	"oRlNb6FMjSUVWXKhTkzE+pIr5qE3cEEK+PykrdVFxwDWl+KhGhwzW3gy3O9VuvqCst7lkSP01zn2HTUh",
+	"78aijdszDC8XZSlppN1V56hi7c/rdqerqUwzzQXC3en4Y1QZmxulUGSk2oIxtddIG5TcQ6oKfGcOOGor",
+	"JGgrgdrSvFYNOdm8jyJaW+hByJg98UuEKNJm8YQ51xlw1hq4ikcr8HAPZ2JgODKfa52s/cBoUsu2pqj6",
+	"FH4vC5Epea4NRCkEi1CmU32gAT/WDcSDtgatGZuh7CtB52oqs3Kc6n1iLydM2FS3wWHQSiSNN9y8qAyu",
+	"V1smxcfHqGzhzOqKZrjZNd5LkRRi4bKUzyGwW6pskrKr//NWcyQWZgf3EBfkwC/I7jyXHtXg5Iildkve",
+	"R++haqxMhdb1/jL9XBcrr48W8YRpCeZ3bEBCXJqQtLnomorbHTjyx1yFpK2mNGVxB9LDJqmmdDgU7Uv9",
+	"K6D7SDHmk0VqZNGbxAmWvoY0HpokJmchkyTvxw5Fbz9DEcYccGTjsHikdrwDQwJ+xoHoP80rpVgr+0bV",
+	"cPfYb93t0pV57goYZ03GRmjYJ8yDNi3fGKAoFtuioLlj3g4DKIg8eVIksMp4kpCDfr+zruHRwouvdo1C",
+	"ftCY8oTFAVESLylSBq6GoUCUoOJ4OL6kW4R0DD2YFCvfh6R93D/seLDaJqFOTReZIrFcCqiLIRwh7PPl",
+	"Ucccy0Lj6ItrbIWwuLhmCCAc9onCQuevbTg+WRhUJ9M1kuNxR52GrEm0rfW2VpOJe1AnZGqyavQeH8Jl",
+	"hn9OVbmDHZV5SdU+JIW4chOQylmNhseMLOPxB0SxmbyzOUCRnK/C0tG4GHBayMw7OKoROlkTQfljIX4S",
+	"obpSpjuGP+w8zRd6FHCNo0reofzJLZ0E72kZzMnRcPNEDJXrTAW8gdDEo3GMLlMYmSGjHnlI2halqRTK",
+	"XVi1EuvKuV3uOqbEi7rXkCi8pgiluaJQXogYjKtQtt362SoQQPaVSgkjW5wYcrnLFYtZWr0z/ug5FfmD",
+	"S+lHttR7baX+r2oxj2KzNpoti+tN6+PDC/wW5o7dfiwHhrzK1wj8gRGN2YxHsGCuEHUkRcY+oZX7kEQl",
+	"V1c6p49HD9tN68FlgGvjRwqsVKJoE22K4/lSg9eUt7nm2GOrHBiBsCf3B1Xtf0CwxP2iWhqq8BdJVAvT",
+	"j9MqX7w/YI6+DG0QnldWeLaaIfLbphl6Al1fl82so7M2XYJrQaW1vSU3cAXsk4kfLtUt/J7JkmulzU14",
+	"1dl3kAeEPVfzgNbtEV6hw5wOj5OzU9orXWyHN56S2NTyWB2pmnfbzWGSdZHO30GUZKMTZE2YpK2C3Rwl",
+	"6Xi+GiXZsIXeTFK50GaNLey5sw31Ve2G6vY66FcFRGG/aANlWoXAdZtS4GTNXGH9Y/o8fhodse7BeH/U",
+	"PWKHtPsiehZ3n46O6dH4kB3E+37s5Fs6Ku2j+M2DttD7KQ5P6h89HPLRwx1zXbgx3NHw5z2jHe9vIFol",
+	"VpTJHbhHi0PYZZSi2fbuGaVYmPaGOM57VbivVdXbhz8W2bz5pEMV3JA0nWKcLrJ2mi0bvCMNVNE9Z0pp",
+	"c9GC0jmjXqyIKeXyEOu9xLhlRn2w1V5rWhuabTCueX4dVlv32Cf1NoWtH1j3+MHYB6bWHGg6VwHO4gx/",
+	"fbY/zx4zy3/TucDu4t4iaUnxX9z+EuNeYn9v1G1z6Wk7AXEpdrRZpDYu1/eMArBuf6juB+uVtTPft12s",
+	"jSnwPHuc1HdPHa2diEW/s+nkxS3W1W22mAmk3ZxnadTevQ2auKBym/Lw8zi3ghqtHEcenJv/PpWjhM1q",
+	"78Yv37wiL46On5E5PmShBEkso8WsCv0eGwei2eHh7jk3oSD+EKTy9P15MX4d4jjB2Lfx63lMtxfBbiKs",
+	"vajeDeHRUH7BXLkcATq6gQ58SWNiIf5z3TKSi2wwSqi4rat9X+8cPfs0T6jwQvO5IjLC25gSPsF9yVKN",
+	"BjR0akw8hxzoPJ4dC53I1IvQb+dYXwSbq6kY/dMO8wi2PYB4CRB1FfYb7s00RX+4vn5P8AESybhI8yMP",
+	"E9/Pla2H5YLoCqLQPLTHGcv8VfSBWi4qb1nVne/D5bl3/uD6DMnHK4sf6Xd3QkKPKUOMFMbbs3y+GE7M",
+	"M0KTYohSgaE36SMTAWjrB+ZXXcj3DapDa8nmawOTc5PfG8zyhCCT45O7UYhxozRdINR66Z2v/aGXAM69",
+	"Zsa6K8ywq4yKGKoLQ34QkiCSXu7TA23216bAyUubd+RmU3BdmOngJM0725Znbk7azBvKqW66/FIXwfS1",
+	"XlhwGsA5zLLOk6JnFqsEZfYhdM7+5lyyG8xtoxVAlCDc79u44oPPZZfUmlf0E7shiSeI69owyme3fmrT",
+	"9xNF2ii3T1Rng8+6cIN5kwChKrdjCR3ZQ0VZcAIg3cdv49m2tM2H8VWObLMGmz3ZNvny9+DKdomkzb7s",
+	"XPk+Sso/KE1M+qf5VW5CR08UljoSjMVqQOZMzhMWGH+1t+lqI5NGmTXn7U70gj2Pn0VPR91jejTuHrHD",
+	"uPs8Ohh192l/bH/birsLm5Fh8NKWVJKYHWb0VxXDb9+VXZrTGlOr0XH5B7dpdgRt+pt2723jMLN8VOcx",
+	"22r9f0dOswpbNvvNNjtMk0owec7Yj+Uj9QXm81pzp9xDLl3fj2+vzoHmzbDJg+at0Ve4yS4hubSpkkgY",
+	"acMhdDdnFoaulCCs6rOJFYd7yEqxe8QsntFY7z55mjLmMAC8scK0e/1YWzGWP6XCTo+c0WhqAYttCT+W",
+	"DoXRZTMJ6MgAOC5c19VStGOZLmkan+hHTfMsNvPKAZX1ayU8DTCmvGLHxXB082uFv4ox07V8y0UXY7Nr",
+	"QqH9KGVTypQgEGDKqNHVBcpghQ62HIo8IeDEvYLtTAGSXY4BdN4Lz397fnV9drF38eP1+Zt/Ql45UUs6",
+	"d+h80KwbGpQv5dAjhklXa9n+mqkM99siG2C/aUbywfQeDRbbn3A9h8Da5o8ZfJkT0jex6YRa4CwtPQ5N",
+	"vIR46PQSF9nTo1adK9EjdgPar8eQJjzeK5+GAfH6+8ql/n105UaKqXpxCg0DhKbKjePVcW7melQsTEZL",
+	"RUzk+ISEZvzYylCgEeOnJwjpcgNWTM9eZTRhplfoxUs3cJkORTkeisIQOcKwtyFlMYPb49HKuIA6JVVk",
+	"uBxXC3MBYAAlneQe25wHUBK70taSM0XdZvIBsk22gWJSDi7P5IrigdbdWC5UAdC3FrfoYx2gTJ3m/aBY",
+	"/HJVx8ZSd6T1ZG0u9/pIb0zstny5TdBrOT/7jtM8J/ujK6ffnBC+Nv/bh96sT71cFwvsRVUvwOXGs2Lu",
+	"unVdelmZBecArzjmdk+grc7JuNoNBTp9Im8daOyTtYrgaX8DS9i77EB+atNkSVeqAGDh2us8nIJxnDKl",
+	"fBq6bxqoaH7fDR1rEyzLkaUe3eq1Rd7BGmhSUA8gppUU8vJNiiGX8X7VQi5Vqoqs5bmK69/0sBbAoIzL",
+	"Y1T3CYFxuceMIFUq4jT67jYkMKPYermzG7AamsFZNsXtbdtOM4qBdWTaexB/5NWE/a3wCWDdNmMSVBan",
+	"bQLfYVlwfTu9HaX5G3bBwdWJQA6idMlsJaLqDOQii+TMVHPM77kHOfyBwR4J9bFhuhjZhxjpdtGqIgC7",
+	"ReYpF1BBap4sVOFkZu5dAQBqCZDWFRsej3qgmEw9grlBXtp1PQKgnz1Ptj5qlWVAf4wT3WUn+0Ws4G8n",
+	"xhhfUj9cNIduyhF+xsnXClraRNELZU5hxdE5hsI5DYgrZ6AWEzS3S03v19UudvSsL2qgHlahuq4kRc0u",
+	"mJOz3LuByntg9xZob22ow8YK28Yd8cWtaQX4WzoUKDkmFv0HAz+20xaOPcpN/9388rD5m7dPoYjHxm0T",
+	"Z+cFJbhlCRx7eGOt1SCFDutzL01lES0FXkg4te7OAtSTczy0Qy0EofsCEPhCtGM6eBOzoUhJjZQd9A5b",
+	"ft6LkzSXmrJOzrDlRjk7rAvS/QYFSsrzrPcqJIwqFudxeWgQ2jTwlOFhsmTTOJJt523e0p2KNC+//R9c",
+	"xAWaVJBgnTosEqYx+vKehUqa13vXdUlqOajWdrA1bz0RYnHT4hm8comS1g7N/EOLi7iqBFge9vobDQtY",
+	"rQDdwmVec7VSqvNZVz/lC8BxjSX6w+DOVP8Jp0xNVqMCfliMyIxykVEuWKpV0SJNvMqjfrFENDzs/yv3",
+	"MkDNEY1uGcIw+30MyCiVSwPDhHgaNfUPSTs/WwRefQsEvcyPGngrzGIEDPADs+wFd8d+mkvF8vrMEkLN",
+	"FFpEpqq0XGQAQhYBZlZvKIbiL38hEM2nhgKDfGDTAW+rF1ga0jlCV3Ip9kzk27+jDWZjTEk71MsSBl6J",
+	"adwIsNh0RnkSdk6GwkZWViMcaRzrXkP8iABgRNAZVB2l0XRtyGRvKE4RuziiSWKQWPT+wLKpjAtJQmox",
+	"19apgaaAOqbHoXlekPA0SeQyJIgdfAJ2th61mkuhGGmH76DFC5nBgywOLdS1t4Hax1XYISOWSDGBJdHj",
+	"UySl5rRABcnkUOR16AHAQ8gcTMLHDYPFup7yPK53KK49hA6L9IE4LRCeqhkg3JNzJuic91Z0loSkPVpl",
+	"DI7u8AdVxjGcsdhCrro3DLqtZjD2aZ5IRD9DUl0t6WTCUvLhnNCMhHuxjPRS0yRxvJZqmx1CU5Ud/2X+",
+	"1VCYoEwE+4YvWQyxsVHCNUudv4cIKrlIsbwYUwN7UZMyoE9gPtMIEGbafz27DgjWk4WpvD57e3Z95hWO",
+	"7wTIVkzEEIKDsqTPmgnrWjxwuINQPRLuIeQIVNgV2iyzo+wRkJahsKO2Cx4gFpBS40Wi+VPILCARTV1K",
+	"+vnZ9RugwluA50Eus0XbQ/dDF/4FQN38u0s2szAtgDPh/6JYFpK2QR3q9MipC2GWd+5oqnsENKDw6OAF",
+	"srzugGXpqnuqz0rG04vGU45dZpolC5HxJI+4sD0soXTviOnF1xJhF/sVndMRT7Qt++HyrdISisuFAftE",
+	"LgVLe+QVLCbGxZGUZYtUKEJ1pynLSFRoRA9NMTJO6QS0zlRqutGhODrsRlOqmV7PVt4ycaKfhUXDhzjW",
+	"3dBrGxAWa/UoUE3EKV3mx0esfQ9N6HVXU7kUQwG3QhDHCE2a0qdtKJXMM0WufjjtHhw/JTE311WdHvkg",
+	"boVcioDMaKIPrkx3/GnOLUqQ7VsMBXSnQHomzEMCDI/6RwYhKeEREwhQZba2d+fXlV1Miy5ycU+mkz3z",
+	"ktrTz+YR1cVd8fT9eX2GmNEDrUHrsNcHyw00mB6CLSptMPr1VxOWNRQvs0UF/Ogr/A7xsW01AZwzBtuQ",
+	"OZ1wE7FPVaEYjVOP5xDTyFX20owCYM9wQ8Czct3pJn9k733K7jhbwjHtWi8BxFNueAlEbpsHMUgJfJRu",
+	"Q9AUOuj3ra3CBNDM318Ba3fw2QT3bTqi4cwhtg8MoeboPltNQS/sEY6grmE30r2XNLZh8/qVgxebX7mW",
+	"8h0VK6vY9XvH23RlI0tcZsFx/3DzWwau7oOgd5SbgtZgDZv4K2ANO29tmVLwuLTsNxANXWLkvc+OMb80",
+	"MvVpIbamJmSeZCkVigPisg2Yx7s6P5ieM2WvsPH9oUCk0UI6MwT5mIRniwlvVEJREP7KMhcD8w3E4Hx8",
+	"IQV7B2fLb8DiJn+hhsnBGIdneq7mAwzi7JpOmho3j+3BM9DoYf9oM8tdyOydjKHO6UPlaMtu3siFiH+r",
+	"gnfJKFxpEHfarspehUmbVhWLSLdduh9UT7Y2ZohGaqcpMIoLdJVOW4HdNp2A19yX5BzpAYQdHB+DM8UB",
+	"hlUPuR89TeLBp392TuMvewAf2qhSSqCtHi4wIHdZxFtF2rNFkvF5UkC9HZDQ4H2GXlCLS4XUZiT+HhYr",
+	"UkrB8PyIWsjd84FR7EDA4Qof0hkMlC9mMNjinMFQYIEEmt6CKWyAiT3k5nyHz5O+fWzsHnm1irx6mTHN",
+	"qD4V6IOXPqtpywkNL4wPxyrD+osGRWgugFeAKvw704fFuTUoRAeD/Kc+/A704XkZoBqPpH7ZA6MfXYxu",
+	"jYLcwIB4WXL++r3WdgWNhE4gPY+5VDXK5yqDoz21bqTY+JEMCh2eyBBR0D+M4UlJn8rsOckk1tqzUkTF",
+	"UKDcjvTRLtJnUX16zt0AlRN/O7w8vT67eXv+7vz65vXl6Zvrm1eXZ6fXZ2FAYhPqe9Dfm8pF2qkTfjhN",
+	"MhBdo9+Zyl7KeLUz+YO2sRuUlOIm8qUi+vuP0XXcJPl4xIYQVnywpAVe0WjKuq+kyFKZbFIHFxJ4A/t6",
+	"kHRvIayvbOipfmF/C3l7j1nk11K+pemEoVY42PzeB2GwiFFEf5u6BJffOrQ81WGkvHCqwe/2PoN/4QtK",
+	"PtSOrwYxGGeEd5FO2kqOM4JvdHrk1F2ngzJAF8mE3zFl/BQVYXwNr+bCWBCLowZYQ8e/zj/y63LwFvsT",
+	"zPC3vklZDljHWkG99Xpp9oicddDWc7sF8opxuWYSdw7v9ylV09zLilsOaq6KadfATf3dKtm12vVPfvxm",
+	"h8i1vHg/+8g35z/aW/EaVsbyiBZ7RoF9Ag76AZTrYkmMwVdcETpS2mxRGV0BxhKkDZxUHpunTMF9jcGJ",
+	"tuAQ4ENGMOm8xiYxsds0AoQ7mbAAEUhYOmFxx4WkRwmkO9jrNijm5yYS6tNXaKqxLPktD3vuPo7M6Arg",
+	"RLRRplhGMknCOd6shSZDBWj1AUKf4NYOwjzxlshewVChR2UMxXZ41H8RdnokRAe3uqFZaKQZMljqTDVs",
+	"/9FNNexmO1PtW2oRrz4hUvE3qFa+nXn3GzTUzBnqAYbanhdO1+guKqahaUnGOlHm89xmIKwKcdk2Dnk1",
+	"xzMaj+uvVPCo4cK2HldOsB/dbZPE5JP8c/P9ZlcntMRj6jG24VqPxGkcKyx6tpo7d4SxGh0n2NtfA2TV",
+	"wPtKEmq/z+RQUFFN/KRJymi8cuEzXJnt1hbqoHanGwzFUPziXrD+SmjlFyLY0nb1C0mZWiQZ+WUoful2",
+	"u+4//fr//vf/kF9IiAf0kPxijuoIYW5GBzhd3i2QMDZ1OZSoQ/wmMVxZN4l/VZuE5k6gSkmEoQ0gvCzG",
+	"oKFic3j2083hXw3NmZfMLArDgEG7cA3wA9uubb+ld/M+TRDaoNCIHnGcyrnmi3Z40D8KTe9mwoXeNU/g",
+	"p0GlW1OBxaQU20mVmqoQAH63f/tLaN4xrQInoH7UrwzFqZ0hlu3300GwhFmgvzaNQJU76EKO89p/9l4Q",
+	"I3Koyz8GbOSyfUZTiB54EfbIKcZ0FxsBMqxIm2LUlDVVzQVjQOhQjClPuJiYgiYd/XN4dHAQ2qAsuEdw",
+	"oUptpO/eRQjhJ1bidLsYIMI+RYzFQxGiV+/d6X/evPrh9OKvZ1doreZfn11cn1//8+blP6/1b3Xdgu+w",
+	"Ry5MlCJXQ2HMaSkAHBSDp8mpWEFw0DzLnZo2ozp04fahoZktWuWs4Tqr9TSOvT3rkQxXbNztPL+C6Wqm",
+	"17Adu4LG1lGsPDsWdLOQSxd4s7Mtu9FpZDqOqIgYhP8V8vSt5jDpsjj4k+qISSLFRJ9Y9BNS7HTov0eb",
+	"/I/icj2NY9+G+CqTfu+zyS8yASZN/thLhnoqt2pOanXWROvzquIip1ue2Nf5bD0Vt43n1rS8pIpgda/4",
+	"jyA9v0nPml6dnKWxPPXjeNqCZk55oiAL50E4QjVxHU6u1sZ1bAAgqrk3dRIc8/G48UT+RqYYpY7DCPys",
+	"TINl0XbGe2CdeJhCjZYhRmKgU6hd+N3cwAQuvMyVHUTDDtYPzEQ0PgF+oNl5/lrP47HtB+ikISQxR0G2",
+	"xNrooPjzxP/YSsHzS2rrOEYm2e1xv1m27L4GQQq79ye8mrLoVjWcoPPopJK7wx4VvQjl1GG9IrdjhBJC",
+	"7DxR5NU5YWIs08jWI4OIZiYmXICRXMlp1oclm6QKZzZwzGdTqRgCqeCSQEKOWrIUgHfHMh2YkC2XOCq8",
+	"UyV3UFbmqCjyBwH5pYYG+bnQuDam9I7p46GHgZ2RUSpvIdsyWkVQZg3CW1msj3xDYa5up34mksWVQhJi",
+	"VJrD1LIPQVICJWHKDK6VQdEaiiVNhR42KAvzNSQEYd1U8g9oVZq8pZxgI4bRZb7B9L///T+mEm6y0i2v",
+	"tL404fYpmFcJzZxSQneI7141J0ee1dpbkLZVMLi4fplFt6Z2L94She6p2tOlyaFnj37LWUnWbzjpYQAe",
+	"adNESa/Or8vjwGytzp86+lvoaMsdW55AXDBZk9HySi6EAZCAMlJtrQDQ2og7OX6RHKNpo/fkwEOozWRG",
+	"E33UwPvCLmjhcChMVtMcwyj9sABIL6X6VGP0FyIlmZTJVC4yhjeQADtjlfxQFDpAee2cGJQ2HLOphWnR",
+	"r3K/lDL+Wyjhj1BQLDYBZ2oobhmbg5wrPhE0W6QwABG7RDfq8pxYrNV8pyHk1GAVAEUfU3AL/TTdlsCv",
+	"f6RUD6BHzrF6u7C1EqqRlTUi4kK19VvNmR9nnkjY64lCWpML+LZpTZVsph75B01uYQ/DoGs6cWlvQ4Hf",
+	"gTCazZx9oohaBRhV7I4JVMNurtpqoHGMEddGeMmIZUvGBLSO2ZdXCAPdDn8OO+hRhxIhELs5TwDCJ5Nk",
+	"KdNYkXbCMqhTDtHnfMIz1TnxDAyohsKUGQimQuo3EaYxoop1uVDMpsDMUzbmnzDmFR4DjEblU4u0IYtW",
+	"RRCJqpiW/YzhcDrBUMDjgKQCzmL4WIh3aOPI5ZhUxx6QRC5Z2tUD06YKBGk7vzFADpozsPBQK3FCImaf",
+	"rOOwgmPZI5dwyYOLoBVRSgXs9yttGCbsDqPzsylbAQonNONPG3jHJOXC3x2nsLwEODQdVKYZH0yN8OfQ",
+	"S+lemTkDA+gZo8+83w9h5RHIn4x5gkdLTDbSXGCMTVZQ9dC5wbTVJlOxlHhALNrOUBTz1omXtp6hDejD",
+	"sLHmBAJskorV+iZdoTCbFY1lJBz6j/euZrUksXZ03kqPnAqywLxMr+yYl2ZZvQk/y2GTv8fswoqDxQg6",
+	"yMMJsZtpviF6T4N/YSqXKNAAsynT2yKURWsOABbEoPZxv7iQ8bz83GrKnOn3N2XOBFUcjFqe5DbJTguL",
+	"X4i2UwsTUjdMh+3x4CyfR9/Wt0nkzFNh/8y4WB+/wGp2613mWlyv5qyabVFvUvi5YI3mhV5mf+83+86E",
+	"610fKluRKyZiQOcIz67pJDwh4fm4eyEF677D622Tk2oDsw9rA7Odvfo7y40yk1p7a/lnVtT3liXqADcf",
+	"QTKDr8ib2izJewvF4u5otU1eJ0KAIPxnEVbVx7b0cGrbYDYCXgnPOh5s7VB4uZ+kTYXLF3WmEV4WBOYC",
+	"wfaEtxIFo8qgSCLGTJ2eMHjDvy89YSbVoCcWiqWqGC3wp9L4XrJU0IVULzzaltcSuaUqqa48nudx4XVD",
+	"LlYETkrNhxN9/IPnR8alVbahc0DvmptLH0V03d3leo4uoZV/+SrV55W8a8Z1sagXvgMkN8x3gOvyztU/",
+	"+6PhuuDMtzkOmEX4w+G65LXxrKjbbwoOPvPl3mfHmOtwXcwR0+G6+H4P/dn5mSv1LZtRXwDrrA70xWEh",
+	"yNR2/JX4L66Y6u9pr8ZJrcd/QfL9uUl/b5Z9DqdakdEtdmOvov398F98J1Bxq/VruT8G+IuF5Vy/cebV",
+	"KevrUd5v6ySusOBQgAPeoFO1c6AXxIF5ooB4nRMSlmCvwhw/0sUsGN+JHclQ+JAypim/XqVFdm7yo763",
+	"pPnj7eZ+CdYN23lehPUPtp/Pc/awysJ9VdjR7bd7n3OJWbenb6pv/muBtb13ZX5/T7t1sdx8w3ZtluTP",
+	"/fp726/z0tM1MrjFju3XqtwhZFuhgORjbNsebnqjG2+04ElsnQMGdRlUgAWShvlacHWrXIolaXUbGdw1",
+	"G7DlwrUyz8w2jPfzlfJ4gRd4WFPaDzBlTT2eJVVD4erlkVMzRKxjp1upFn9TGU8SW+POs0Dc8BCleCgw",
+	"NrlH3hoAJ4gXrcNQblB8f/dA3e+thSp1GFuD1ovRftQv1Sd8Me7T/dFBdBgfsePxU/ps9DzyUf93V8fR",
+	"UrlayfHp4PjF4BBLG+fwunf7vSPE1805t6a4MTDYE2XYzrJTlVd6rfqikA2+aGQVj4WLbEnaobked3VS",
+	"M0DuSmMWl0T2HmSvlDDw16GmRtA2BUN7j1KVc7vVfEih6q2KcXoVJ5mLVPiOKnRuKs1JZGrLpt6/SGeB",
+	"9g1lOgvUKnRdX6xTDygfsHm4uYKnW+SHVfAsVbtoLj3pT7VS0iJofepOZFd/2TU7oNGZFre7oFHWqg+7",
+	"H7XDmN3ZhBLUKWi/8hirIjDIoC+JuNFVm+aZl+kwuqdYXmXb2TWj+/oq0ARs2Q7+SAelK1TZOT1KtPDs",
+	"NixdYE5O5kNjGDBmR3glk13kK1R7X2jKp3xO2iP9N+bOH9iyACckksLWlolokiise6LZaSggAh6DhrV5",
+	"ZEARQJnDhYkpIglNdQzg5FymmcVIMinzkHuh5RCrGECy91BQ4QyyNdWme+QCYcU81MkG0+QHJNQjno9M",
+	"D03AQDSjI6qYsSlZTNqmll2Ia7jCXPmYTVKtZLUV/bU8ub3BZUfXGrQWImU0mgKPBi1N2Rug7A2sTGvQ",
+	"wsVoBS27CuWNUmvSHdXEdgX0FsJQqWhd7WA9rJrEdQH54CKXgcDWHTNGFWBUYLEOu/uo6SKLYTOvyjSP",
+	"GJla1qtKsH4e2m06dvmnEb8QjK0U03N1Ivbg9G+6qPNNCqYs6LTxfKxMOcVefh4zQ6sG77326ugbNFma",
+	"qIA4ZrEhp1h+F30sJVTZvBuT01Dt5lVj8ST/UtZohmqyU6909arNuGon5vIRSzB5N0EnGM47oytDIyKF",
+	"yWNwd3Elf3Nd86ZmhWne+qTa9tjFUxJTNR1Jmsaqc0LKvlyjabMpm3k+wxLIeV2/1g0Ld9a2MgeWMGrw",
+	"F5+QWzbPQFODkwvqm2L+RK9yRletLx+//L8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

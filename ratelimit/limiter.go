@@ -74,6 +74,9 @@ type Config struct {
 	OnLimited LimitedFunc
 	// Logger receives outage and error reports. Default slog.Default().
 	Logger *slog.Logger
+	// OnDecision, when set, is told the outcome of every check Middleware makes: allowed or
+	// not, or the error it let the request through on. For metrics; it must be quick.
+	OnDecision func(class string, allowed bool, err error)
 }
 
 // LimitedFunc writes the response to a request that is over its budget. The
@@ -104,6 +107,7 @@ type Limiter struct {
 	ipv6Prefix int
 	clientIP   ClientIP
 	onLimited  LimitedFunc
+	onDecision func(class string, allowed bool, err error)
 	log        *slog.Logger
 
 	// local holds the budgets when Redis is not configured, and stands in
@@ -139,6 +143,7 @@ func New(cfg Config) (*Limiter, error) {
 		ipv6Prefix: ipv6Prefix,
 		clientIP:   NewClientIP(cfg.TrustedProxies),
 		onLimited:  cfg.OnLimited,
+		onDecision: cfg.OnDecision,
 		log:        cfg.Logger,
 	}
 	if l.onLimited == nil {
@@ -146,6 +151,9 @@ func New(cfg Config) (*Limiter, error) {
 	}
 	if l.log == nil {
 		l.log = slog.Default()
+	}
+	if l.onDecision == nil {
+		l.onDecision = func(string, bool, error) {}
 	}
 	if !cfg.Enabled {
 		return l, nil

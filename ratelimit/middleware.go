@@ -21,6 +21,7 @@ func (l *Limiter) Middleware(class string, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, err := l.Allow(r.Context(), class, l.clientIP.Of(r))
+		l.onDecision(class, res.Allowed, err)
 		if err != nil {
 			// Fail open: a limiter fault should not take the API down.
 			l.log.Error("ratelimit: check failed, request let through", "class", class, "err", err)

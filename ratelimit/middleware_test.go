@@ -216,3 +216,23 @@ func TestCeilSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestMiddlewareReportsDecisions(t *testing.T) {
+	type decision struct {
+		class   string
+		allowed bool
+	}
+	var got []decision
+	l := newTestLimiter(t, Config{
+		Rates:      map[string]Rate{ClassDraftCreate: {Count: 1, Period: time.Hour}},
+		OnDecision: func(class string, allowed bool, err error) { got = append(got, decision{class, allowed && err == nil}) },
+	})
+	freezeClock(l)
+	h := l.Middleware(ClassDraftCreate, okHandler)
+	serve(h, "192.0.2.1:1234")
+	serve(h, "192.0.2.1:1234")
+	want := []decision{{ClassDraftCreate, true}, {ClassDraftCreate, false}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("decisions = %v, want %v", got, want)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ontohub/ontohub/changeset"
 	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
 )
@@ -99,6 +100,7 @@ func (s *Server) CreateDraft(ctx context.Context, req gen.CreateDraftRequestObje
 	if err != nil {
 		return nil, err
 	}
+	metrics.DraftsCreated.Inc()
 	return gen.CreateDraft201JSONResponse{
 		Body: gen.DraftCreated{
 			CapabilityUrl: base + "/drafts#" + token,

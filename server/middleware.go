@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ontohub/ontohub/metrics"
 )
 
 // recorder remembers what a handler wrote, for the access log and for panics.
@@ -76,6 +78,7 @@ func requestIDFrom(ctx context.Context) string {
 func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		observe := metrics.RequestStarted(r.Method)
 		id := requestID(r)
 		w.Header().Set(requestIDHeader, id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
@@ -94,6 +97,7 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
+			observe(routeOf(r), status)
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method),
 				slog.String("route", routeOf(r)),

@@ -25,7 +25,8 @@ func (m routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.R
 // Handler returns the complete handler chain: logging and security headers around everything;
 // one ServeMux for the contract's routes, the documentation and a catch-all that answers 404
 // and 405 with problem+json; and around each API route its rate limit, body limits and
-// contract validation. /health and the documentation routes are neither limited nor validated.
+// contract validation. /health, /metrics and the documentation routes are neither limited nor
+// validated.
 func (s *Server) Handler() (http.Handler, error) {
 	v, err := newValidator()
 	if err != nil {
@@ -52,6 +53,9 @@ func (s *Server) Handler() (http.Handler, error) {
 	}
 	if err := s.mountDocs(mux); err != nil {
 		return nil, err
+	}
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.cfg.Metrics) // for Prometheus: not limited, not in the contract
 	}
 	mux.Handle("/", s.noRoute(mux))
 	return logRequests(s.log, secureHeaders(s.cfg.CORSAllowedOrigins, mux)), nil

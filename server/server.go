@@ -39,6 +39,11 @@ type Config struct {
 	DraftMaxEntityBytes int
 	// PreviewCacheSize is how many draft previews are kept built (0: DefaultPreviewCacheSize).
 	PreviewCacheSize int
+	// Version and Commit are the build's, reported by GET /api/v1/version.
+	Version, Commit string
+	// Metrics, when set, is served at GET /metrics (metrics.Handler); nil when the metrics are
+	// served on an address of their own, or not at all.
+	Metrics http.Handler
 }
 
 // DefaultMaxInflightBodyBytes is the default of Config.MaxInflightBodyBytes: sixteen bodies of
@@ -192,7 +197,7 @@ var errOntologyLoading = errors.New("server: ontology snapshot not loaded yet")
 // is loaded: an empty ontology would be a wrong answer, not a slow one.
 func (s *Server) whenLoaded(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
 	switch operationID {
-	case "GetHealth", "CreateDraft", "GetDraft", "UpdateDraft", "DeleteDraft":
+	case "GetHealth", "GetVersion", "CreateDraft", "GetDraft", "UpdateDraft", "DeleteDraft":
 		return next
 	}
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {

@@ -20,6 +20,7 @@ type config struct {
 	DatabaseURL     string
 	DevDatabaseURL  string
 	ListenAddr      string
+	MetricsAddr     string // serves /metrics there instead of on ListenAddr when set
 	LogLevel        slog.Level
 	LogFormat       string
 	MigrateOnStart  bool
@@ -59,6 +60,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DatabaseURL:     e.str("DATABASE_URL", defaultDatabaseURL),
 		DevDatabaseURL:  e.str("DEV_DATABASE_URL", ""),
 		ListenAddr:      e.str("LISTEN_ADDR", ":8080"),
+		MetricsAddr:     e.str("METRICS_ADDR", ""),
 		LogFormat:       e.str("LOG_FORMAT", "json"),
 		MigrateOnStart:  e.boolean("MIGRATE_ON_START", true),
 		DBMaxConns:      int32(e.integer("DB_MAX_CONNS", 10, 1, 1000)),

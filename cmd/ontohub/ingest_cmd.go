@@ -20,11 +20,7 @@ const ingestUsage = "usage: ontohub ingest DIR [--commit SHA]"
 func runIngest(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
 	dir, commit, err := parseIngestArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		_, err := fmt.Fprintln(stdout, ingestUsage+"\n\n"+
-			"Loads a schema repository checkout (categories/, properties/, subobjects/,\n"+
-			"templates/, modules/, bundles/ or profiles/, dashboards/, resources/) into the\n"+
-			"database in one transaction, as a new generation every replica serves.\n\n"+
-			"  --commit SHA   commit the checkout is at (default: git rev-parse HEAD in DIR)")
+		_, err := io.WriteString(stdout, commandHelp["ingest"])
 		return err
 	}
 	if err != nil {

@@ -19,39 +19,9 @@ import (
 	"github.com/ontohub/ontohub/store"
 )
 
-// version is set at build time with -ldflags "-X main.version=…"; otherwise the VCS revision.
-var version = ""
-
-const usage = `ontohub — the Ontology Hub backend
-
-Usage:
-  ontohub serve [--ingest DIR [--commit SHA]]
-        Serve the API on LISTEN_ADDR (default :8080). Applies pending migrations first unless
-        MIGRATE_ON_START=false; with --ingest, loads the schema repository DIR before serving.
-  ontohub ingest DIR [--commit SHA]
-        Load a schema repository checkout into the database (one transaction, all or nothing).
-        commit_sha is --commit, else DIR's git HEAD, else empty. Like serve, creates the
-        database and applies pending migrations first unless MIGRATE_ON_START=false.
-  ontohub validate DIR [--base DIR] [--format text|json]
-        Check a schema repository checkout against the repository's rules; with --base, also
-        list what changed since the checkout in that folder and the version bumps it needs.
-        Needs no configuration or database. Exit code 1 when there is an error finding.
-  ontohub migrate apply [--dir DIR]
-        Apply pending versioned migrations (built into the binary unless --dir).
-  ontohub migrate status [--dir DIR]
-        List applied and pending migrations.
-  ontohub migrate diff NAME [--dir migrations] [--schema schema.hcl]
-        Write the next migration file for the changes in schema.hcl and update atlas.sum.
-  ontohub schema apply [--dry-run] [--allow-destructive] [--file schema.hcl]
-        Diff the live database against schema.hcl, print the SQL plan, apply it unless
-        --dry-run; refuses drops unless --allow-destructive.
-  ontohub version
-        Print the version.
-  ontohub help
-        Print this help.
-
-Configuration is read from environment variables; see README.md and .env.example.
-`
+// version and commit are set at build time with -ldflags "-X main.version=… -X main.commit=…";
+// without them, Go's build information is asked.
+var version, commit = "", ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -72,7 +42,9 @@ func exitCode(err error) int {
 	return 1
 }
 
-// run dispatches a subcommand. It is main without the process: tests call it directly.
+// run dispatches a subcommand. It is main without the process: tests call it directly. Help
+// and the command line are dealt with before the configuration is read and before any command
+// touches a database.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -80,14 +52,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	case "version", "--version":
-		fmt.Fprintln(stdout, "ontohub", buildVersion())
-		return nil
+	case "-h", "-help", "--h", "--help":
+		cmd = "help"
+	case "--version":
+		cmd = "version"
+	}
+	help, known := commandHelp[cmd]
+	if !known {
+		return fmt.Errorf("%w: unknown command %q (try: ontohub help)", errUsage, cmd)
+	}
+	// migrate and schema also take "help" as their subcommand.
+	if wantsHelp(rest) || (cmd == "migrate" || cmd == "schema") && len(rest) > 0 && rest[0] == "help" {
+		_, err := io.WriteString(stdout, help)
+		return err
+	}
+	switch cmd {
+	case "help":
+		return runHelp(rest, stdout)
+	case "version":
+		return runVersion(rest, stdout)
 	case "validate":
 		return runValidate(rest, stdout)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest, getenv, stdout)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -103,7 +90,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "ingest":
 		return runIngest(ctx, cfg, rest, stdout)
 	}
-	return fmt.Errorf("%w: unknown command %q (try: ontohub help)", errUsage, cmd)
+	return fmt.Errorf("ontohub: command %q has help but no implementation", cmd)
+}
+
+// runVersion is `ontohub version`: the version and the commit on one line.
+func runVersion(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: version: unexpected argument %q", errUsage, args[0])
+	}
+	_, err := fmt.Fprintf(stdout, "ontohub %s (commit %s)\n", buildVersion(), buildCommit())
+	return err
 }
 
 // openStore connects to the database and checks that it answers, for the one-shot commands.
@@ -140,16 +136,38 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
+// buildVersion is the version set at build time, else "dev".
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "dev-" + s.Value[:12]
-			}
+	return "dev"
+}
+
+// buildCommit is the commit set at build time, else the VCS revision Go recorded (with
+// "-modified" for a dirty tree), else "unknown".
+func buildCommit() string {
+	if commit != "" {
+		return commit
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	revision, modified := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
 		}
 	}
-	return "dev"
+	switch {
+	case revision == "":
+		return "unknown"
+	case modified:
+		return revision + "-modified"
+	}
+	return revision
 }

@@ -43,8 +43,8 @@ func runMigrate(ctx context.Context, args []string, databaseURL, devDatabaseURL 
 		return migrateApply(ctx, args[1:], databaseURL, stdout)
 	case "status":
 		return migrateStatus(ctx, args[1:], databaseURL, stdout)
-	case "-h", "-help", "--help", "help":
-		_, err := fmt.Fprintln(stdout, migrateUsage)
+	case "help":
+		_, err := io.WriteString(stdout, commandHelp["migrate"])
 		return err
 	default:
 		return fmt.Errorf("%w: migrate: unknown subcommand %q (try: ontohub help)", errUsage, args[0])
@@ -57,7 +57,7 @@ func migrateDiff(ctx context.Context, args []string, databaseURL, devDatabaseURL
 	schemaFile := flags.String("schema", "schema.hcl", "desired schema in Atlas HCL")
 	names, err := parseFlags(flags, args)
 	if err != nil {
-		return usageError("migrate diff", err, migrateUsage, stdout)
+		return usageError("migrate diff", err, commandHelp["migrate"], stdout)
 	}
 	if len(names) != 1 {
 		return fmt.Errorf("%w: migrate diff: want exactly one migration NAME (try: ontohub help)", errUsage)
@@ -83,7 +83,7 @@ func migrateApply(ctx context.Context, args []string, databaseURL string, stdout
 	dirPath := flags.String("dir", "", "migration directory on disk (default: the migrations built into the binary)")
 	rest, err := parseFlags(flags, args)
 	if err != nil {
-		return usageError("migrate apply", err, migrateUsage, stdout)
+		return usageError("migrate apply", err, commandHelp["migrate"], stdout)
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: migrate apply: unexpected argument %q (try: ontohub help)", errUsage, rest[0])
@@ -118,7 +118,7 @@ func migrateStatus(ctx context.Context, args []string, databaseURL string, stdou
 	dirPath := flags.String("dir", "", "migration directory on disk (default: the migrations built into the binary)")
 	rest, err := parseFlags(flags, args)
 	if err != nil {
-		return usageError("migrate status", err, migrateUsage, stdout)
+		return usageError("migrate status", err, commandHelp["migrate"], stdout)
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: migrate status: unexpected argument %q (try: ontohub help)", errUsage, rest[0])
@@ -155,8 +155,8 @@ func runSchema(ctx context.Context, args []string, databaseURL, devDatabaseURL s
 	}
 	switch args[0] {
 	case "apply":
-	case "-h", "-help", "--help", "help":
-		_, err := fmt.Fprintln(stdout, schemaUsage)
+	case "help":
+		_, err := io.WriteString(stdout, commandHelp["schema"])
 		return err
 	default:
 		return fmt.Errorf("%w: schema: unknown subcommand %q (try: ontohub help)", errUsage, args[0])
@@ -167,7 +167,7 @@ func runSchema(ctx context.Context, args []string, databaseURL, devDatabaseURL s
 	file := flags.String("file", "", "desired schema in Atlas HCL (default: the schema.hcl built into the binary)")
 	rest, err := parseFlags(flags, args[1:])
 	if err != nil {
-		return usageError("schema apply", err, schemaUsage, stdout)
+		return usageError("schema apply", err, commandHelp["schema"], stdout)
 	}
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: schema apply: unexpected argument %q (try: ontohub help)", errUsage, rest[0])
@@ -226,10 +226,10 @@ func parseFlags(flags *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // usageError turns a flag error into the command's usage error (errUsage, exit code 2);
-// -h prints the usage instead.
-func usageError(command string, err error, usage string, stdout io.Writer) error {
+// -h prints the command's help instead (run catches it first; this is for direct callers).
+func usageError(command string, err error, help string, stdout io.Writer) error {
 	if errors.Is(err, flag.ErrHelp) {
-		_, werr := fmt.Fprintln(stdout, usage)
+		_, werr := io.WriteString(stdout, help)
 		return werr
 	}
 	return fmt.Errorf("%w: %s: %v (try: ontohub help)", errUsage, command, err)

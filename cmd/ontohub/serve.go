@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ontohub/ontohub/ingest"
+	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/server"
 	"github.com/ontohub/ontohub/snapshot"
@@ -82,6 +83,9 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		MaxBodyBytes:        cfg.MaxBodyBytes,
 		CORSAllowedOrigins:  cfg.CORSAllowedOrigins,
 		TrustedProxies:      cfg.TrustedProxies,
+		Metrics:             apiMetrics(cfg, metricsHandler(st, snapshots, limiter)),
+		Version:             buildVersion(),
+		Commit:              buildCommit(),
 		DraftMaxChanges:     cfg.DraftMaxChanges,
 		DraftMaxEntityBytes: cfg.DraftMaxEntityBytes,
 		PreviewCacheSize:    cfg.PreviewCacheSize,
@@ -90,6 +94,9 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		return err
 	}
 
+	if err := serveMetrics(bgCtx, cfg.MetricsAddr, metricsHandler(st, snapshots, limiter), log); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
@@ -110,7 +117,9 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 // ingestOnStart loads the schema repository in dir before serving (serve --ingest) and logs the
 // summary as one structured line, not as the CLI's table.
 func ingestOnStart(ctx context.Context, st *store.Store, dir string, opts ingest.Options, log *slog.Logger) error {
+	start := time.Now()
 	result, err := ingest.Run(ctx, st, dir, opts, io.Discard)
+	metrics.ObserveIngest(metrics.SourceIngest, start, err)
 	if err != nil {
 		return err
 	}
@@ -137,6 +146,7 @@ func newLimiter(cfg config, log *slog.Logger) (*ratelimit.Limiter, error) {
 		RedisURL:         cfg.RedisURL,
 		TrustedProxies:   cfg.TrustedProxies,
 		OnLimited:        server.WriteTooManyRequests,
+		OnDecision:       metrics.RateLimitDecision,
 		Logger:           log,
 	})
 }

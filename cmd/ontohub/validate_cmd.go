@@ -29,10 +29,7 @@ var errInvalid = errors.New("validate: the ontology has errors")
 func runValidate(args []string, stdout io.Writer) error {
 	opts, err := parseValidateArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		_, err := fmt.Fprintln(stdout, validateUsage+"\n\n"+
-			"Checks a schema repository checkout against the schema repository's rules.\n\n"+
-			"  --base DIR      also list what changed since the checkout in DIR, with version advice\n"+
-			"  --format FMT    text (default: one line per finding) or json (one object)")
+		_, err := io.WriteString(stdout, commandHelp["validate"])
 		return err
 	}
 	if err != nil {

@@ -26,6 +26,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server build and served ontology
+         * @description The build of the server that answers (its version and the commit it was built from) and
+         *     the ontology it serves: the ingest generation, the schema repository commit and when it was
+         *     ingested. Answers while the first snapshot is still loading, with the ontology fields
+         *     `null`. Limited as a single-resource read.
+         */
+        get: operations["getVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/drafts": {
         parameters: {
             query?: never;
@@ -2841,6 +2864,79 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+        };
+    };
+    getVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The build and the served ontology. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": "v1.4.0",
+                     *       "commit": "9b1c0d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c",
+                     *       "ontology": {
+                     *         "generation": 3,
+                     *         "commit_sha": "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+                     *         "ingested_at": "2026-11-26T16:59:30Z"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description The server's version (`dev` for a build that did not set one).
+                         * @example v1.4.0
+                         */
+                        version: string;
+                        /**
+                         * @description The commit the server was built from (`unknown` when not recorded).
+                         * @example 9b1c0d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c
+                         */
+                        commit: string;
+                        /**
+                         * @description The ontology snapshot this replica serves.
+                         * @example {
+                         *       "generation": 3,
+                         *       "commit_sha": "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+                         *       "ingested_at": "2026-11-26T16:59:30Z"
+                         *     }
+                         */
+                        ontology: {
+                            /**
+                             * Format: int64
+                             * @description The ingest generation; 0 before anything was ingested or loaded.
+                             * @example 3
+                             */
+                            generation: number;
+                            /**
+                             * @description The schema repository commit of that generation; `null` when unknown.
+                             * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+                             */
+                            commit_sha: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When that generation was ingested; `null` while loading or before any ingest.
+                             * @example 2026-11-26T16:59:30Z
+                             */
+                            ingested_at: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createDraft: {
