@@ -54,7 +54,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle("/", s.noRoute(mux))
-	return logRequests(s.log, secureHeaders(s.cfg.CORSAllowedOrigins, mux)), nil
+	return logRequests(s.log, s.closeWhenShuttingDown(secureHeaders(s.cfg.CORSAllowedOrigins, mux))), nil
 }
 
 // apiRoute builds the chain of one contract route. In order: the rate limit of its class (so
@@ -74,6 +74,7 @@ func (s *Server) apiRoute(v *validator, pattern string, h http.Handler) (http.Ha
 	if strings.Contains(pattern, "{token}") {
 		h = s.requireDraft(h)
 	}
+	h = s.limitExpensive(pattern, h)
 	h = s.limiter.Middleware(rateClass(pattern), h)
 	return drainUnread(h), nil
 }
