@@ -116,7 +116,7 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	addr := closedPort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": addr, "LOG_LEVEL": "warn"}
+	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": addr, "LOG_LEVEL": "warn", "SHUTDOWN_DRAIN": "0s"}
 	go func() {
 		done <- run(ctx, []string{"serve", "--ingest", "../../examples/ontology"}, env(vars), io.Discard, io.Discard)
 	}()
@@ -125,22 +125,7 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := client.GetHealthWithResponse(context.Background())
-		if err == nil && resp.JSON200 != nil {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve did not become healthy")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitHealthy(t, addr, done)
 	counts, err := client.GetEntityCountsWithResponse(context.Background())
 	if err != nil || counts.JSON200 == nil || counts.JSON200.Total == 0 {
 		t.Fatalf("serve --ingest left nothing to browse: %v %s", err, counts.Body)
