@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -457,4 +458,33 @@ func sendConcurrently(t *testing.T, n int, newRequest func() (*http.Request, err
 	close(start)
 	wg.Wait()
 	return statuses
+}
+
+// Every variable config.go reads is documented in the README's table and in .env.example.
+func TestEverySettingIsDocumented(t *testing.T) {
+	source, err := os.ReadFile("config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`(?:e\.\w+|getenv)\("([A-Z][A-Z0-9_]+)"`).FindAllStringSubmatch(string(source), -1)
+	if len(names) < 20 {
+		t.Fatalf("found only %d variables in config.go", len(names))
+	}
+	for _, m := range names {
+		name := m[1]
+		if !strings.Contains(string(readme), "| `"+name+"` |") {
+			t.Errorf("README.md's configuration table lacks %s", name)
+		}
+		if !regexp.MustCompile(`(?m)^` + name + `=`).Match(example) {
+			t.Errorf(".env.example lacks %s", name)
+		}
+	}
 }
