@@ -58,9 +58,9 @@ func (s *Server) Handler() (http.Handler, error) {
 }
 
 // apiRoute builds the chain of one contract route. In order: the rate limit of its class (so
-// a flood is refused before it costs anything); for a draft's routes the token check (an
-// unknown token is answered before its body is read); the body, bounded and strict; the
-// contract validation; then the generated wrapper and the handler.
+// a flood is refused before it costs anything); the per-client cap on expensive requests; for
+// a draft's routes the token check (an unknown token is answered before its body is read); the
+// body, bounded and strict; the contract validation; then the generated wrapper and the handler.
 func (s *Server) apiRoute(v *validator, pattern string, h http.Handler) (http.Handler, error) {
 	if pattern == "GET /health" {
 		return h, nil

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -155,14 +157,21 @@ func wrapperFieldError(r *http.Request, err error) gen.FieldError {
 // client that went away — nothing more is written: a second status line cannot be sent.
 func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error) {
 	id := requestIDFrom(r.Context())
+	if responseStarted(w) {
+		// The error came from writing the response (or after it began): only the log can know.
+		if clientGone(r) || writeFailed(err) {
+			s.log.Debug("client disconnected", "request_id", id, "error", err)
+		} else {
+			s.log.Error("internal error after the response began", "request_id", id, "error", err)
+		}
+		return
+	}
 	var pgErr *pgconn.PgError
 	switch {
-	case responseStarted(w) || errors.Is(r.Context().Err(), context.Canceled) && context.Cause(r.Context()) == context.Canceled:
-		// The client went away: nobody reads an answer. The access log still gets a status.
+	case clientGone(r):
+		// Nobody reads an answer; the access log still gets a status.
 		s.log.Debug("client disconnected", "request_id", id, "error", err)
-		if !responseStarted(w) {
-			writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
-		}
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
 	case errors.As(err, &pgErr) && (pgErr.Code == pgCharacterNotInRepertoire || pgErr.Code == pgUntranslatableCharacter):
 		s.log.Info("request text rejected by the database", "request_id", id, "error", err)
 		writeProblem(w, newProblem(http.StatusBadRequest,
@@ -182,6 +191,20 @@ func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error
 		s.log.Error("internal error", "request_id", id, "error", err)
 		writeProblem(w, newProblem(http.StatusInternalServerError, detailInternal))
 	}
+}
+
+// clientGone reports whether the request's client went away: net/http cancelled its context
+// (with no cause of ours, such as the shutdown).
+func clientGone(r *http.Request) bool {
+	return errors.Is(r.Context().Err(), context.Canceled) && context.Cause(r.Context()) == context.Canceled
+}
+
+// writeFailed reports whether err is a failed write to a connection, as when the client hung up
+// while its response was being written. Only meaningful once the response has begun: before,
+// such an error is the database connection's.
+func writeFailed(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "write" || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // SQLSTATEs of text PostgreSQL refuses to store: invalid UTF-8 (character_not_in_repertoire) and
