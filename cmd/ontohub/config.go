@@ -110,18 +110,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
 		e.fail("LOG_FORMAT", cfg.LogFormat, "want json or text")
 	}
-	if cfg.MaxInflightBodyBytes < cfg.MaxBodyBytes {
-		e.fail("MAX_INFLIGHT_BODY_BYTES", strconv.FormatInt(cfg.MaxInflightBodyBytes, 10),
-			"must be at least MAX_BODY_BYTES, or the largest body allowed could never be read")
-	}
-	if cfg.MaxConnsPerAddr > cfg.MaxConns {
-		e.fail("MAX_CONNS_PER_ADDR", strconv.Itoa(cfg.MaxConnsPerAddr), "must not exceed MAX_CONNS")
-	}
-	for _, host := range cfg.AllowedHosts {
-		if err := server.CheckAllowedHost(host); err != nil {
-			e.fail("ALLOWED_HOSTS", host, err.Error())
-		}
-	}
+	checkBounds(&e, &cfg)
 	if proxies := getenv("TRUSTED_PROXIES"); proxies != "" {
 		prefixes, err := ratelimit.ParseCIDRs(proxies)
 		if err != nil {
@@ -144,6 +133,26 @@ func loadConfig(getenv func(string) string) (config, error) {
 		e.fail("DRAFT_RETENTION", cfg.DraftRetention.String(), "must not be negative")
 	}
 	return cfg, e.err
+}
+
+// checkBounds rejects combinations of the request and connection bounds that cannot be meant.
+func checkBounds(e *envReader, cfg *config) {
+	if cfg.MaxInflightBodyBytes < cfg.MaxBodyBytes {
+		e.fail("MAX_INFLIGHT_BODY_BYTES", strconv.FormatInt(cfg.MaxInflightBodyBytes, 10),
+			"must be at least MAX_BODY_BYTES, or the largest body allowed could never be read")
+	}
+	if cfg.MaxConnsPerAddr > cfg.MaxConns {
+		if e.getenv("MAX_CONNS_PER_ADDR") != "" {
+			e.fail("MAX_CONNS_PER_ADDR", strconv.Itoa(cfg.MaxConnsPerAddr), "must not exceed MAX_CONNS")
+		}
+		// A small MAX_CONNS alone lowers the per-address default with it.
+		cfg.MaxConnsPerAddr = cfg.MaxConns
+	}
+	for _, host := range cfg.AllowedHosts {
+		if err := server.CheckAllowedHost(host); err != nil {
+			e.fail("ALLOWED_HOSTS", host, err.Error())
+		}
+	}
 }
 
 // envReader parses variables and keeps the first error.

@@ -50,6 +50,9 @@ func TestHardeningSettings(t *testing.T) {
 		cfg.ShutdownDrain != 0 || cfg.MaxInflightBodyBytes != 4<<20 {
 		t.Errorf("set: %+v", cfg)
 	}
+	if cfg, err := loadConfig(env(map[string]string{"MAX_CONNS": "100"})); err != nil || cfg.MaxConnsPerAddr != 100 {
+		t.Errorf("MAX_CONNS=100 alone: %v, per address %d, want 100", err, cfg.MaxConnsPerAddr)
+	}
 	for name, vars := range map[string]map[string]string{
 		"MAX_INFLIGHT_BODY_BYTES": {"MAX_INFLIGHT_BODY_BYTES": "1000", "MAX_BODY_BYTES": "2000"},
 		"MAX_CONNS_PER_ADDR":      {"MAX_CONNS": "10", "MAX_CONNS_PER_ADDR": "11"},
