@@ -1970,7 +1970,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Over the rate limit for this client and class. */
+        /**
+         * @description Over the rate limit for this client and class, or (searches, module filters, graphs,
+         *     used-by) too many expensive requests from this client at once.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -2008,7 +2011,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A dependency (the database) is unavailable. */
+        /**
+         * @description The database is unavailable, the server is busy reading other request bodies, or it is
+         *     shutting down; `Retry-After` says when to try again.
+         */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
