@@ -366,13 +366,13 @@ func TestServeProcessBounds(t *testing.T) {
 		// The worst case for a decoder: a megabyte of one-digit numbers in the payload.
 		payload := strings.TrimSuffix(strings.Repeat("0,", (1<<20-64)/2), ",")
 		body := `{"payload":{"n":[` + payload + `]}}`
-		statuses := sendConcurrently(t, 128, func() (*http.Request, error) {
+		statuses := sendConcurrently(t, "127.0.0.4", 128, func() (*http.Request, error) {
 			req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/drafts", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			return req, err
 		})
 		// Patches to a draft that does not exist never have their body read.
-		for status, n := range sendConcurrently(t, 128, func() (*http.Request, error) {
+		for status, n := range sendConcurrently(t, "127.0.0.5", 128, func() (*http.Request, error) {
 			req, err := http.NewRequest(http.MethodPatch, "http://"+addr+"/api/v1/drafts/"+strings.Repeat("B", 43), strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			return req, err
@@ -384,6 +384,35 @@ func TestServeProcessBounds(t *testing.T) {
 		if statuses[http.StatusCreated] == 0 || statuses[http.StatusNotFound] != 128 ||
 			statuses[http.StatusCreated]+statuses[http.StatusServiceUnavailable] != 128 {
 			t.Errorf("statuses %v: want 201 or 503 for each POST, 404 for each PATCH", statuses)
+		}
+		if hwm >= 300<<20 {
+			t.Errorf("peak RSS %d MiB, want under 300 MiB", hwm>>20)
+		}
+	})
+
+	t.Run("128 concurrent reads of a 1 MiB draft", func(t *testing.T) {
+		// Item 1's amplification, the other way round: what reading big drafts at once costs.
+		body := `{"payload":{"n":[` + strings.TrimSuffix(strings.Repeat("1e300,", (1<<20-64)/6), ",") + `]}}`
+		resp, err := http.Post("http://"+addr+"/api/v1/drafts", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var created struct {
+			CapabilityURL string `json:"capability_url"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&created)
+		resp.Body.Close()
+		_, token, ok := strings.Cut(created.CapabilityURL, "#")
+		if resp.StatusCode != http.StatusCreated || !ok {
+			t.Fatalf("create: %d %q", resp.StatusCode, created.CapabilityURL)
+		}
+		statuses := sendConcurrently(t, "127.0.0.6", 128, func() (*http.Request, error) {
+			return http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/drafts/"+token, nil)
+		})
+		hwm := memoryOf(t, pid, "VmHWM")
+		t.Logf("statuses %v; peak RSS %d MiB", statuses, hwm>>20)
+		if statuses[http.StatusOK] != 128 {
+			t.Errorf("statuses %v, want 128 × 200", statuses)
 		}
 		if hwm >= 300<<20 {
 			t.Errorf("peak RSS %d MiB, want under 300 MiB", hwm>>20)
@@ -428,10 +457,15 @@ func TestServeProcessBounds(t *testing.T) {
 	})
 }
 
-// sendConcurrently sends n requests at once and counts their statuses.
-func sendConcurrently(t *testing.T, n int, newRequest func() (*http.Request, error)) map[int]int {
+// sendConcurrently sends n requests at once from the local address from and counts their
+// statuses. Each caller uses its own address, so that the connections of one do not count
+// towards the per-address cap of another.
+func sendConcurrently(t *testing.T, from string, n int, newRequest func() (*http.Request, error)) map[int]int {
 	t.Helper()
-	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: n, MaxIdleConnsPerHost: n}, Timeout: 60 * time.Second}
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	transport := &http.Transport{DialContext: dialer.DialContext, MaxConnsPerHost: n, MaxIdleConnsPerHost: n}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 60 * time.Second}
 	var mu sync.Mutex
 	statuses := map[int]int{}
 	var wg sync.WaitGroup
