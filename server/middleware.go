@@ -19,11 +19,13 @@ type recorder struct {
 	bytes  int64
 }
 
-// WriteHeader records the first status written.
+// WriteHeader records and writes the first status; a later one is dropped, since the status
+// line has gone out (net/http would only log a "superfluous WriteHeader").
 func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
+	if r.status != 0 {
+		return
 	}
+	r.status = status
 	r.ResponseWriter.WriteHeader(status)
 }
 
