@@ -11,6 +11,7 @@ import (
 
 	"github.com/ontohub/ontohub/changeset"
 	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/ontology"
 	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
@@ -159,8 +160,14 @@ func (s *Server) ValidateDraft(ctx context.Context, req gen.ValidateDraftRequest
 	snap := s.snapshot(ctx)
 	report, err := checkDraft(snap, changes)
 	if err != nil {
+		metrics.DraftValidations.WithLabelValues(metrics.OutcomeFailure).Inc()
 		return nil, err
 	}
+	outcome := metrics.ValidationInvalid
+	if report.Valid {
+		outcome = metrics.ValidationValid
+	}
+	metrics.DraftValidations.WithLabelValues(outcome).Inc()
 	status := draft.Status
 	if report.Valid {
 		if status, err = s.store.MarkValidated(ctx, draft.ID, draft.Revision); errors.Is(err, store.ErrNotFound) {

@@ -593,17 +593,7 @@ func TestCapabilityURLBase(t *testing.T) {
 		if base != env.URL+"/drafts" || !tokenPattern.MatchString(token) {
 			t.Errorf("capability URL %q, want base %s/drafts", r.JSON201.CapabilityUrl, env.URL)
 		}
-		// The Host the client used, whatever it was.
-		r, err = env.Client.CreateDraftWithResponse(context.Background(), payload, func(_ context.Context, req *http.Request) error {
-			req.Host = "drafts.example.net:8443"
-			return nil
-		})
-		if err != nil || r.JSON201 == nil {
-			t.Fatalf("create: %v", err)
-		}
-		if !strings.HasPrefix(r.JSON201.CapabilityUrl, "http://drafts.example.net:8443/drafts#") {
-			t.Errorf("capability URL %q", r.JSON201.CapabilityUrl)
-		}
+		// Which Host values are used is TestCapabilityURLHostMustBeAllowed's subject.
 	})
 	httpsProxy := func(_ context.Context, req *http.Request) error {
 		req.Header.Set("X-Forwarded-Proto", "https")

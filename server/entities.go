@@ -29,9 +29,13 @@ func (s *Server) ListEntities(ctx context.Context, req gen.ListEntitiesRequestOb
 	query := snapshot.PageQuery{After: after, Limit: pageLimit(req.Params.Limit)}
 	if q := req.Params.Q; q != nil {
 		query.Words = snapshot.SearchWords(*q)
-		if len(query.Words) == 0 {
+		switch {
+		case len(query.Words) == 0:
 			return gen.ListEntities400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badQuery("q",
 				"the search has no words: use letters or digits")}, nil
+		case len(query.Words) > snapshot.MaxSearchWords:
+			return gen.ListEntities400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: badQuery("q",
+				fmt.Sprintf("the search has %d words; at most %d are allowed", len(query.Words), snapshot.MaxSearchWords))}, nil
 		}
 	}
 	if module := req.Params.Module; module != nil {

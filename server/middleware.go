@@ -21,11 +21,13 @@ type recorder struct {
 	bytes  int64
 }
 
-// WriteHeader records the first status written.
+// WriteHeader records and writes the first status; a later one is dropped, since the status
+// line has gone out (net/http would only log a "superfluous WriteHeader").
 func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
+	if r.status != 0 {
+		return
 	}
+	r.status = status
 	r.ResponseWriter.WriteHeader(status)
 }
 
@@ -41,6 +43,32 @@ func (r *recorder) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer (Flush, deadlines).
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// responseStarted reports whether a status was already written to w (found through Unwrap to
+// the recorder of logRequests). After that, an error can only be logged, not answered.
+func responseStarted(w http.ResponseWriter) bool {
+	for {
+		switch v := w.(type) {
+		case *recorder:
+			return v.status != 0
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return false
+		}
+	}
+}
+
+// closeWhenShuttingDown sets Connection: close on every response once CloseKeepAlives was
+// called, so net/http closes each keep-alive connection after the response it is sending.
+func (s *Server) closeWhenShuttingDown(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.closing.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // requestIDHeader carries the id that ties a response to its access-log line.
 const requestIDHeader = "X-Request-ID"

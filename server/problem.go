@@ -24,6 +24,7 @@ const (
 	detailInternal       = "An internal error occurred."
 	detailUnavailable    = "The database is unavailable; try again shortly."
 	detailLoading        = "The ontology is still loading; try again shortly."
+	detailShuttingDown   = "The server is shutting down; try again shortly."
 	detailDraftNotFound  = "Draft not found"
 	detailEntityNotFound = "Entity not found"
 )

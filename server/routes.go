@@ -58,13 +58,13 @@ func (s *Server) Handler() (http.Handler, error) {
 		mux.Handle("GET /metrics", s.cfg.Metrics) // for Prometheus: not limited, not in the contract
 	}
 	mux.Handle("/", s.noRoute(mux))
-	return logRequests(s.log, secureHeaders(s.cfg.CORSAllowedOrigins, mux)), nil
+	return logRequests(s.log, s.closeWhenShuttingDown(secureHeaders(s.cfg.CORSAllowedOrigins, mux))), nil
 }
 
 // apiRoute builds the chain of one contract route. In order: the rate limit of its class (so
-// a flood is refused before it costs anything); for a draft's routes the token check (an
-// unknown token is answered before its body is read); the body, bounded and strict; the
-// contract validation; then the generated wrapper and the handler.
+// a flood is refused before it costs anything); the per-client cap on expensive requests; for
+// a draft's routes the token check (an unknown token is answered before its body is read); the
+// body, bounded and strict; the contract validation; then the generated wrapper and the handler.
 func (s *Server) apiRoute(v *validator, pattern string, h http.Handler) (http.Handler, error) {
 	if pattern == "GET /health" {
 		return h, nil
@@ -81,6 +81,7 @@ func (s *Server) apiRoute(v *validator, pattern string, h http.Handler) (http.Ha
 	if strings.Contains(pattern, "{token}") {
 		h = s.requireDraft(h)
 	}
+	h = s.limitExpensive(pattern, h)
 	h = s.limiter.Middleware(rateClass(pattern), h)
 	return drainUnread(h), nil
 }

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,12 +25,18 @@ import (
 type Config struct {
 	// PublicBaseURL is the base of capability URLs; empty derives it from each request.
 	PublicBaseURL string
+	// AllowedHosts are the Host header values (host or host:port) a capability URL may be built
+	// from when PublicBaseURL is empty; any other Host gives the listener's own address.
+	AllowedHosts []string
 	// DraftTTL is how long a draft lives after creation.
 	DraftTTL time.Duration
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
 	// MaxInflightBodyBytes bounds the bytes of request bodies held in memory at once.
 	MaxInflightBodyBytes int64
+	// MaxExpensivePerAddr bounds the expensive requests (search, graph, used-by) one client
+	// address key runs at once; default DefaultMaxExpensivePerAddr.
+	MaxExpensivePerAddr int
 	// CORSAllowedOrigins are the browser origins allowed to call the API ("*" for any).
 	CORSAllowedOrigins []string
 	// TrustedProxies are the peers whose X-Forwarded-* headers are believed.
@@ -66,10 +74,14 @@ type Server struct {
 	unavailable *outageLog
 	// draining is set when the server begins to shut down.
 	draining atomic.Bool
+	// closing is set when keep-alive connections are to be closed after their current response.
+	closing atomic.Bool
 	// bodies bounds the request bodies held in memory at once.
 	bodies *bodyBudget
 	// previews keeps the last draft previews built.
 	previews *previewCache
+	// expensive bounds the expensive requests each client runs at once.
+	expensive *expensiveLimit
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -86,9 +98,11 @@ func New(st *store.Store, snapshots *snapshot.Holder, limiter *ratelimit.Limiter
 	if cfg.MaxInflightBodyBytes <= 0 {
 		cfg.MaxInflightBodyBytes = DefaultMaxInflightBodyBytes
 	}
+	health := &dbCheck{ping: st.Ping}
 	return &Server{store: st, snapshots: snapshots, limiter: limiter, cfg: cfg, proxies: ratelimit.NewClientIP(cfg.TrustedProxies),
-		log: log, health: &dbCheck{ping: st.Ping}, unavailable: &outageLog{log: log},
-		bodies: &bodyBudget{limit: cfg.MaxInflightBodyBytes}, previews: newPreviewCache(cfg.PreviewCacheSize)}
+		log: log, health: health, unavailable: &outageLog{log: log, check: health.result},
+		bodies: &bodyBudget{limit: cfg.MaxInflightBodyBytes}, expensive: newExpensiveLimit(cfg.MaxExpensivePerAddr),
+		previews: newPreviewCache(cfg.PreviewCacheSize)}
 }
 
 // snapshot returns the snapshot one request answers from: every part of an answer comes from it.
@@ -106,6 +120,17 @@ func (s *Server) Drain() { s.draining.Store(true) }
 
 // Draining reports whether Drain was called.
 func (s *Server) Draining() bool { return s.draining.Load() }
+
+// CloseKeepAlives makes every response from now on carry Connection: close, so each keep-alive
+// connection is closed by the server right after the response to the request it carries. A
+// client that is sending a request meanwhile gets its answer; closing idle connections outright
+// (http.Server.SetKeepAlivesEnabled(false)) would race with such a request and reset it.
+func (s *Server) CloseKeepAlives() { s.closing.Store(true) }
+
+// ErrShuttingDown is the cause a shutting-down process cancels the requests still running at
+// SHUTDOWN_TIMEOUT with (see context.WithCancelCause and http.Server.BaseContext): a handler
+// that gives up for it is answered 503 with Retry-After instead of being cut off.
+var ErrShuttingDown = errors.New("server: shutting down")
 
 // requestError answers a request the generated wrapper could not decode. The validator has
 // already checked it against the contract, so this is rare: a repeated query parameter, say.
@@ -145,29 +170,61 @@ func wrapperFieldError(r *http.Request, err error) gen.FieldError {
 }
 
 // responseError answers a handler that returned an error: 400 for text the database cannot store
-// (a NUL character, invalid UTF-8), 503 when the database is away or too slow, else a generic
-// 500. The cause is logged with the request id, never sent to the client.
+// (a NUL character, invalid UTF-8), 503 for every failure to get an answer from the database (it
+// is down, hung, cut the connection mid-query, the pool timed out) and for requests cut short by a
+// shutdown, else a generic 500. The cause is logged with the request id, never sent to the
+// client. When the response has already begun — the error came from writing it, typically to a
+// client that went away — nothing more is written: a second status line cannot be sent.
 func (s *Server) responseError(w http.ResponseWriter, r *http.Request, err error) {
-	log := s.log.With("request_id", requestIDFrom(r.Context()))
+	id := requestIDFrom(r.Context())
+	if responseStarted(w) {
+		// The error came from writing the response (or after it began): only the log can know.
+		if clientGone(r) || writeFailed(err) {
+			s.log.Debug("client disconnected", "request_id", id, "error", err)
+		} else {
+			s.log.Error("internal error after the response began", "request_id", id, "error", err)
+		}
+		return
+	}
 	var pgErr *pgconn.PgError
 	switch {
+	case clientGone(r):
+		// Nobody reads an answer; the access log still gets a status.
+		s.log.Debug("client disconnected", "request_id", id, "error", err)
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
 	case errors.As(err, &pgErr) && (pgErr.Code == pgCharacterNotInRepertoire || pgErr.Code == pgUntranslatableCharacter):
-		log.Info("request text rejected by the database", "error", err)
+		s.log.Info("request text rejected by the database", "request_id", id, "error", err)
 		writeProblem(w, newProblem(http.StatusBadRequest,
 			"The request holds text that cannot be stored: a NUL character or invalid UTF-8."))
 	case errors.Is(err, errOntologyLoading):
 		w.Header().Set("Retry-After", "1")
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailLoading))
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The client went away; nobody reads the answer, but the access log gets a status.
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
-	case store.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded):
-		s.unavailable.report(requestIDFrom(r.Context()), err)
+	case errors.Is(context.Cause(r.Context()), ErrShuttingDown):
+		s.log.Info("request cut short by the shutdown timeout; answered 503", "request_id", id, "route", routeOf(r))
+		w.Header().Set("Retry-After", "1")
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailShuttingDown))
+	case databaseFailure(err):
+		s.unavailable.report(id, err)
+		w.Header().Set("Retry-After", "1")
 		writeProblem(w, newProblem(http.StatusServiceUnavailable, detailUnavailable))
 	default:
-		log.Error("internal error", "error", err)
+		s.log.Error("internal error", "request_id", id, "error", err)
 		writeProblem(w, newProblem(http.StatusInternalServerError, detailInternal))
 	}
+}
+
+// clientGone reports whether the request's client went away: net/http cancelled its context
+// (with no cause of ours, such as the shutdown).
+func clientGone(r *http.Request) bool {
+	return errors.Is(r.Context().Err(), context.Canceled) && context.Cause(r.Context()) == context.Canceled
+}
+
+// writeFailed reports whether err is a failed write to a connection, as when the client hung up
+// while its response was being written. Only meaningful once the response has begun: before,
+// such an error is the database connection's.
+func writeFailed(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "write" || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // SQLSTATEs of text PostgreSQL refuses to store: invalid UTF-8 (character_not_in_repertoire) and

@@ -8,6 +8,14 @@ import (
 	"unicode"
 )
 
+// Bounds on a search. The contract caps q at 200 characters (MaxSearchLength); MaxSearchWords
+// caps its words, since each word costs a pass over the postings of every indexed word it is a
+// prefix of. Eight words say more than any real search needs.
+const (
+	MaxSearchLength = 200
+	MaxSearchWords  = 8
+)
+
 // SearchWords splits a search into its words: the runs of letters and digits (any script),
 // lowercased. Everything else separates words.
 func SearchWords(search string) []string {

@@ -10,31 +10,51 @@ import (
 
 	"github.com/ontohub/ontohub/changeset"
 	"github.com/ontohub/ontohub/checkout"
+	"github.com/ontohub/ontohub/connguard"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/server"
 )
 
+// defaultMaxHeaderBytes caps a request's head (request line and headers): 64 KiB holds any real
+// client's cookies and headers, and a thousand connections with full heads cost 64 MiB, not the
+// gigabyte net/http's 1 MiB default allows. More gets 431.
+const defaultMaxHeaderBytes = 64 << 10
+
 // config is every setting of the service, read from the environment once in main and passed down.
 // README.md and .env.example list the same variables with the same defaults.
 type config struct {
-	DatabaseURL     string
-	DevDatabaseURL  string
-	ListenAddr      string
-	MetricsAddr     string // serves /metrics there instead of on ListenAddr when set
-	LogLevel        slog.Level
-	LogFormat       string
-	MigrateOnStart  bool
-	DBMaxConns      int32
+	DatabaseURL    string
+	DevDatabaseURL string
+	ListenAddr     string
+	MetricsAddr    string // serves /metrics there instead of on ListenAddr when set
+	LogLevel       slog.Level
+	LogFormat      string
+	MigrateOnStart bool
+	DBMaxConns     int32
+	// ShutdownDrain is how long /health answers 503 draining after SIGTERM while requests are
+	// still served, so that load balancers stop sending new ones first.
+	ShutdownDrain   time.Duration
 	ShutdownTimeout time.Duration
+
+	// Connection and header bounds (see connguard and README, Security and limits).
+	MaxConns        int
+	MaxConnsPerAddr int
+	MaxHeaderBytes  int
 
 	IngestLimits checkout.Limits
 
-	PublicBaseURL      string
+	PublicBaseURL string
+	// AllowedHosts are the Host values capability URLs may be built from without PublicBaseURL.
+	AllowedHosts       []string
 	DraftTTL           time.Duration
 	DraftRetention     time.Duration
 	DraftSweepInterval time.Duration
 	MaxBodyBytes       int64
-	CORSAllowedOrigins []string
+	// MaxInflightBodyBytes bounds the request-body bytes held in memory at once, all clients together.
+	MaxInflightBodyBytes int64
+	// MaxExpensivePerAddr bounds the expensive requests (search, graph, used-by) one client runs at once.
+	MaxExpensivePerAddr int
+	CORSAllowedOrigins  []string
 
 	DraftMaxChanges     int
 	DraftMaxEntityBytes int
@@ -64,24 +84,31 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LogFormat:       e.str("LOG_FORMAT", "json"),
 		MigrateOnStart:  e.boolean("MIGRATE_ON_START", true),
 		DBMaxConns:      int32(e.integer("DB_MAX_CONNS", 10, 1, 1000)),
+		ShutdownDrain:   e.duration("SHUTDOWN_DRAIN", 5*time.Second),
 		ShutdownTimeout: e.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		MaxConns:        e.integer("MAX_CONNS", connguard.DefaultMaxConns, 1, 1<<20),
+		MaxConnsPerAddr: e.integer("MAX_CONNS_PER_ADDR", connguard.DefaultMaxConnsPerAddr, 1, 1<<20),
+		MaxHeaderBytes:  e.integer("MAX_HEADER_BYTES", defaultMaxHeaderBytes, 1<<10, 1<<20),
 		IngestLimits: checkout.Limits{
 			MaxFileBytes:  int64(e.integer("INGEST_MAX_FILE_BYTES", checkout.DefaultMaxFileBytes, 1, 1<<30)),
 			MaxTotalBytes: int64(e.integer("INGEST_MAX_TOTAL_BYTES", checkout.DefaultMaxTotalBytes, 1, 1<<40)),
 		},
-		PublicBaseURL:       strings.TrimRight(e.str("PUBLIC_BASE_URL", ""), "/"),
-		DraftTTL:            e.duration("DRAFT_TTL", 168*time.Hour),
-		DraftRetention:      e.duration("DRAFT_RETENTION", 720*time.Hour),
-		DraftSweepInterval:  e.duration("DRAFT_SWEEP_INTERVAL", time.Hour),
-		MaxBodyBytes:        int64(e.integer("MAX_BODY_BYTES", 1<<20, 1, 1<<30)),
-		CORSAllowedOrigins:  e.list("CORS_ALLOWED_ORIGINS"),
-		DraftMaxChanges:     e.integer("DRAFT_MAX_CHANGES", changeset.DefaultMaxChanges, 1, 1000),
-		DraftMaxEntityBytes: e.integer("DRAFT_MAX_ENTITY_BYTES", changeset.DefaultMaxEntityBytes, 64, 1<<30),
-		PreviewCacheSize:    e.integer("PREVIEW_CACHE_SIZE", server.DefaultPreviewCacheSize, 1, 1024),
-		RateLimitEnabled:    e.boolean("RATE_LIMIT_ENABLED", true),
-		RateLimitMaxKeys:    e.integer("RATE_LIMIT_MAX_KEYS", ratelimit.DefaultMaxKeys, 1, 1<<24),
-		RateLimitIPv6Prefix: e.integer("RATE_LIMIT_IPV6_PREFIX", ratelimit.DefaultIPv6PrefixLength, 1, 128),
-		RedisURL:            e.str("REDIS_URL", ""),
+		PublicBaseURL:        strings.TrimRight(e.str("PUBLIC_BASE_URL", ""), "/"),
+		AllowedHosts:         e.list("ALLOWED_HOSTS"),
+		DraftTTL:             e.duration("DRAFT_TTL", 168*time.Hour),
+		DraftRetention:       e.duration("DRAFT_RETENTION", 720*time.Hour),
+		DraftSweepInterval:   e.duration("DRAFT_SWEEP_INTERVAL", time.Hour),
+		MaxBodyBytes:         int64(e.integer("MAX_BODY_BYTES", 1<<20, 1, 1<<30)),
+		MaxInflightBodyBytes: int64(e.integer("MAX_INFLIGHT_BODY_BYTES", server.DefaultMaxInflightBodyBytes, 1, 1<<40)),
+		MaxExpensivePerAddr:  e.integer("MAX_EXPENSIVE_PER_ADDR", server.DefaultMaxExpensivePerAddr, 1, 1<<16),
+		CORSAllowedOrigins:   e.list("CORS_ALLOWED_ORIGINS"),
+		DraftMaxChanges:      e.integer("DRAFT_MAX_CHANGES", changeset.DefaultMaxChanges, 1, 1000),
+		DraftMaxEntityBytes:  e.integer("DRAFT_MAX_ENTITY_BYTES", changeset.DefaultMaxEntityBytes, 64, 1<<30),
+		PreviewCacheSize:     e.integer("PREVIEW_CACHE_SIZE", server.DefaultPreviewCacheSize, 1, 1024),
+		RateLimitEnabled:     e.boolean("RATE_LIMIT_ENABLED", true),
+		RateLimitMaxKeys:     e.integer("RATE_LIMIT_MAX_KEYS", ratelimit.DefaultMaxKeys, 1, 1<<24),
+		RateLimitIPv6Prefix:  e.integer("RATE_LIMIT_IPV6_PREFIX", ratelimit.DefaultIPv6PrefixLength, 1, 128),
+		RedisURL:             e.str("REDIS_URL", ""),
 		RateLimits: map[string]ratelimit.Rate{
 			ratelimit.ClassDraftCreate: e.rate("RATE_LIMIT_DRAFT_CREATE", "20/hour"),
 			ratelimit.ClassDraftRead:   e.rate("RATE_LIMIT_DRAFT_READ", "100/minute"),
@@ -93,6 +120,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
 		e.fail("LOG_FORMAT", cfg.LogFormat, "want json or text")
 	}
+	checkBounds(&e, &cfg)
 	if proxies := getenv("TRUSTED_PROXIES"); proxies != "" {
 		prefixes, err := ratelimit.ParseCIDRs(proxies)
 		if err != nil {
@@ -108,10 +136,33 @@ func loadConfig(getenv func(string) string) (config, error) {
 			e.fail(d.name, d.value.String(), "must be positive")
 		}
 	}
+	if cfg.ShutdownDrain < 0 {
+		e.fail("SHUTDOWN_DRAIN", cfg.ShutdownDrain.String(), "must not be negative")
+	}
 	if cfg.DraftRetention < 0 {
 		e.fail("DRAFT_RETENTION", cfg.DraftRetention.String(), "must not be negative")
 	}
 	return cfg, e.err
+}
+
+// checkBounds rejects combinations of the request and connection bounds that cannot be meant.
+func checkBounds(e *envReader, cfg *config) {
+	if cfg.MaxInflightBodyBytes < cfg.MaxBodyBytes {
+		e.fail("MAX_INFLIGHT_BODY_BYTES", strconv.FormatInt(cfg.MaxInflightBodyBytes, 10),
+			"must be at least MAX_BODY_BYTES, or the largest body allowed could never be read")
+	}
+	if cfg.MaxConnsPerAddr > cfg.MaxConns {
+		if e.getenv("MAX_CONNS_PER_ADDR") != "" {
+			e.fail("MAX_CONNS_PER_ADDR", strconv.Itoa(cfg.MaxConnsPerAddr), "must not exceed MAX_CONNS")
+		}
+		// A small MAX_CONNS alone lowers the per-address default with it.
+		cfg.MaxConnsPerAddr = cfg.MaxConns
+	}
+	for _, host := range cfg.AllowedHosts {
+		if err := server.CheckAllowedHost(host); err != nil {
+			e.fail("ALLOWED_HOSTS", host, err.Error())
+		}
+	}
 }
 
 // envReader parses variables and keeps the first error.

@@ -12,7 +12,7 @@ import (
 
 func TestHealthcheckAgainstARealServer(t *testing.T) {
 	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": closedPort(t), "LOG_LEVEL": "warn"}
-	startServe(t, vars, "--ingest", "../../examples/ontology")
+	startServeArgs(t, vars, "--ingest", "../../examples/ontology")
 	var out bytes.Buffer
 	// The default URL comes from LISTEN_ADDR alone; the broken LOG_FORMAT does not matter.
 	err := run(context.Background(), []string{"healthcheck"}, env(map[string]string{"LISTEN_ADDR": vars["LISTEN_ADDR"], "LOG_FORMAT": "xml"}), &out, io.Discard)

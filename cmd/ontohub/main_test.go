@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -119,7 +116,7 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	addr := closedPort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": addr, "LOG_LEVEL": "warn"}
+	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": addr, "LOG_LEVEL": "warn", "SHUTDOWN_DRAIN": "0s"}
 	go func() {
 		done <- run(ctx, []string{"serve", "--ingest", "../../examples/ontology"}, env(vars), io.Discard, io.Discard)
 	}()
@@ -128,22 +125,7 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := client.GetHealthWithResponse(context.Background())
-		if err == nil && resp.JSON200 != nil {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve did not become healthy")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitHealthy(t, addr, done)
 	counts, err := client.GetEntityCountsWithResponse(context.Background())
 	if err != nil || counts.JSON200 == nil || counts.JSON200.Total == 0 {
 		t.Fatalf("serve --ingest left nothing to browse: %v %s", err, counts.Body)
@@ -156,69 +138,6 @@ func TestServeAnswersAndStopsOnSignal(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop after the signal")
-	}
-}
-
-func TestGracefulShutdownLetsInFlightRequestsFinish(t *testing.T) {
-	started := make(chan struct{})
-	release := make(chan struct{})
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		<-release
-		_, _ = io.WriteString(w, "finished")
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- serveUntilDone(ctx, &http.Server{Handler: handler}, ln, 10*time.Second, log) }()
-
-	type result struct {
-		body string
-		err  error
-	}
-	got := make(chan result, 1)
-	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
-		if err != nil {
-			got <- result{err: err}
-			return
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		got <- result{string(b), err}
-	}()
-	<-started
-	cancel() // SIGTERM arrives while the request is in flight.
-
-	// New connections are refused once shutdown has begun.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			break
-		}
-		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("listener still accepts connections during shutdown")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	select {
-	case err := <-done:
-		t.Fatalf("server stopped before the in-flight request finished: %v", err)
-	default:
-	}
-	close(release)
-	r := <-got
-	if r.err != nil || r.body != "finished" {
-		t.Fatalf("in-flight request: %q %v", r.body, r.err)
-	}
-	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		t.Fatalf("serveUntilDone: %v", err)
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// startServe runs `ontohub serve args…` with vars until the test ends and waits until /health
+// startServeArgs runs `ontohub serve args…` with vars until the test ends and waits until /health
 // on LISTEN_ADDR answers 200.
-func startServe(t *testing.T, vars map[string]string, args ...string) {
+func startServeArgs(t *testing.T, vars map[string]string, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -61,7 +61,7 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
 	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": closedPort(t), "METRICS_ADDR": closedPort(t), "LOG_LEVEL": "warn"}
-	startServe(t, vars, "--ingest", "../../examples/ontology", "--commit", "feedc0de")
+	startServeArgs(t, vars, "--ingest", "../../examples/ontology", "--commit", "feedc0de")
 	if code, _ := get(t, "http://"+vars["LISTEN_ADDR"]+"/metrics"); code != http.StatusNotFound {
 		t.Errorf("API port answers /metrics with %d although METRICS_ADDR is set, want 404", code)
 	}
@@ -92,7 +92,7 @@ func TestServeMetricsOnTheAPIPort(t *testing.T) {
 	// Redis is configured but nobody answers there: the limiter falls back to in-process budgets.
 	vars := map[string]string{"DATABASE_URL": dbURL, "LISTEN_ADDR": closedPort(t), "LOG_LEVEL": "error",
 		"REDIS_URL": "redis://" + closedPort(t) + "/0"}
-	startServe(t, vars)
+	startServeArgs(t, vars)
 	code, body := get(t, "http://"+vars["LISTEN_ADDR"]+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("API port /metrics: %d", code)

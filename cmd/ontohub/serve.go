@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/ontohub/ontohub/connguard"
 	"github.com/ontohub/ontohub/ingest"
 	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/ratelimit"
@@ -77,19 +78,23 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	go snapshots.Run(bgCtx)
 	go snapshots.Listen(bgCtx, st.Connect)
 
-	handler, err := server.New(st, snapshots, limiter, server.Config{
-		PublicBaseURL:       cfg.PublicBaseURL,
-		DraftTTL:            cfg.DraftTTL,
-		MaxBodyBytes:        cfg.MaxBodyBytes,
-		CORSAllowedOrigins:  cfg.CORSAllowedOrigins,
-		TrustedProxies:      cfg.TrustedProxies,
-		Metrics:             apiMetrics(cfg, metricsHandler(st, snapshots, limiter)),
-		Version:             buildVersion(),
-		Commit:              buildCommit(),
-		DraftMaxChanges:     cfg.DraftMaxChanges,
-		DraftMaxEntityBytes: cfg.DraftMaxEntityBytes,
-		PreviewCacheSize:    cfg.PreviewCacheSize,
-	}, log).Handler()
+	api := server.New(st, snapshots, limiter, server.Config{
+		PublicBaseURL:        cfg.PublicBaseURL,
+		AllowedHosts:         cfg.AllowedHosts,
+		DraftTTL:             cfg.DraftTTL,
+		MaxBodyBytes:         cfg.MaxBodyBytes,
+		MaxInflightBodyBytes: cfg.MaxInflightBodyBytes,
+		MaxExpensivePerAddr:  cfg.MaxExpensivePerAddr,
+		CORSAllowedOrigins:   cfg.CORSAllowedOrigins,
+		TrustedProxies:       cfg.TrustedProxies,
+		Metrics:              apiMetrics(cfg, metricsHandler(st, snapshots, limiter)),
+		Version:              buildVersion(),
+		Commit:               buildCommit(),
+		DraftMaxChanges:      cfg.DraftMaxChanges,
+		DraftMaxEntityBytes:  cfg.DraftMaxEntityBytes,
+		PreviewCacheSize:     cfg.PreviewCacheSize,
+	}, log)
+	handler, err := api.Handler()
 	if err != nil {
 		return err
 	}
@@ -97,21 +102,72 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	if err := serveMetrics(bgCtx, cfg.MetricsAddr, metricsHandler(st, snapshots, limiter), log); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	ln, err := listen(cfg, log)
 	if err != nil {
-		return fmt.Errorf("listen on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
+		return err
 	}
 	go runDraftSweeper(bgCtx, st, cfg.DraftSweepInterval, cfg.DraftRetention, log)
 
 	log.Info("serving", "addr", ln.Addr().String(), "version", buildVersion())
-	return serveUntilDone(ctx, &http.Server{
+	// Requests run under requestsCtx, which the shutdown cancels (with server.ErrShuttingDown as
+	// the cause) for those still running at SHUTDOWN_TIMEOUT, so they are answered 503.
+	requestsCtx, stopRequests := context.WithCancelCause(context.Background())
+	defer stopRequests(nil)
+	return serveUntilDone(ctx, newHTTPServer(cfg, handler, ln, requestsCtx, log), ln, shutdownPlan{
+		Drain:        cfg.ShutdownDrain,
+		Timeout:      cfg.ShutdownTimeout,
+		API:          api,
+		StopRequests: stopRequests,
+	}, log)
+}
+
+// Timeouts of the HTTP server. The idle timeout is short because every idle keep-alive
+// connection holds a descriptor and a slot of MAX_CONNS; a client that comes back after 30
+// seconds opens a new one. The header timeout bounds how long a slow client (slowloris) holds
+// a connection before it has sent a request.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 30 * time.Second
+)
+
+// listen opens LISTEN_ADDR behind connguard: caps on open connections in total and per client
+// address (trusted proxies exempt, since they carry many clients), idle connections evicted
+// first, back-off on EMFILE, and Go's plain-text early errors rewritten as problem+json.
+func listen(cfg config, log *slog.Logger) (*connguard.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
+	}
+	guard, err := connguard.Listen(ln, connguard.Config{
+		MaxConns:         cfg.MaxConns,
+		MaxConnsPerAddr:  cfg.MaxConnsPerAddr,
+		IPv6PrefixLength: cfg.RateLimitIPv6Prefix,
+		ExemptPeers:      cfg.TrustedProxies,
+		Logger:           log,
+	})
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	return guard, nil
+}
+
+// newHTTPServer is the http.Server of serve: bounded headers (431 beyond MAX_HEADER_BYTES),
+// short idle and header timeouts, connection states reported to connguard.
+func newHTTPServer(cfg config, handler http.Handler, guard *connguard.Listener, requestsCtx context.Context, log *slog.Logger) *http.Server {
+	return &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ConnState:         guard.ConnState,
+		BaseContext:       func(net.Listener) context.Context { return requestsCtx },
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}, ln, cfg.ShutdownTimeout, log)
+	}
 }
 
 // ingestOnStart loads the schema repository in dir before serving (serve --ingest) and logs the
@@ -151,9 +207,41 @@ func newLimiter(cfg config, log *slog.Logger) (*ratelimit.Limiter, error) {
 	})
 }
 
-// serveUntilDone serves on ln until ctx is done, then stops accepting connections and gives
-// in-flight requests up to timeout to finish before closing them.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, timeout time.Duration, log *slog.Logger) error {
+// drainer is the part of the API server a shutdown steers.
+type drainer interface {
+	// Drain makes /health answer 503 draining.
+	Drain()
+	// CloseKeepAlives makes every response close its connection.
+	CloseKeepAlives()
+}
+
+// shutdownPlan says how serveUntilDone stops.
+type shutdownPlan struct {
+	// Drain is how long requests are still served, with /health answering 503 draining, before
+	// the listener closes (SHUTDOWN_DRAIN).
+	Drain time.Duration
+	// Timeout is how long requests in flight then get to finish (SHUTDOWN_TIMEOUT).
+	Timeout time.Duration
+	API     drainer
+	// StopRequests cancels the context of the requests still running at Timeout.
+	StopRequests context.CancelCauseFunc
+}
+
+// closeGrace is how long keep-alive connections get, after responses began to close them, to
+// finish the request they carry before the listener closes and idle ones are closed; and how
+// long requests cancelled at SHUTDOWN_TIMEOUT get to send their 503.
+const closeGrace = 500 * time.Millisecond
+
+// serveUntilDone serves on ln until ctx is done, then shuts down in steps that lose no request:
+//
+//  1. drain: for plan.Drain /health answers 503 draining, so load balancers stop sending
+//     traffic, while every request (new connections included) is still served;
+//  2. every response carries Connection: close, so each keep-alive connection closes after the
+//     response to the request it carries, never under a request being sent;
+//  3. the listener closes and Shutdown waits up to plan.Timeout for requests in flight;
+//  4. requests still running then have their context cancelled with server.ErrShuttingDown and
+//     answer 503 (database queries give up at once); what remains after closeGrace is cut.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, plan shutdownPlan, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -161,16 +249,34 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, time
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "timeout", timeout.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
+	log.Info("draining", "drain", plan.Drain.String(), "timeout", plan.Timeout.String())
+	plan.API.Drain()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-time.After(plan.Drain):
+	}
+	plan.API.CloseKeepAlives()
+	time.Sleep(closeGrace)
+	log.Info("shutting down")
+	if err := shutdown(srv, plan.Timeout); err != nil {
+		log.Warn("requests still running at SHUTDOWN_TIMEOUT; answering them 503", "timeout", plan.Timeout.String())
+		plan.StopRequests(server.ErrShuttingDown)
+		if err := shutdown(srv, closeGrace); err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("shutdown: requests still running %v after SHUTDOWN_TIMEOUT were cut: %w", closeGrace, err)
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// shutdown runs srv.Shutdown for at most timeout.
+func shutdown(srv *http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return srv.Shutdown(ctx)
 }

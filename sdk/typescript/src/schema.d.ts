@@ -296,7 +296,9 @@ export interface paths {
          *     its `label` or its `description` (words of letters and digits, lower-cased). Matching is
          *     served from an in-memory word index of the ontology snapshot. Results are not ranked by
          *     relevance: they keep the `entity_id` order (byte order) so that pagination stays stable. A
-         *     `q` without any letter or digit is `400`.
+         *     `q` without any letter or digit, longer than 200 characters or of more than 8 words is
+         *     `400` naming `q`. A search or module filter is an expensive request (see Limits): `429`
+         *     when the client already runs too many.
          *
          *     Module filter (`module`): only the entities of that module — its categories, plus the
          *     properties and subobjects those categories use, inherited ones included, plus any
@@ -754,7 +756,11 @@ export interface components {
              */
             description?: string;
             /**
-             * @description Free notes beside the changes, any JSON object (`{}` when absent); returned as sent.
+             * @description Free notes beside the changes, any JSON object (`{}` when absent). Numbers must fit an
+             *     IEEE-754 double (every 64-bit integer does); others are `400` naming the field. The
+             *     payload is stored as sent and returned as sent, but compacted and with `<`, `>`, `&`,
+             *     U+2028 and U+2029 escaped, so a draft response is at most six times its stored payload
+             *     plus its other fields (under 16 KiB).
              * @example {
              *       "requested_by": "WikiAdmin"
              *     }
@@ -2688,7 +2694,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Over the rate limit for this client and class. */
+        /**
+         * @description Over the rate limit for this client and class, or (searches, module filters, graphs,
+         *     used-by, draft previews) too many expensive requests from this client at once.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -2726,7 +2735,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A dependency (the database) is unavailable. */
+        /**
+         * @description The database is unavailable, the server is busy reading other request bodies, or it is
+         *     shutting down; `Retry-After` says when to try again.
+         */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
