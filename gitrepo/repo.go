@@ -65,8 +65,9 @@ func (r Remote) Redacted() string {
 // userinfo matches the user[:password]@ part of URLs inside error texts.
 var userinfo = regexp.MustCompile(`(//)[^/@\s]+@`)
 
-// scrub removes the token, and whatever credentials the URL carries, from an error text.
-func (r Remote) scrub(text string) string {
+// Scrub removes the token, and whatever credentials the URL carries, from a text (an error
+// message of another package, say).
+func (r Remote) Scrub(text string) string {
 	if r.Token != "" {
 		text = strings.ReplaceAll(text, r.Token, "***")
 	}
@@ -91,7 +92,7 @@ func (e *Error) Unwrap() error { return e.cause }
 
 // fail wraps err as an *Error about op, scrubbed.
 func (r Remote) fail(op string, err error) error {
-	return &Error{msg: r.scrub(fmt.Sprintf("gitrepo: %s %s: %v", op, r.Redacted(), err)), cause: err}
+	return &Error{msg: r.Scrub(fmt.Sprintf("gitrepo: %s %s: %v", op, r.Redacted(), err)), cause: err}
 }
 
 // Check reports a configuration that cannot work: no URL, an unsupported scheme, no ref.
