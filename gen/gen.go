@@ -218,6 +218,33 @@ func (e SnapshotStateState) Valid() bool {
 	}
 }
 
+// Defines values for SyncStatusState.
+const (
+	SyncStatusStateBehind  SyncStatusState = "behind"
+	SyncStatusStateError   SyncStatusState = "error"
+	SyncStatusStateOff     SyncStatusState = "off"
+	SyncStatusStateSynced  SyncStatusState = "synced"
+	SyncStatusStateSyncing SyncStatusState = "syncing"
+)
+
+// Valid indicates whether the value is a known member of the SyncStatusState enum.
+func (e SyncStatusState) Valid() bool {
+	switch e {
+	case SyncStatusStateBehind:
+		return true
+	case SyncStatusStateError:
+		return true
+	case SyncStatusStateOff:
+		return true
+	case SyncStatusStateSynced:
+		return true
+	case SyncStatusStateSyncing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UsableEntityType.
 const (
 	UsableEntityTypeProperty  UsableEntityType = "property"
@@ -230,6 +257,24 @@ func (e UsableEntityType) Valid() bool {
 	case UsableEntityTypeProperty:
 		return true
 	case UsableEntityTypeSubobject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookReceiptAction.
+const (
+	WebhookReceiptActionPong          WebhookReceiptAction = "pong"
+	WebhookReceiptActionSyncRequested WebhookReceiptAction = "sync_requested"
+)
+
+// Valid indicates whether the value is a known member of the WebhookReceiptAction enum.
+func (e WebhookReceiptAction) Valid() bool {
+	switch e {
+	case WebhookReceiptActionPong:
+		return true
+	case WebhookReceiptActionSyncRequested:
 		return true
 	default:
 		return false
@@ -674,6 +719,34 @@ type FieldError struct {
 // Example: body
 type FieldErrorLocation string
 
+// FindingsSummary The validation findings of the served ontology, counted.
+//
+// Example: {"by_code":{"unused_property":2},"errors":0,"warnings":2}
+type FindingsSummary struct {
+	// ByCode Findings per rule code.
+	//
+	// Example: {"unused_property":2}
+	ByCode map[string]int `json:"by_code"`
+
+	// Errors Findings of severity `error`.
+	//
+	// Example: 0
+	Errors int `json:"errors"`
+
+	// Warnings Findings of severity `warning`.
+	//
+	// Example: 2
+	Warnings int `json:"warnings"`
+}
+
+// GithubWebhookPayload A GitHub webhook payload; only `ref` (of a push) is read, every other member is accepted as sent.
+type GithubWebhookPayload struct {
+	// Ref The full name of the pushed ref (`refs/heads/main`).
+	//
+	// Example: refs/heads/main
+	Ref *string `json:"ref,omitempty"`
+}
+
 // GraphMember A property or subobject a category has, directly or inherited.
 //
 // Example: {"entity_id":"Has_name","inherited":true,"label":"Name","missing":false,"required":true,"source_category":"Agent"}
@@ -1071,6 +1144,69 @@ type SnapshotState struct {
 // Example: current
 type SnapshotStateState string
 
+// SyncStatus Where the hub stands with the schema repository, the same on every replica.
+type SyncStatus struct {
+	// AttemptedAt When the last sync started.
+	//
+	// Example: 2026-12-04T09:00:00Z
+	AttemptedAt *time.Time `json:"attempted_at"`
+
+	// CommitSha The commit of the served ontology (its last ingest); null when nothing was ingested or the commit is unknown.
+	//
+	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+	CommitSha *string `json:"commit_sha"`
+
+	// Counts Live entities per type.
+	//
+	// Example: {"counts":{"bundle":1,"category":3,"dashboard":1,"module":1,"property":8,"resource":1,"subobject":1,"template":1},"total":17}
+	Counts EntityCounts `json:"counts"`
+
+	// Findings The validation findings of the served ontology, counted.
+	//
+	// Example: {"by_code":{"unused_property":2},"errors":0,"warnings":2}
+	Findings FindingsSummary `json:"findings"`
+
+	// IngestedAt When the served ontology was ingested; null when nothing was.
+	//
+	// Example: 2026-12-04T09:00:00Z
+	IngestedAt *time.Time `json:"ingested_at"`
+
+	// LastError Why the last sync failed; null when it succeeded. Never holds credentials.
+	LastError *string `json:"last_error"`
+
+	// Ref The followed ref (`ONTOLOGY_REPO_REF`); null when `off`.
+	//
+	// Example: main
+	Ref *string `json:"ref"`
+
+	// RemoteCommitSha The commit the followed ref pointed at when the remote was last fetched; null before the first fetch.
+	//
+	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+	RemoteCommitSha *string `json:"remote_commit_sha"`
+
+	// State `off`: the hub follows no repository (`ONTOLOGY_REPO_URL` unset). `syncing`: a replica
+	// is syncing now. `error`: the last sync failed (`last_error` says why; the ontology
+	// served is the one before). `behind`: the remote's commit is not the one served, or a
+	// sync was asked for and has not run yet. `synced`: the served commit is the remote's.
+	//
+	//
+	// Example: synced
+	State SyncStatusState `json:"state"`
+
+	// SucceededAt When a sync last succeeded.
+	//
+	// Example: 2026-12-04T09:00:01Z
+	SucceededAt *time.Time `json:"succeeded_at"`
+}
+
+// SyncStatusState `off`: the hub follows no repository (`ONTOLOGY_REPO_URL` unset). `syncing`: a replica
+// is syncing now. `error`: the last sync failed (`last_error` says why; the ontology
+// served is the one before). `behind`: the remote's commit is not the one served, or a
+// sync was asked for and has not run yet. `synced`: the served commit is the remote's.
+//
+// Example: synced
+type SyncStatusState string
+
 // UsableEntityType The kinds of entity that other entities use.
 //
 // Example: property
@@ -1125,6 +1261,29 @@ type UsedByEntry struct {
 	// Example: Agent
 	Via string `json:"via"`
 }
+
+// WebhookReceipt What the hub did with a webhook delivery.
+type WebhookReceipt struct {
+	// Action `pong` for a ping; `sync_requested` for a push to the followed ref.
+	//
+	// Example: sync_requested
+	Action WebhookReceiptAction `json:"action"`
+
+	// Delivery The delivery's `X-GitHub-Delivery`, when sent.
+	//
+	// Example: 72d3162e-cc78-11e3-81ab-4c9367dc0958
+	Delivery *string `json:"delivery,omitempty"`
+
+	// Event The delivery's `X-GitHub-Event`.
+	//
+	// Example: push
+	Event string `json:"event"`
+}
+
+// WebhookReceiptAction `pong` for a ping; `sync_requested` for a push to the followed ref.
+//
+// Example: sync_requested
+type WebhookReceiptAction string
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -1266,11 +1425,26 @@ type GetProfileParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// ReceiveGithubWebhookParams defines parameters for ReceiveGithubWebhook.
+type ReceiveGithubWebhookParams struct {
+	// XGitHubEvent The event's name (`push`, `ping`, …).
+	XGitHubEvent string `json:"X-GitHub-Event"`
+
+	// XGitHubDelivery The delivery's id; the same for a redelivery.
+	XGitHubDelivery *string `json:"X-GitHub-Delivery,omitempty"`
+
+	// XHubSignature256 `sha256=` and the hex HMAC-SHA256 of the raw body keyed with the webhook secret; checked before anything else.
+	XHubSignature256 *string `json:"X-Hub-Signature-256,omitempty"`
+}
+
 // CreateDraftJSONRequestBody defines body for CreateDraft for application/json ContentType.
 type CreateDraftJSONRequestBody = DraftCreate
 
 // UpdateDraftJSONRequestBody defines body for UpdateDraft for application/json ContentType.
 type UpdateDraftJSONRequestBody = DraftUpdate
+
+// ReceiveGithubWebhookJSONRequestBody defines body for ReceiveGithubWebhook for application/json ContentType.
+type ReceiveGithubWebhookJSONRequestBody = GithubWebhookPayload
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1504,6 +1678,46 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfile(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSync Where the hub stands with the schema repository
+	//
+	// Which commit of the schema repository is served and whether the hub is in step with it.
+	// The state lives in the database, so every replica answers the same. A sync that failed
+	// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+	// served ontology as it was and says why in `last_error`; `/health` is not affected.
+	//
+	// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+	GetSync(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveGithubWebhookWithBody GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhookWithBody(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveGithubWebhook GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhook(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth Service health
 	//
@@ -1834,6 +2048,76 @@ func (c *Client) ListProfiles(ctx context.Context, params *ListProfilesParams, r
 // Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 func (c *Client) GetProfile(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetProfileRequest(c.Server, profileId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSync Where the hub stands with the schema repository
+//
+// Which commit of the schema repository is served and whether the hub is in step with it.
+// The state lives in the database, so every replica answers the same. A sync that failed
+// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+// served ontology as it was and says why in `last_error`; `/health` is not affected.
+//
+// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+func (c *Client) GetSync(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSyncRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveGithubWebhookWithBody GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *Client) ReceiveGithubWebhookWithBody(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveGithubWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveGithubWebhook GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *Client) ReceiveGithubWebhook(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveGithubWebhookRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2648,6 +2932,108 @@ func NewGetProfileRequest(server string, profileId string, params *GetProfilePar
 	return req, nil
 }
 
+// NewGetSyncRequest constructs an http.Request for the GetSync method
+func NewGetSyncRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sync")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReceiveGithubWebhookRequest calls the generic ReceiveGithubWebhook builder with application/json body
+func NewReceiveGithubWebhookRequest(server string, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReceiveGithubWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewReceiveGithubWebhookRequestWithBody constructs an http.Request for the ReceiveGithubWebhook method, with any body, and a specified content type
+func NewReceiveGithubWebhookRequestWithBody(server string, params *ReceiveGithubWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/github")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-GitHub-Event", params.XGitHubEvent, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-GitHub-Event", headerParam0)
+
+		if params.XGitHubDelivery != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-GitHub-Delivery", *params.XGitHubDelivery, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-GitHub-Delivery", headerParam1)
+		}
+
+		if params.XHubSignature256 != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Hub-Signature-256", *params.XHubSignature256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Hub-Signature-256", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetHealthRequest constructs an http.Request for the GetHealth method
 func NewGetHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -2903,6 +3289,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfileWithResponse(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*GetProfileResponse, error)
+
+	// GetSyncWithResponse Where the hub stands with the schema repository
+	//
+	// Which commit of the schema repository is served and whether the hub is in step with it.
+	// The state lives in the database, so every replica answers the same. A sync that failed
+	// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+	// served ontology as it was and says why in `last_error`; `/health` is not affected.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+	GetSyncWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSyncResponse, error)
+
+	// ReceiveGithubWebhookWithBodyWithResponse GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error)
+
+	// ReceiveGithubWebhookWithResponse GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhookWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error)
 
 	// GetHealthWithResponse Service health
 	//
@@ -4297,6 +4725,199 @@ func (r GetProfileResponse) ContentType() string {
 	return ""
 }
 
+// GetSyncResponse200Headers the declared response headers of an HTTP 200 response for GetSync
+type GetSyncResponse200Headers struct {
+	CacheControl *string
+}
+
+// GetSyncResponse429Headers the declared response headers of an HTTP 429 response for GetSync
+type GetSyncResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetSyncResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SyncStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSyncResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSyncResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSyncResponse) GetJSON200() *SyncStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSyncResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSyncResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSyncResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSyncResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReceiveGithubWebhookResponse429Headers the declared response headers of an HTTP 429 response for ReceiveGithubWebhook
+type ReceiveGithubWebhookResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ReceiveGithubWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookReceipt
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookReceipt
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReceiveGithubWebhookResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReceiveGithubWebhookResponse) GetJSON200() *WebhookReceipt {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ReceiveGithubWebhookResponse) GetJSON202() *WebhookReceipt {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReceiveGithubWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReceiveGithubWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReceiveGithubWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReceiveGithubWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4637,6 +5258,66 @@ func (c *ClientWithResponses) GetProfileWithResponse(ctx context.Context, profil
 		return nil, err
 	}
 	return ParseGetProfileResponse(rsp)
+}
+
+// GetSyncWithResponse Where the hub stands with the schema repository
+//
+// Which commit of the schema repository is served and whether the hub is in step with it.
+// The state lives in the database, so every replica answers the same. A sync that failed
+// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+// served ontology as it was and says why in `last_error`; `/health` is not affected.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+func (c *ClientWithResponses) GetSyncWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSyncResponse, error) {
+	rsp, err := c.GetSync(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSyncResponse(rsp)
+}
+
+// ReceiveGithubWebhookWithBodyWithResponse GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *ClientWithResponses) ReceiveGithubWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error) {
+	rsp, err := c.ReceiveGithubWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveGithubWebhookResponse(rsp)
+}
+
+// ReceiveGithubWebhookWithResponse GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *ClientWithResponses) ReceiveGithubWebhookWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error) {
+	rsp, err := c.ReceiveGithubWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveGithubWebhookResponse(rsp)
 }
 
 // GetHealthWithResponse Service health
@@ -6241,6 +6922,223 @@ func ParseGetProfileResponse(rsp *http.Response) (*GetProfileResponse, error) {
 	return response, nil
 }
 
+// ParseGetSyncResponse parses an HTTP response from a GetSyncWithResponse call
+func ParseGetSyncResponse(rsp *http.Response) (*GetSyncResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSyncResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SyncStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSyncResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetSyncResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReceiveGithubWebhookResponse parses an HTTP response from a ReceiveGithubWebhookWithResponse call
+func ParseReceiveGithubWebhookResponse(rsp *http.Response) (*ReceiveGithubWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReceiveGithubWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReceiveGithubWebhookResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetHealthResponse parses an HTTP response from a GetHealthWithResponse call
 func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6328,6 +7226,12 @@ type ServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(w http.ResponseWriter, r *http.Request, profileId string, params GetProfileParams)
+	// GetSync Where the hub stands with the schema repository
+	// (GET /api/v1/sync)
+	GetSync(w http.ResponseWriter, r *http.Request)
+	// ReceiveGithubWebhook GitHub webhook
+	// (POST /api/v1/webhooks/github)
+	ReceiveGithubWebhook(w http.ResponseWriter, r *http.Request, params ReceiveGithubWebhookParams)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(w http.ResponseWriter, r *http.Request)
@@ -6985,6 +7889,103 @@ func (siw *ServerInterfaceWrapper) GetProfile(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// GetSync operation middleware
+func (siw *ServerInterfaceWrapper) GetSync(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSync(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReceiveGithubWebhook operation middleware
+func (siw *ServerInterfaceWrapper) ReceiveGithubWebhook(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReceiveGithubWebhookParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "X-GitHub-Event" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-GitHub-Event")]; found {
+		var XGitHubEvent string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-GitHub-Event", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-GitHub-Event", valueList[0], &XGitHubEvent, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-GitHub-Event", Err: err})
+			return
+		}
+
+		params.XGitHubEvent = XGitHubEvent
+
+	} else {
+		err := fmt.Errorf("Header parameter X-GitHub-Event is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "X-GitHub-Event", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "X-GitHub-Delivery" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-GitHub-Delivery")]; found {
+		var XGitHubDelivery string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-GitHub-Delivery", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-GitHub-Delivery", valueList[0], &XGitHubDelivery, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-GitHub-Delivery", Err: err})
+			return
+		}
+
+		params.XGitHubDelivery = &XGitHubDelivery
+
+	}
+
+	// ------------- Optional header parameter "X-Hub-Signature-256" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Hub-Signature-256")]; found {
+		var XHubSignature256 string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Hub-Signature-256", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Hub-Signature-256", valueList[0], &XHubSignature256, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Hub-Signature-256", Err: err})
+			return
+		}
+
+		params.XHubSignature256 = &XHubSignature256
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReceiveGithubWebhook(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetHealth operation middleware
 func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Request) {
 
@@ -7135,6 +8136,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/profiles/{profile_id}", wrapper.GetProfile)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/bundles", wrapper.ListBundles)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/bundles/{bundle_id}", wrapper.GetBundle)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/sync", wrapper.GetSync)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/webhooks/github", wrapper.ReceiveGithubWebhook)
 
 	return m
 }
@@ -9011,6 +10014,280 @@ func (response GetProfile503ApplicationProblemPlusJSONResponse) VisitGetProfileR
 	return err
 }
 
+type GetSyncRequestObject struct {
+}
+
+type GetSyncResponseObject interface {
+	VisitGetSyncResponse(w http.ResponseWriter) error
+}
+
+type GetSync200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type GetSync200JSONResponse struct {
+	Body    SyncStatus
+	Headers GetSync200ResponseHeaders
+}
+
+func (response GetSync200JSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync400ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync429ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync500ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync503ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhookRequestObject struct {
+	Params ReceiveGithubWebhookParams
+	Body   *ReceiveGithubWebhookJSONRequestBody
+}
+
+type ReceiveGithubWebhookResponseObject interface {
+	VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error
+}
+
+type ReceiveGithubWebhook200JSONResponse WebhookReceipt
+
+func (response ReceiveGithubWebhook200JSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook202JSONResponse WebhookReceipt
+
+func (response ReceiveGithubWebhook202JSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook204Response struct {
+}
+
+func (response ReceiveGithubWebhook204Response) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ReceiveGithubWebhook400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook400ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook401ApplicationProblemPlusJSONResponse Problem
+
+func (response ReceiveGithubWebhook401ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook404ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook413ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook429ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook500ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook503ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -9109,6 +10386,12 @@ type StrictServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(ctx context.Context, request GetProfileRequestObject) (GetProfileResponseObject, error)
+	// GetSync Where the hub stands with the schema repository
+	// (GET /api/v1/sync)
+	GetSync(ctx context.Context, request GetSyncRequestObject) (GetSyncResponseObject, error)
+	// ReceiveGithubWebhook GitHub webhook
+	// (POST /api/v1/webhooks/github)
+	ReceiveGithubWebhook(ctx context.Context, request ReceiveGithubWebhookRequestObject) (ReceiveGithubWebhookResponseObject, error)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -9562,6 +10845,63 @@ func (sh *strictHandler) GetProfile(w http.ResponseWriter, r *http.Request, prof
 	}
 }
 
+// GetSync operation middleware
+func (sh *strictHandler) GetSync(w http.ResponseWriter, r *http.Request) {
+	var request GetSyncRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSync(ctx, request.(GetSyncRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSync")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetSyncResponseObject); ok {
+		if err := validResponse.VisitGetSyncResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReceiveGithubWebhook operation middleware
+func (sh *strictHandler) ReceiveGithubWebhook(w http.ResponseWriter, r *http.Request, params ReceiveGithubWebhookParams) {
+	var request ReceiveGithubWebhookRequestObject
+
+	request.Params = params
+
+	var body ReceiveGithubWebhookJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReceiveGithubWebhook(ctx, request.(ReceiveGithubWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReceiveGithubWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReceiveGithubWebhookResponseObject); ok {
+		if err := validResponse.VisitReceiveGithubWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 	var request GetHealthRequestObject
@@ -9591,192 +10931,222 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs3uuCroDh7KuSepkTdfJF+KbYz0Snb8Vryzs6GLjXYDZIYNQGmAYrmuFR1fu0DbJ0nnCc5he8D",
-	"0OgbSclU4iT+k1hkswF8+O7Xz51EzuZSMKFV5/RzZ8poynL456srOjH/T5lKcj7XXIrOaeeV0FyviKYT",
-	"IsdETxnJ2TxniglNzSMRGcucxBfj/lspWP8N1ck03utEHfaJzuYZ65x2hp2T9PjgeHBIR8nx6JA+fTJ6",
-	"/vTgefr84GBw8DQ5eX447HSijkqmbEbNDvRqbn6ndM7FpHN3F3Xeykstc1bf3nm2pCtFYiH7yjwRn5E0",
-	"p2NNcqbmUiimyGyhNBFSkxEjCU2mLC1vz/10wxbeU81e8xnX8J/6Tt6zXxZMaUVolsklS8mc5WTJRSqX",
-	"hAuip1yRJKNKlVY/HDSsyoVmE5aXl33PZpQLs5v2pTM21rgYI8kiz5nQdgulRe+xpmINR71kiRSpIguh",
-	"eQaLjRbphGnCFRkvsmxloG9AWob00ZPBxpWZzlfnY83y+qp/m8qMEVVbW7BP5roBBGQpF1lqbtreQmkD",
-	"B8/Wr38XdeY0pzOmLUm8WORKNmzlpzn9ZQEgVjIn41zOCCXznN1yuVBkTifsO4OT7JO+xmfiM0JHhmaA",
-	"WsyuxzxXGh4tYyNb/Ud+8Q/JP/z1f6+Sw+eLCzHoRB1uVv1lwfJVJ+oIOjNP4ptLWDujn14zMdHTzunB",
-	"4PA46sy48B9EDUj90tDKlbxhon7IK4NEdE5HPAMOYJ46xb3ndDIzh7EcIXjqw/vXpHt8RJIpzWli4BiR",
-	"EVXsyfEiz3p75FyshkLqKcvJLc0WjCg+m2crMubmUoVE6t0bihJQjn457D9dnp+fn7/sm/+2/33ugDWn",
-	"elrACjbfiToGTXjO0s6pzhdsPcEj57t4+c68qRE6DJ74ThGenhKuzc3rKRmxzJC8VuSGi/Q7RcYyS4EX",
-	"6KlcaBLv/UNJEe+Ri1QBBNlsnlHNFKEiHYqcKbnIE6ZIIoWmXJB4Pybd+F0u5yzXq/13dMLi3hlRTKSE",
-	"a8NnEiZ0n4lEpiwlVJH43w5/iB0jMJsaim68T+d8//ZgH3bNmdp3C++7V//b4Q/48si8xPx2wgTLqWYp",
-	"STJuZAZJZfVy3rFcSdEMd4TQNU/Xwj5A28OTk81YizdztZqzTXdDzI/LBJZQzSYSCKl9w7Dmui3/j5yN",
-	"O6edv+wX4nQfv1X7xfZgtxdjIxlBMDbIL0FiI3hjy0UEYTTPOMu9ADsjyykT5qKV5llGZuZFDK+HCrVk",
-	"uWG78dHg+GFiF4CAakABhpI4X89i6tfTIiANahHF/8kickC0JAeDQU0UNvG5DF4X7iFlY7rINP5kLPMZ",
-	"1cjHjw47kdkhny1mZn8DwCX7V9TI8L2eYF78PU2tLDV/GfpjAv5J5/OMJ6Dw7M9zOcrY7N8NFZvv/AHM",
-	"xjTlmcVAJ5JSyRToH3BzcG/n7y6Aug2LBBjkuTQS5+fPnTFnWRqcOpO4bACXGVOKTkB1WcxGLEcNx8g8",
-	"TWZSaQPZzt3HqKM01QvVOT02gNBcA1p8T1PiDulBQkdyoU9HGRU3nbtt8fwdAgLhWKdAd/5bLpG9gaiw",
-	"pybdGc3M1bGU/MflT28jssylmAC9RmQhboRcCsLEYoZyIiJyofty3M+pmDCCB4/IjCvFxYQ4QiUAvt6e",
-	"OcQLKcYZT770KhGIJKHC3GEyhfWBWNViNOPaMEctyZyJ1BBACPXnBdT9Zh4V5HZ3HPHNKaJWDoBk/U55",
-	"xdDskwGkQAt4K/UPciHSLwQXvAuWH8PbQngcF/B4KzX5wT7wSAB5a5UJq3JxhSrMHvmA2BURj4IRYZ/m",
-	"gD9UpCCo05wuBf4ANHpi1Ft4iaIz5plzREYrzWAF8w+A5oXQLBc0e2WI+guheS4It68jwCSITOD+QLF1",
-	"kD0J6dstTy5Zfstygtt4NCifC7IQ7NOcJYYQFK4JW90jqEEuFGBkJicTA2nBbkG66UUuzDHAutsJ6llT",
-	"9SvBPbVIpsQpc6Qrc6PdwodG4+i5g7+RKR9zljZrMWVbm0wpUjbSeUoUFwkD4rZKxITfGl1BNBnkDaZ+",
-	"0+nsY/vwDBztHV1lkqZXUr6m+YTtUDSOZLoi7FPCWKrIweD42cnTJ0BIKkTv44Oj4vLsZsiVlAS386sI",
-	"MdipwWKzpGEnVJD4zfn/uf7+p5d/v/7+71evLmPStYoJOSBv+Pe9PfJW6qkRT0uqiDOI76KOoUyesA+C",
-	"3lKe0VG2C5imVFNjaZldLoo3nxGdrwidGENCTWWus1WZdQSwtfsi4cYej3GQlBmhyUSyIl0dnKBXOQLA",
-	"7ErKN1SsnKvjCwH2nmpGQMWy6MfSM8OTDKjGmuXk4NnAuRpKqHgYyHSDgmZPxG/q0YD10y1Dt0FebNyL",
-	"NTTNQHR5B1NA7N6b0/eK+Tq6r/i5QndQv+SD2uolxS8qL7KOpS1fYp527qG+9w+t/XHhSboDgFoog5q/",
-	"EGnGXlpkqJlkZATfgx4AdvxMposM7XNzCTwPUTfJpFrkoBLI7LbicfrcwXcV/zK28GnnpbVgok4iZzOu",
-	"r9WUdk7FIsuiTpIzY3Ffg1FzODh80j846B8+uTp4ejoYnA4G/7dTxY5LTUVK87S08UTm1grmzGAmrPs0",
-	"ec6ePHn6vP/0+PCkfzxIWf/58fGozwZPx8nB+PmAsqfG6KAjlhXbJAgwY3oAJK55aoyVzguZs87HqLOY",
-	"pxt3fMtyhbs92BvsDTqA4g6I1xaIndOfP7pF0BxyOzFLkTfwhdkGqv2d0zHNFAu2ZZ9E6wcu/DplYy44",
-	"QupzpwL9Yil7GPABojuEo01YXOA62kUIXS5mM5qv2g5X863fsnxlsYvkjCZTw+6InuZyMUFLMePK6FV2",
-	"n98ViMctPhp1wD7EtWLZ2GhYNDcyC1yMhY0kBVNknFGjhpWQtALmbeHLNZupTXDBK3vPxgYmjjnmOQUY",
-	"eeg3qT6O6NC9DHhtzqkio96MecaIzNPQBtzp+aLiN6/paMNPzBO7gUgjztI0hX/T7F2AmeiRqsMNYfWd",
-	"IkvwlxvjGsBV4UuwccNYaZ5MrzM4ozux+5hkdESW/IY3UEoEp/5YnEGO/sHAvv3Un8i+/dDI4L33dPnG",
-	"uiyCb/vqhs/7co4n688lGDp4LnTMON/bz44Gi1000lcT+D5W93cXWfb/jk4aSPInwcApT+TYQlJVADel",
-	"6lqwT9pjgr11w7kCjz9y8xo3KX5dD28wcItT6x6HXYylseHLW7DL2mONpMwYFeZcHv3akALdzUZlMC+P",
-	"kIBYSkYrEnvpFFdpJ5RbFYTZhfACJohqMjVC1GOeQWF+w4kw1sEpmTM5z1hEJrlczENZDG7yRBNU7ryo",
-	"e86epU+TJ6P+CT0e94/ZUdp/lhyO+gd0MHbfbYXzJWln0f6BMm9bHlGTJlU+UUK06oVj1MoFZyA8Zu77",
-	"jMTmjmIi0R+U0SAAZb5BQwT5St2rG9IjHqK8jajA7Xaic0dqV7qosuKsUY/6pj157alJSwHwNNH/PJdG",
-	"BkCoqhwlKGBZufIycJteitjaz9lcKq5lviL4C8I1WLyAYFxMGGgn41zOtsC08g02MEkIhWD0lM7nRtWp",
-	"nKgFhD5OYKDd13zGms5cWq6+OtWhPsKVMcLKq2+FTRth0HSP3rGXy2XtGrdETQ+ExYKnTee3uFtd+yVX",
-	"84yuiKAz1og/BZLXXhli/TpFj6MiWxZ2BZm0SLdzpz9XIWLZdW07VVYakl8bugEmW6fbDpHNU/XndXqc",
-	"YjMqNE+IfdzzcRsXVKgNo29QVK4H2cW9+bvBjYKlOLQok0ex/9Idl/hGiZpLsG6SES9saPavOZ1Pmwhg",
-	"ynKuqUgYmZhHQAlg4zFLNL9lZMZmI5aDkkOJC/NWxIj5sdIu2JayuQ0yF4Hq0875hAkd8HH3d9UEmNMc",
-	"06h+/mgkuw8sn34uvc7Hx937/AflFxrWt0pQx/6IoGYipXaFcDm7o49lIfBzedkfjTSmgHgcAVfEsd1O",
-	"3uL31YPVwt7gw74uDmg3AFb2YoQXiHCoyqUA3s3Wr3ugYraS7ihnNNXTPvzZi4gxj4kUCavqpzu9xK3U",
-	"M8DPtzJlTfwkRIPNWQLWDnQXvw7l8RkyY5osp4bilzS7MWozJGoAPXRHNAU3qoMXVYYUMqlYiskpckx4",
-	"qggXQ4G5IRAKTHluaEgKojTNNejihrQgpEmoBi6jZjTLzAXxlHTjn88j8n1Ezj/GZyT++WVEXn6MwSVJ",
-	"h8KBgGgjMLmCn8ulsMv1zgibzSFSk5t3rioZJT+3c3tjngEcfIaKO5Vf0xwP1jU82CxdkSevpZxfG84E",
-	"/xitFS3BS53WDKuXeax/40ZZU/27ROPN9FE8smsKudSLtEwjxSftVOK4146oxb+4OfsMwf+dshhqEajq",
-	"A6rcsOeOrfdq0T54f1V7cOxi45WW2V3TDdonVjZVzmLUlMIpLGNG5xUXSbZIIRzddpW/AYff/pLfgABu",
-	"9GsFUqIZSv6JnYPpPE1zplQZShYOXjr4Z9ohZT+og8pSxG5gVdHEgmw1RypRIFTLLKSEjSWgewnTpHZB",
-	"ykYTmWD6hE0qMa+WimZVu5wqdv0wMxxzLlT4zGF/cFR6Bm5wMDoZHyUHtP8kPWT94/FT2n+ePBv1D+jh",
-	"6Cg5Tk/YkzEACELDXv9q0oq87hUm+gVJgXdGhbFXDF6g085U67k63d83f+7Zk+/JPEz16RTZP5ut+brt",
-	"XgVhEy+UQstMTryNrafFlRgRa15i6KPMxo7Hh/R5csAGo6fpET0ZP2HPkuejAT1ID9nR+JiejJ4kT9Nn",
-	"7Evt8hfmO6M/GFNnhxZSiCKNxplPbLIZPOrMJpjM5G3FdduGYtvtpM2z4rKqjFIESVdEsSRnRlpLTRYK",
-	"IzoSwzvFdnvlrW2J4RvN94AE7hc1QFRiqaX2CpF/GTk9RoCgQqRNNwPO4xKZJHLGlHdEFdBfQ+EbqcKx",
-	"gPUsH1jsJT66wedwxWfM+W4Dv8Naojq5Byo3mfr2EAX+lMEb1VhUiTLvZ+QDKIBfNJXzEMGWtgagjIK/",
-	"NnP/Srl0kH795HgL9NwVQ4gIFSsMJuJVfuMQlkOExQuD42f3dbW5C9pAKunG+pwP71+j56ugIHI5NVa3",
-	"UZDPCNcuh3nESM4SecvyWpSleN/1Is+Cg08Xo/Dc+7CA+sv9CnO2UfiK5PZLesswWmmO1m87ADkXKyl8",
-	"to55htxytkQPRspt2q7lKTWyrp64odYtZ5pkXNwYMe4F+CmJh4vB4CgxJA3/Yg4o+DnkDuMXcQS/g09c",
-	"NraroWrGs52AewfaFOnGL9+f/3B1fXX1OrapcYnV9Xo71K78rdcFQs5mXKQsN9C/YWwOm/zw/nUl7PIY",
-	"yLKJdiu4UxGK7kytlH3pVYfymV/zMQNzDekZNnNGYpuiHhs5opgmI/Qo2JRrKTCxk4nFDPiKt0huacZB",
-	"IqNJiCULfrPAeQo4Fj+r3RHs+QMI93ZxYo3kmiMNbUgt3XkivIKczTOaMB/jUFA1C0Ucp75i0vyliNJ0",
-	"FRGbDm0/HAr7gsjFRJKM0VyROOD9MZE5iSviO674HD8XtlwBrzsoHwqPd3BvreA9btDmMVHFrGpwVtlx",
-	"xU/5aDpBWbi6Z/fe2n/8jI99LIlZPpvLXKMWZlbpTLg2HCqRs31J57yfyJRNmNj3S99tL6UfpKGUoIqJ",
-	"TvY92+olgfOsrJk4d91vppmUzmbLB8yTmzBmdzrKV4cjqoVTXrn8FlukRTMpJiS2TIz86//9f+KpGf7y",
-	"/C++D68sccjwkbp4qHF6DPM0RzJsjaqvohZS8IRm3oqoKmc7SHY5J9PFjAoyYnjg+6jqD8uC8W9tz8dt",
-	"j5DWY553D3KxPTiVxd4NZrFgXClMBkB1wd5jl6bglbbfDYXMfSMEwnWP/Os//wu8QoVpb/NlbI6MUU/c",
-	"y0CPN9oWPpIxessUoYbsh2JJFehCGFmLA7EWwSdQrUKhPFzZ0qC9UtYABubwUFOaEiHtQtXi7l/LgejV",
-	"T3v83zjBx+6CVzyIVerZeOSAvDY0EHB2AWIiKTBxr7nYvm0p/Hz7AvWvO9cIC4N46rCWlXNdetsCZwd5",
-	"1f6uKnnVhiah3LD1Bkn3hq1UOWTZa0rHbstZcDbHdSndo1BhHk9R2ZgcFRDLoyRJNXkrw6YS5X4NzWlK",
-	"9cv/ghwlpJ0XctEYtX7Nb4tEP7Blag0ojDByP3a1JQdh2shR1Empmo4kzVP4CpOrQuNj1Tl9Bq0LQDuE",
-	"b3ywDzsd2NYendMDgxtS06xzevC0QS42nwPOB/sP+miQLoNQLfybK2eLReSfLJc+KttrKYB65DO2Fe1U",
-	"6nKxYUKR3E+6NjVWOfLFZi0ZXclFJUrT0EGinO7TtpZ9hlcCUkdN7wvA0v5C/5DavEEH2fa32QTMza8q",
-	"bqb9ZcU9lN73rOl9xeW2v8+3w9m8vQA92t9XBMU3v7DAsPb3+e49m163JrDvwBoeIVjd32FUFMIUaBKA",
-	"sYlfWdqvuTUXM293AA8ob//p5v0j53ALtLPKzXU2jl9+bYU2JZ1uuzobz/rbC2289KoV2uzEvhO2lgY0",
-	"/IQKQhN9Sqjh5UoKIs25icwnVPB/UisMm/Im19uAR+OD5JA+Z/1no6dp/zh5wvr0ZHzcH6QH7HB8RI9H",
-	"J0mDItNuAn6J6rOFPbhtao611n+NiptNLd8evSKnSEBt9LqPWc6gu4SErlTwcOTqK31PKt/ciH3iqjEo",
-	"eK983BoZbzCg/DbT7TP4WsyOC60IfFXOr7f7a373RvvPn662+XzBcAEhSea1Rkh4Q85ROU9L1V8FDULV",
-	"2CnDbg/tOHBlbcY6fG+4SCEKIYrQNq5xSqTweQqMT6YaHlbuo7oda8u3bZs7p3/RoDKGaClJl2ZKYlQj",
-	"tVECrPNzBfalGuiILCA4FO9bLSYeCipSEu/bBeLeWU2t+04Rr/WZ9V2hJ/o+rFPwkQR0YyO6Gt78wFmW",
-	"+gZCddGJPbW4YejjUl+tCgXurJtYlS7tixtrzVwLTbDgIxA5aC5b67Kf8RubuM2FjamCx6obWyd+HJEY",
-	"ONr+YJ+nsU8Yd80z0b+lCEVjvEycRQ5LnfT98RuUghw76cjx2LqPsUGl9QFZrDArdyIPPNs80LbPK12v",
-	"fXL7UOffbLI8NkKzEcrK0Vwq8dCdctgxP3EkvklK+PNH9gLXRynDRNWmLGq3G5kH6bu0kryLmdsZPOUT",
-	"cNcIil8jq/meUsYd9DtVOmpD2niw+XoGYXGadmnAdZCDYtiuy/XdSjPdgWizoN2RZIN+V1aygYawZSl7",
-	"cZNNvY6hU1sXIBR7BfF/xlg+2DN35Bxae+Qnw/f7yPfxATR4DPvwT20D2xoyratYQPU7ZUlGcyhtPLWt",
-	"s6FRECayA2dEfRHLOtxV2zAD7BU88uBpU+yW5TTzTylifdXQkC7lCquEzM8I1xGIZ3jRjOY3UF3pmyQu",
-	"uVBntg3vkisWNCTmgpTKSkjXiMmerbOoBAdaVKwtdBL/fR2uIaGsV16KwpKmtqoemjIPimicl4dXawkr",
-	"HGl3RWX1EpF5U8/ay6nMtcEC4V0L4R6VZnPLFMqI1Fjn2OjN2MDkHlIM85Wp0tQV9nAFukdKRgvt2ZCn",
-	"zfsworX1SUKm7Luwsk2RLksnzCvBgFllJ+LPv0pd0j3MgshiZHHWJlr7kdGsEW1ty7gpfF8lItvQzSi7",
-	"UghoEWmIn2p2DRrpNTbeP+3M2AxpXwk6V1Opq0Hb+wQibdNq2OCRUfpousGHAq1QsaV6bhUEnw6EJ2uq",
-	"9fKna/UwkRwCQzrnc2NHv5NKT3J2+b9eG4zEtnOg6HFBDsN2c94GCaC2EL5DVMWOCB6qoUUd1s2ar3mu",
-	"j33lsJe/Aqv0lMR4NTHpctGf5zJhSvUiI3dTrmLSVVOas9R8krJJbiAdD0X3vfnWkGEixZhPFrmlxeAQ",
-	"Z9jGzijaY5plioxoAimWxTpuK0b8DEWccqimSOOyoeZxB7YE+IwbMf+0PylDzP+iHicM0G+dn+jSPncJ",
-	"iLMmQyW26BMXEUzfqBG7d9umszrMHnfbAAgiTp6VAYy9wA8Hg966FxuQe8eTfyn0zxxTnhkDW0l0N+QM",
-	"OigOBVjeqrwfjj8yb2RjmTOzmRz7+sWkezI46tmS5CAhUU0X0C5+Kc6GIl4IDwj3fHXXKcduZrj78h07",
-	"Iixfrt0CEId7onTRxc/Wqyi+/sHTdAPlBNjRxCHRu9HeVNC2qfBNBYugENx/qbFbSy/B4ie1dDbXvgia",
-	"uFd7GsGHFUfbx6CFFn9ws73ENYNr7OX3RW8s4lZOHLrGOcGxPj68BVDp7Ljsx6o3/UVxR1DantCUzXgC",
-	"F+ZbVUEb0k+oUDwkQcp3nirgE8DDLdN5cKOgRqd7CZUqEG2DTXk/dw2p9MU712iY3HIXSxDOSHpQX78H",
-	"eJjvFwpo6dNXBlFjXSAeq+qt/DV6F+6kE+EO+leWWFo3uHJsVEnYJ5sx8LtrWbndK4L+bTvIP8KVN/Z1",
-	"LBN20QohaG35a3Rs9A7xYD8VsvmiHo4I4c2x5abcht9pD0fXJ6s9tOxxvh5abhGh19BNsRP51h87E6gv",
-	"GgWql3XYxTEiCte1/RwNC4GOM0qBP0v71nsn9Fn6JDlm/cPxwah/zI5o/3nyNO0/GZ3Q4/ERO0wPwoCz",
-	"7dla6dH6yF0ba1T/++/aWPDCjTFii5/3DBE/tL9zlSZ34Ikqb2GXoV0r9u4Z2i0de0Pw+1498BpZ9fYx",
-	"4zKat1s6bZ08q7zI6WmusdCOOFCN97xSyqiLNCvizaDUi5Xr9/oQ7b2CuFVE3VF7zzLMNijXvIg8NHZG",
-	"CkG9TeurB3ZG+nO2D91kFwTdLn14iKqSrry9v/gLW19uVwvhFmlodrqZpP5AnU7LlN7e5nTdvTd49Nsu",
-	"62vtS+oPcs++pKTbnln9JW1Km8RXW5vSEhutmSMPrglwg1uawpDvf3hBnh+fPCV2LI1rU05SmSxqDQB2",
-	"OkKwSIQJ0n5sWkqR9bMpp+SLBglWQ5/NztFXn+YZFUE+E1duzlm1t9t9wVIvk7JwaqnHzFdQ9VAkAQEw",
-	"icyDtKauLQE128XXQfV9r2p07XKU41YGSJA11tSDb00R7Y9XV+9cEW0i0zLM8dbr2fGIB42BbKJQPXTm",
-	"jEP++jjWRiyqiqy65Pvw/iKwP7ixIfl45bqhhsudkThAypjMGBW2tro4L1F0BTKZZuVskBJCb+JHtgoJ",
-	"ARN0VbJ438I6DJdsDxvYRMXdDCN65Ik7dq+7qlX+rRvz2+NUZw5sVX68o+FD36YI7XCKkCOlP/4YoYAQ",
-	"NwycM4/t1k9djJrouhb2vT/SLCIH2x0NI7J3sNmT7TLW/wiubJ993+7LLpjvo9RJ/U6nDpVEUoVidlgG",
-	"VWcMv39XduVMa1StVsfln1yn2VFLlT/8dCCHR9/GA/0BxgOFBLOzyVq/mW+vyYEWnLDNg7ab8T7lpMlG",
-	"aHLRx+TMhlzIME2R2CxFbEiRM2o5CHlFk6lrbMQVdlEaiiIj+Mz/BN8zhVZqcmwg3g3yc19fXF69erv/",
-	"9qerix/+3gO5r5Z07rtEwGv91iQ4ITSOuacpS2vdBX/TXOb7Me6WJlhUk2Izj9dlPjxwM4bA3RaP2VLR",
-	"MzKwyamEuhp4I2Z8b61K5w1PLVzoJ8edJgdXAOyW3jcBQtr82KCxI2bEms9roeb7UPBWHcgbyCm2CBBj",
-	"6VGBq0Fr8QCKpcMYqkiJHJ+R2O4f3zIUKFrD/GQhfXLwipnTK00zZleFVYJ8Y5/qXKZjHEZUvBWbknWh",
-	"ZklDTHO0so6JXqVK12I53hYmA8MGKjny/rHNicAVsqswvAIpmljcB0g336aqWvnOF7ZYDM0sH0dbKFZq",
-	"UdhUgvyxqTa0Sd58UCz9ftWExtIsZPhkYzHn+vxjrOx0eLlNKma1QPOW09KoGeabJbZUhK4tAL3bOI1s",
-	"XYZqkOu7AEcQ1+XiVedQC8qySiYrr7mLdg+graw3vO1XQjebbgWQt05/XTe+59J/B/pZ4IJHfOrSbElX",
-	"KqjgpgWC9R4OQT+xpz7DpwWK9vvdwLGxwqqa7xjArZlbFAs0xQ5D9gBkWqshrfr3LbisT2a7KYRrca7m",
-	"kLYrrK1gxtLVsI8isO4zAvvyj1lCqnWybfUobahgRLINiuc2FGu3twvclE227Xvay5ide81558Od1yt2",
-	"typQhnvbXJRcu5yuTceGa8H77e3tqM7Xogturk4Cd1AWP5aoloJDzfwTmP1p5ydnAvy4GJEZ5UJTLhhM",
-	"vSoPJwhbDQstp4uR+3/NaMfRqjS5YdjYJFzjlIxyubTl0FjX1tCUl3QLEo+CdmfY1qSgeHQZGpVQaFmK",
-	"2jnvZ8/9NZeKWVNPQQUcVKdjz39sgSIXGpoBJFC7vjcUQ/GXvxAI9aqhwAgQhKLB6AmyDmI6B0XLnH7f",
-	"hkX//R9KitgnIJBubK4ljkgMkUvzDwxdxlDVpynP4t7ZULiwez38TVOj2ZEY/8RCfCLozGA1zmhbE0/f",
-	"G4pz7AaS0CyzFZGEkhnTU5mWMkjVYj6XuSsRUyQ+HpzE9nlB4vMsk8uYYDeOM0B3s2s1l0Ix0o3fwBvf",
-	"Sg0PsjR2zWMC5u8eV3GPjFgmxQSuxOxPkZxaoqWCaDkU5u4BEAoK6YQk/pOwfh8u6woGC1iYD8VVUCnn",
-	"Ku6wXhJyFwwCxPtyzgSd870VnWUx6Y5WmoEEhX9QZe0zzdIeYl/xC7jiCMcafJpnErsQIKgul3QyYTn5",
-	"cEGoJvF+KhNz1TTLPK7lVDOsz1Ru/++Lj4bCRuyxfQ58yFJInEgyblDq4h2E1+TCfEKVYurUTZOz0yMi",
-	"+zdNoNKz+9dXVxF5d3714kc8ystXr19dvQomIPQiRCsmUojPIC0Zlp+xvuuwA64AtUfifSz9g2EJOBDM",
-	"7nKPALUMhdu1u/AIa3KVGi8yg59C6ogkNPf1Shevrn4AKLyGMlnEMjedIPZf9OG/cTQUwWfv2cyVS0J3",
-	"ovAbxXRMurb6t7dHzn1+i7z1EsKsCFW58fHhc0R5swDT+ap/PtYstwYXBtqKHgL2tWQhNM8Kd7xbYSkX",
-	"WQr5JkgR7rJflObKKEOheF2YzUXkUrB8j+DYNwyaGlNtkQvlJ6BVh9Msp4bNubknZCoN3OhQHB/1kyk1",
-	"SA9DPm6YODPPwqXhQ3ZQh7nbCKd0GCAaGKQ5XRZTS/bIVTFmRRE1lUsxFOCcgSA3vNL24+5KkYFiQi5/",
-	"PO8fnjwhKbdeo94e+SBuhFyKiMxoZqxyGDaJ8zJKa4uhgOUUUM+EBR054uPBsa1UznjCBBaKW9H25uKq",
-	"JsUM6SIWw8gX+yO1b54t0m3KUvH83UVz+rDlA53TztHeYO/ItioCFW6fzvn+7YFrkGU+mjDd0svWtekK",
-	"Q3N+MHhc9OfCM2MkhszphNt0LqpK7R09e7yAgDdX+nu7C2g/gAIBrcsmzbx4ZB+oBwLsGx7EYBRo/Z63",
-	"m8MeDgZO7TDazennTigqDf+EqSBgC2yyFPAQEMMFnaY9iutajZk7OsYdNL3Y73T/e5q69Cjzk8Pnm39y",
-	"JeUbKlaOR5vfnWyzlIsg+Ayyk8HR5l/ZDhAfBL2l3E52AJPRxtnglt25jRJJJxCRcp9A1ksFJ/c/exy7",
-	"a8XP81IMpSE1iuicCsVhNrxLjELvV5g0xZlyTmH8/VBg855S2QoEc2xhS2zdDpa6yzj9V6Z9rON+GH0x",
-	"fisFe0N1Mv01sNWmnDXgK6jI8Mye720Gm3h1RSdtL7eP7cMz8NKjwfFm7Hkr9RuZ8jHHcTsPIYktl/lB",
-	"LkT6e6Wh94yCvU98f8E6GdXwre1W7bRSn6ENjfad5hej6thri2VxAZnF0DDGCjNPqw3OhAIjwxk0Jycw",
-	"Wcn9fVA3LT8GTKGwt/Y/eyPzbh+a67Ryh0pLo6BrFjRb8EOTSXe2yDSfZ6WeUKcktt1w4iDi47PXjXKH",
-	"38fltuFSMLTqWHn0N6iqvkUe+LfXzLUeCjCaZjS/AQXVtu0K+poVcreo0wk7x+2RFzDv2e0upZoaXR0G",
-	"ZslcG30G1SFM6WGpsSvMBy08zXpHV9Bz6+tlbeVttvA23+/rG2v7CljbRbUTG9p8YXdUy+p8hkQDr9uA",
-	"gOjNvnj5zjCuEnNBLwvMrZKqgY9carCdaXUgqu0BgiYP9nMJrR00RYzZ4wwRW9bgjJGEiqFAEixPKCzs",
-	"7JpJ3Y3fn1+9un598ebi6hrnMr54/+r86lUckdQmWhwO9qdykfea6BhHieK4d2TVTOnvZbraGf2Fw33v",
-	"yg5CO1GkQvoHj7F02kb5aMMuqSI2b6HCBV7QZMr6L6TQucw2sYO3EnAD13oIdR9sQT7vsCTnSsrXNJ+w",
-	"3yuR4704V05A05b8SkYAfrb/GSzrOyTJjDXFuP9mzXAVTC7tKjnWBH/R2yPgHFnSPEUqRefAhN8yZS30",
-	"GpW8hJ8WVFLC1+M1U+ABsbxn4DdFrW0EB5zw9y49HAasQ62oWUN8b5l3gTq6PFEZccU6G7VElh58P6Vq",
-	"WvgXURYgS6mpTy3YNNgt91vL9r7h469mqK3FxfspLgCUK4OIWGEFKnTbyNCWMbo25qJtf3E7VldpurID",
-	"BQlXZ7XH7HQnP2LX1cyB9xRboxf92olNHqIJNP6QGYuwMJPlE5b2ztaN54U5ifX5vD4IRWZ0BQWWZCZv",
-	"GVjBSrP5fYZ9DkVXMe1zE2w2kJ8aOqFc2GxB2Zfz3hlUsGNCjvMhSYHRFPNNMM0YIn64ihtszEGyPDcn",
-	"KOZBx5ZLmCOoJt0MBys/um5m5zdvpZv9mtzJzhaH2wHo/g7Z1WALdvVCinHGkz+fAmiNpq0UwGJoc4tz",
-	"B8fv2dDYLSNdw2tQ5Ut7pSFM4EjRqzmLgtodGFnVKKdL0/0ekSBK67TQhZvL9eeJFODUwdr4xGYXQAO+",
-	"ePeg+VV74OBVgB/QJX81Zy0jumyAqxbX2iN/o9kNpDego49OfAB0KPCzcKoP+0QxjRCSBtktE5hu489K",
-	"c0ZgfDC2qwdMJiOml8yooHTCMA5/idVi3fiXuIcBX+gkAE6GeQY5VVqSpTTmTjdj2ugQ6PHkE64VSDa3",
-	"J2iawJTdCAbFzS9REiZUsT4XirkIyjxnY/4JnTPwGCTNqxBapAv5FCoBl4liRo/RDLfTi4YCHofUIJjJ",
-	"D38GVxPvEXARQvKlsnnd5kIoGS+yrK/ZJ03+evGWcJGyT6Sr1S1LtMyjoYgVn80zFvt+03BLPYygw0Xk",
-	"cqnOwg7cRqvALsoKxqQRDWXTShI1o1mGepCR7+ZbrkgyZXTO8j3ynqlFZlMfDN/JqbjBfeYsY7foPtZT",
-	"toIRzXBJIYwA0YiSNswUxEpRI1Owjz1yTuJf4iD5Z0XwPgFBzG1aRWMQA2ZgPTAZ8wxaVNhegAZLQHXS",
-	"teF00GECfvOv//yvSkfiiMyzhcKM73KGUzA/kWgI6Cdh3ixrd2rjK6lYrX+l7zfk8mewGt3tJ0y4MqgI",
-	"FyUVCzOvYIz2AiP4QfeiICBfD0O/KqqvHjkOHdVb6ANNA5WcEcXsGCKfSBQ8Dck/U7lE2oUSB5nfVIZU",
-	"20l/foZO0G7EBmx+6bQFZgaDTYGZqF6j3Ihe3IVjSbfcmrLXWIfVtE3fQ/TBQaRHl+DbhPyL/IdvUYD1",
-	"SQKsQTDv0v9/tZqzegSgWXsIQ42tmoS55lDMu7Ef3Ah46HVDLplIISUTx/Cfkfhi3H8rBeuDrItd9oLz",
-	"SR41+iS9avr1ht7c6MxmZRYB9C3o9rXlE/i6hUcgsugLwnKbiXJ/oVjaH622yQDAFE6soihXp4QlAkG5",
-	"Txf0NztLqxdU/wxFOJWpGwxo8wpLD0zNyJa6uJUidJ+Fqo5Nxscc4SaSt2VbXy3J2/21kPxCsdxPQvpG",
-	"/19X2ASG/rRU/Rll2RDXllyhfvNoUOPFmxfZ2z9DU6Rd+zcWFTw/st5X1Tz+sjkNKZxYvS4RaT1GV+o3",
-	"776IiwWtqdpTbH1f98ZO7jtIsX3j+xT9jlNsg4b/G/Rt3/L/T5ZiW7SjclTrPik5y+yH+589jq1LsW2f",
-	"WhTB341jTjYk4EIFSVP+rc9lk7lb+AtTcX3/wq9UgpaGRrXIUYTEN9H5tanO3j1RJ7ctZGTQD/p+qbih",
-	"w6QsAMNOyI+Rh+vqFteLs6K3W3M3t/sJNOLbcg0F+KVtzn+3Yaa7AUPvjMSVYoKYBCPtYEnvZ3A7GYow",
-	"u9e+Kuz2ZitsVJv78J0Dze9axoa9CDcI2aIb4Z9Mys6Lm3Z07z8qyVn36f7nAvnXSdpNjX5/q2qWd77f",
-	"5VcqQ8stlFuEqIXuNyn6tUnRop1qAzltIUfD/ms7rGkpNUXbqTCd+knKzakNU5bcqDBQacvhcwa9/fw8",
-	"4e7I/JulRMtiePAZSaRw6U0JjNWFRgYG1EORmHdjIoQBVA6BTEzdArPbNmeBV/Vsgvtc5rpol+7N+mBe",
-	"MKSEDQXFhgp6fRe3PfIWsyWDLPcWxmNHTj8i57ArtOUl1cbpdm3CWDHUV+bBWN7e3hdT1YZjNc/WDidD",
-	"P2y6NnYz3e3c7GIk71202/soDwquDdCO0F3r2ytwaKUB1feuQ5yaLnQql2KvwpXK08wDnmQ/+Ahbw/e2",
-	"MSS7KkjdsLNDOO8DC7/3QS7aJZp0acFUZTjwyuYs7hWcym6tHph9if0WMPEKq1dopqKgRbzNDPB94nle",
-	"rWIplrF5WvVlXrR2Qwlde5Yz1Nup7FUceJw1LWJdWNhTJXBCnGGixYyuLIyIFDZxM5j8WLKPml5vi9Dt",
-	"653i1XXmgVGwqJqOJM1T1TsjVdvDclo9ZbNSm+5SfWTTus5sAM+nK7XHniQt9s0ZuWFzDZwaNDnoGwQF",
-	"QuGKXoTefbz77wAAAP//",
+	"7L3dchu5kif+Kgie/0ST/ylKFEVJlhR7obbltmf9tZK8PWdbDhVYBZJ1VATYBZRkHocj5moeYGKeYR/s",
+	"PMkGMgEU6oukbMrtPt033RZZLACJzERmIvOXnzqRmC8EZ1zJzsmnzozRmGXwz/MrOtX/j5mMsmShEsE7",
+	"J51zrhK1JIpOiZgQNWMkY4uMScYV1Y8EZCIyEr6c9N8IzvqvqYpm4U4n6LCPdL5IWeekc905iEd7o8GQ",
+	"jqPReEiPDsfHR3vH8fHe3mDvKDo4Hl53OkFHRjM2p3oGarnQv5MqS/i08/lz0HkjLpXIWH16Z+k9XUoS",
+	"ctGX+onwlMQZnSiSMbkQXDJJ5rlUhAtFxoxENJqxuDw9+9M1U7igir1K5omC/9RncsF+zZlUktA0Ffcs",
+	"JguWkfuEx+KeJJyoWSJJlFIpS6MPBw2jJlyxKcvKw16wOU24nk370CmbKByMkSjPMsaVmUJp0AeMKVnD",
+	"Ui9ZJHgsSc5VksJg4zyeMkUSSSZ5mi419TVJy5TePxysHZmpbHk2USyrj/rzTKSMyNrYnH3U2w0kIPci",
+	"T2O902YXShPYe7J6/M9BZ0EzOmfKiMTTPJOiYSpvF/TXHEgsRUYmmZgTShYZu0tELsmCTtkPmifZR3WD",
+	"z4SnhI61zIC06FlPkkwqeLTMjWz5b9nLv4nk/U//exkNj/OXfNAJOoke9decZctO0OF0rp/EN5e4dk4/",
+	"vmJ8qmadk73BcBR05gl3HwQNTP1My8qVuGW8vsgrzUR0QcdJChpAP3WCc8/odK4XYzSC99T7i1ekO9on",
+	"0YxmNNJ0DMiYSnY4yrO0t0PO+PKaCzVjGbmjac6ITOaLdEkmid5ULlB6d655iSj7vw77R/dnZ2dnz/r6",
+	"v+1/n1liLaiaFbSCyXeCjmaTJGNx50RlOVst8Kj5Xj57p9/USB0GT/wgSRKfkETpnVczMmapFnklyW3C",
+	"4x8kmYg0Bl2gZiJXJNz5mxQ83CEvYwkUZPNFShWThPL4mmdMijyLmCSR4IomnIS7IemG7zKxYJla7r6j",
+	"Uxb2TolkPCaJ0nomYlz1GY9EzGJCJQn/Zfg8tIpAT+qad8Ndukh27/Z2YdYJk7t24F376n8ZPseXB/ol",
+	"+rdTxllGFYtJlCb6zCCxqG7OO5ZJwZvpjhS6SeKVtPfYdnhwsJ5rcWeulgu2bm+I/nFZwCKq2FSAILVP",
+	"GMZcNeX/L2OTzknnL7vFcbqL38rdYnow25cTfTLCwdhwfnES6oM3NFqEE0azNGGZO8BOyf2Mcb3RUiVp",
+	"Sub6RQy3h3J5zzKtdsP9wejLjl0gApoBBRlKx/lqFVPfnpYDUrMWkcnfWUD2iBJkbzCoHYVNei6F1/lz",
+	"iNmE5qnCn0xENqcK9fj+sBPoGSbzfK7nNwBeMn8FjQrf2Qn6xT/S2Jyl+i8tf4zDP+likSYRGDy7i0yM",
+	"Uzb/Vy3F+ju3AD0xRZPUcKA9kmLBJNgfsHOwb2fvXoJ0axUJNMgyoU+cXz51JglLY2/VqcBhPbrMmZR0",
+	"CqZLPh+zDC0cfeYpMhdSacp2Pn8IOlJRlcvOyUgTQiUK2OJHGhO7SEcSOha5OhmnlN92Pm/K5++QEEjH",
+	"ugTa9d8lAtUbHBVm1aQ7p6neOhaTf7t8+yYg95ngU5DXgOT8lot7ThjP53hOBETkqi8m/YzyKSO48IDM",
+	"EykTPiVWUAmQr7ejF/FU8EmaRF+7lUhEElGu9zCawfggrDIfzxOllaMSZMF4rAXAp/pxQXU3mUcluZld",
+	"gvxmDVFzDsDJ+oN0hqGeJwNKgRXwRqjnIufxV5IL3gXDT+BtPj1GBT3eCEWemwceiSBvjDFhTK5Eogmz",
+	"Q94jdwXEsWBA2McF8A/lMRzUcUbvOf4ALHqizVt4iaRz5pRzQMZLxWAE/Q+g5kuuWMZpeq6F+iupecZJ",
+	"Yl5HQEkQEcH+gWFrKXvgy7cdnlyy7I5lBKfxaFQ+4yTn7OOCRVoQJI4JU90haEHmEjgyFdOppjRnd3C6",
+	"qTzjehng3W2F9Yyr+p3wnsyjGbHGHOmKTFu38KG2OHp24a9FnEwSFjdbMWVfm8woSjbKeUxkwiMGwm2M",
+	"iGlyp20F3uSQN7j6Taszj+3CM7C0d3SZChpfCfGKZlO2xaNxLOIlYR8jxmJJ9gajJwdHhyBI0mfv0d5+",
+	"sXlmMuRKCILT+SaHGMxUc7EeUqsTykn4+uzfb358++yvNz/+9er8MiRdY5iQPfI6+bG3Q94INdPH0z2V",
+	"xDrEn4OOlswkYu85vaNJSsfpNmgaU0W1p6VnmRdvPiUqWxI61Y6EnIlMpcuy6vBoa+ZF/Ik9nuIgMdOH",
+	"JuPRknSVt4JeZQlAsyshXlO+tKGOryTYBVWMgIll2I/Fp1onaVJNFMvI3pOBDTWUWHHonemaBfWciJvU",
+	"oxHr7R3DsEFWTNwda+iawdHlAkyesLtoTt8Z5qvkvhLn8sNB/VIMaqOXFL+ovMgEljZ8iX7ahof6Lj60",
+	"8sdFJOkzENRQGcz8nMcpe2aYoeaSkTF8D3YA+PFzEecp+ud6E5LMZ90oFTLPwCQQ6V0l4vSpg+8q/qV9",
+	"4ZPOM+PBBJ1IzOeJupEz2jnheZoGnShj2uO+AadmOBge9vf2+sPDq72jk8HgZDD4P50qd1wqymOaxaWJ",
+	"RyIzXnDCNGfCuEfRMTs8PDruH42GB/3RIGb949Fo3GeDo0m0NzkeUHaknQ46ZmkxTYIE064HUOImibWz",
+	"0nkqMtb5EHTyRbx2xncskzjbvZ3BzqADLG6JeGOI2Dn55YMdBN0hOxM9FHkNX+hpoNnfOZnQVDJvWuZJ",
+	"9H5gw29iNkl4gpT61KlQvxjKLAZigBgOSdAnLDZwlewihS7z+Zxmy7bF1WLrdyxbGu4iGaPRTKs7omaZ",
+	"yKfoKaaJ1HaVmecPBeMlhh+1OWAeSpRk6URbWDTTZxaEGAsfSXAmySSl2gwrMWmFzJvSN1FsLtfRBbfs",
+	"gk00TaxyzDIKNHLUbzJ9rNBheBn4Wq9TBtq8mSQpIyKLfR9wq+sLit+8ouM1P9FPbIcijTxL4xj+TdN3",
+	"HmdiRKpON6TVD5LcQ7xcO9dAropegolrxUqzaHaTwhrtiu3HJKVjcp/cJg2SEsCqPxRrEOO/MfBvP/an",
+	"om8+1GfwzgW9f21CFt63fXmbLPpigSvrLwQ4OrguDMzY2NsvVgaLWTTKVxP5PlTn9zkw6v8dnTaI5FvO",
+	"IChPxMRQUlYIN6PyhrOPynGC2XWtubyIP2rzmjYpfl2/3mAQFqcmPA6zmAjtw5enYIY1yxoLkTLK9boc",
+	"+7UxBYabtcmgXx6gALGYjJckdKdTWJUd/9yqMMw2Di9QgmgmU32IOs7TLJzcJoRr7+CELJhYpCwg00zk",
+	"C/8shjB5pAgad+6oO2ZP4qPocNw/oKNJf8T24/6TaDju79HBxH63Ec+XTjvD9l945m2qI2qnSVVPlBit",
+	"uuF4a2UvZ+B6TO/3KQn1HoVEYDwopd4FlP4GHRHUK/Wori+PuIjyNIKCt9uFzi6p3eii0hxnjXbUn9aT",
+	"s56arBQgT5P8LzKhzwC4qirfEhS0rGx5mbhNL0Vu7WdsIWSiRLYk+AuSKPB4gcESPmVgnUwyMd+A08o7",
+	"2KAk4SoEb0/pYqFNncqKWkjo7gk0tfsqmbOmNZeGq49OlW+PJFI7YeXRN+KmtTRo2kcX2MvEfW0bN2RN",
+	"R4Q8T+Km9RverY79LJGLlC4Jp3PWyD8Fk9de6XP9KkMvQUO2fNgVYtJyup1Z+7lKEaOua9OpqlJf/NrY",
+	"DTjZBN22yGxOqj+tsuMkm1OukoiYx50eN/eCEq1hjA3yyvaguniwfte8UagUyxZl8SjmX9rjkt4oSXOJ",
+	"1k1nxFNzNftTRhezJgGYsSxRlEeMTPUjYASwyYRFKrljZM7mY5aBkUOJveatHCP6x1LZy7aYLcwlc3FR",
+	"fdI5mzKuPD1u/666AAuaYRrVLx/0ye4ulk8+lV7n7sft+9wH5Rdq1beM0Mb+gKRmPKZmBH84M6MP5UPg",
+	"l/KwL/RpTIHxEiRccY9tZ/IGv68urHbtDTHsm2KBZgLgZedj3ECkQ/Vc8ujd7P3aBypuK+mOM0ZjNevD",
+	"n72AaPeYCB6xqn261U3cyDwD/nwjYtakT3w2WJ8lYPxAu/GrWB6fIXOmyP1MS/w9TW+12QyJGiAP3TGN",
+	"IYxq6UWlFoVUSBZjcoqYkCSWJOHXHHND4CowTjItQ4ITqWimwBbXogVXmoQq0DJyTtNUb1ASk274y1lA",
+	"fgzI2YfwlIS/PAvIsw8hhCTpNbckIEofmImEn4t7bobrnRI2X8BNTabfuaxklPzSru21ewZ0cBkqdlVu",
+	"TL08GFfrYD105Tx5JcTiRmsm+Md45dHivdRazTB6Wce6N649a6p/l2S8WT6KR7YtIZcqj8syUnzSLiVW",
+	"e21JWtyLm7PPkPw/SMOhhoGqMaDKDjvt2Lqvhu2991etB6su1m5pWd017aB5YmlS5QxHzSiswihmDF4l",
+	"PErzGK6j27byN9Dwm2/yaziAG+Na3inRTCX3xNbJdBbHGZOyTCVDB3c6uGfaKWU+qJPKSMR2aFWxxLxs",
+	"NSsqgXeollVIiRtLRHcnTJPZBSkbTWKC6RMmqUS/WkiaVv1yKtnNl7nhmHMh/WeG/cF+6RnYwcH4YLIf",
+	"7dH+YTxk/dHkiPaPoyfj/h4djvejUXzADidAILgadvZXk1XkbC8/0c9LCvysTRizxRAFOunMlFrIk91d",
+	"/eeOWfmOyPxUn06R/bPem6/77lUSNulCwZVIxdT52GpWbIk+YvVLtHyU1dhoMqTH0R4bjI/ifXowOWRP",
+	"ouPxgO7FQ7Y/GdGD8WF0FD9hX+uXP9XfaftBuzpb9JB8Fml0zlxik8ngkacmwWQu7iqh2zYW22wmbZEV",
+	"m1WljSJIuiKSRRnTp7VQJJd4oyPweqeYbq88tQ05fK377onAw24NkJVYbKS9IuRfJ06PcUFQEdKmnYHg",
+	"cUlMIjFn0gWiCuqvkPC1UmFVwGqVDyr2Eh9dE3O4SubMxm69uMNKoTp4ACs3ufpmEQX/lMkb1FRUSTIf",
+	"5uQDKUBfNJXzEM7uTQ1AmQW/tXL/TrW0l359ONqAPbelEAJC+RIvE3Er/9QQRkP4xQuD0ZOHhtrsBq0R",
+	"lXhtfc77i1cY+SokiFzOtNetDeRTkiibwzxmJGORuGNZ7ZaleN9NnqXewmf52F/3Lgwg//KwwpxNDL4i",
+	"uf2S3jG8rdRL67ctgJzxpeAuW0c/Q+4Sdo8RjDgxabtGp9TEurrihlq3jCmSJvxWH+PuAD8h4XU+GOxH",
+	"WqThX8wSBT+H3GH8Igzgd/CJzca2NVTNfLYVcm/BmiLd8NnF2fOrm6urV6FJjYuMrdfbonXldr1+IGRs",
+	"nvCYZZr6t4wtYJLvL15Vrl0eg1nWyW6FdyqHol1Tq2RfOtOhvOZXyYSBu4byDJM5JaFJUQ/1OSKZImOM",
+	"KJiUa8ExsZPxfA56xXkkdzRN4ERGlxBLFtxkQfMUdCx+VtsjmPN7ONzbjxPjJNcCaehDKmHXE+AWZGyR",
+	"0oi5Ow4JVbNQxHHiKib1X5JIRZcBMenQ5sNrbl4Q2DuRKGU0kyT0dH9IREbCyvEdVmKOnwpfrqDXZygf",
+	"8pe392Cr4AInaPKYqGTGNDitzLgSp3w0m6B8uNpnd96Yf/yCj30oHbPJfCEyhVaYHqUzTZTWUJGY7wq6",
+	"SPqRiNmU8V039OfNT+kvslBKVMVEJ/OeTe0SL3hWtkxsuO43s0xKazPlA/rJdRyzPRvlu+MR2aIpr2x+",
+	"iynSoqngUxIaJUb+8Z//RZw0w19O/4UP0ZUlDek/Uj8eapoer3mabzJMjaqrouaCJxFNnRdRNc62kOxy",
+	"Rmb5nHIyZrjgh5jqX5YF497ano/bfkNav/P8/EUhti9OZTF7g1kseK/kJwOguWD2sUtjiEqb7665yBwQ",
+	"AklUj/zjP/4bokKFa2/yZUyOjDZP7MvAjtfWFj6SMnrHJKFa7K/5PZVgC+HNWugdawF8AtUqFMrDpSkN",
+	"2illDeDFHC5qRmPChRmoWtz9rQKIzvw0y/+NE3zMLJJKBLEqPWuX7InXGgAB6xcgJ5KCE3eai+3bhsLP",
+	"Ny9Q/75zjbAwKIkt17JyrktvU+JsIa/a7VUlr1rLJJQbtu4g6d6ypSxfWfaa0rHbchasz3FTSvcoTJjH",
+	"M1TWJkd5wvIoSVJN0UofVKKM19CcplTf/K/IUULZeSryxlvrV8ldkegHvkwNgEIfRvbHtrZkz08b2Q86",
+	"MZWzsaBZDF9hcpXvfCw7J08AugCsQ/jGXfYh0oGB9uic7GneEIqmnZO9o4ZzsXkdsD6Yv4ejQboMrmrh",
+	"34m0vlhA/s4y4W5ley0FUI+8xrainUpdLgImFMn9pGtSY6UVXwRrSelS5JVbmgYEiXK6T9tY5pmkciG1",
+	"3/Q+jyztL3QPyfUTtJRtf5tJwFz/qmJn2l9W7EPpfU+a3ldsbvv7HBzO+ul57NH+vuJSfP0LCw5rf59D",
+	"71n3uhUX+5as/hK80d0eBkUhTMEmHhmb9JWR/VpYM587vwN0QHn6R+vnj5rDDtCuKtfX2Vh9+b0V2pRs",
+	"us3qbJzqby+0cadXrdBmK/4dN7U0YOFHlBMaqRNCtS6XghOh101ENqU8+Ts1h2FT3uRqH3B/shcN6THr",
+	"Pxkfxf1RdMj69GAy6g/iPTac7NPR+CBqMGTaXcCvMX028Ac3Tc0x3vq3qLhZB/n26BU5RQJqY9R9wjIG",
+	"6BICUKng4cDWVzpMKgduxD4msvFS8EH5uDUxXuNAuWnGm2fwtbgdL5Uk8FU5v97Mr/nda/0/t7ra5LOc",
+	"4QBckNRZjZDwhpqjsp6Wqr8KG/imsTWG7RzaeeDK+Ix1+t4mPIZbCF5cbeMYJ0Rwl6fAkulMwcPSflT3",
+	"Y035toG5s/YX9SpjiBKCdGkqBd5qxOaWAOv8bIF9qQY6IDlcDoW7xooJrznlMQl3zQBh77Rm1v0gibP6",
+	"9Pi20BNjHyYo+EgHdCMQXY1vnicsjR2AUP3oREytRCv0SQlXqyKBW0MTq8qleXFjrZmF0AQPPoAjB91l",
+	"41320+TWJG4n3NypQsSqG5ogfhiQEDTa7mA3iUOXMG7BMzG+JQlFZ7wsnEUOS1303fIbjIIMkXTEZGLC",
+	"xwhQaWJAhiv0yJ3AEc+ABxr4vNL2mic3v+r82STLIxCauaGsLM2mEl/bVV539E+siK87Jdz6A7OBq28p",
+	"nydACNlatam328TDNS9OzPNOB4AQO80RoKlZL+1c3kQihn/mPJfFYb/snAw/F+h4g6BzTzOuR8AvKj5f",
+	"8ZrmyE519i/EPZlTvqzNW7+mDE3Y6KmVXmZpBU5zlqcNb2lZXo3sdr2f2obQbox2xfV5EcLTYRXftz7d",
+	"gnSbvdc8H64jRPUEwsl74wVuZ5p47Ce4JvqZjWdC3L4r7gKrBslPiXqRj8k9Pmhv+07h3puEGZuEpAvX",
+	"5YtczgBBKGM0DgiGLNDSxwIx/R2NIrZQCJYqTRZGmZuyJrtI8/skT1OMTRpu0QOyWJsipKsnghg0cndO",
+	"Ex5WIpSVrze7QvLzxZuKGaxSEJmXRU8rOfRYQJHCUy4PfoW99i2KCx5o7NmF/iBLS22o3vAmX0/kLVbT",
+	"bpQlyksF09aPTbnfyEHcgoVpSLslAxNg54yBCYb6hogSxU42QY4DYGIXKBQ6P+3/D7GKt6f3yMaVd8hb",
+	"bX710fzCB/Aw0ALontqEtjVmWlU4hF5wzKKUZlBhfGIQ7AGvC+tJwEBBtw2rq+xWm9s+mCtcjEHAGxQk",
+	"Td1TkpgrI8CFjBOJxXr6ZyRRAVjJ8KI5zW6hyNlhld4nXJ4aNOz7RDIPFzzhpFTdRbraWu2ZcqfKHV2L",
+	"p7OBa+C+r9PVF5TVPkRR39WEbuyoKTKvls0GW5NqSW9FI22vtrNeqbVogo6+nIlMaS7gLsLnz1EqtjBK",
+	"ocxIjeXGjUHFNUruS2rSvjOPltr6ukTCQRmTca6cGnKy+RBFtLJMkIuY/eAXmErSZfGUOXsOOKt8Ev/y",
+	"TcoDH+CdB4Yji7U2ydoLRtNGtjXIjTP4vipEBldR+5yCc0Bq1cJPFbsBx/AG+1+cdOZsjrIvOV3ImVDV",
+	"3ImH5AMY7HiY4L72vWi8JpQJiMTY2SAzBoLLysOVNZVcutW1BnpJBvezKksWRAnyTkg1zdjl/3qlORLR",
+	"H8HfSjgZ+qiPLhTgUS3nDqit4s57D9XYok7rZgdUP9dHeEdsqSEhOHRCQtyakHQT3l9kImJS9gJ97saJ",
+	"DElXzmjGYv1JzKaZpnR4zbsX+lsthpHgk2SaZ0YWvUWcIpqk9ncnNE0lGdMIMp2LcexU9PFzzcM4gaKm",
+	"OCzHSxzvwJSAn3Ei+p/mJ2WKuV/Ur+s99lsVrr00z10C46xIFAsN+4RFIoHDS0UQfYP9rPwiDjsNoCDy",
+	"5GmZwAjJPxwMeqterEnu4r/upQBjO6FJyuKASIFRv4wBkOk1B99ZlueT4I/0G9lEZExPJkN4zZB0Dwb7",
+	"PYMM4OUFy1kOXRvu+ek1D3PuCGGfr846ThBUEGdf3mMrhOXNNVMA4bBPlDa6+NlqE8WVITmZbpAcjzua",
+	"NCQGGduxPQ1ajMP2LO5mYf9L+IotkJ7FT2pZpRZFDHopVKHF4MNKvPuDh2SXfDHmZWQxGRshNb/qjcX1",
+	"sT0OLX6Vt6wPX47EVVo7DvuhGlt5WuwRIExENGbzJIINc4hxgAb8EQ2KL8lTdABwBX08ethhOl+M19V4",
+	"91VipQpF22hTns/nhoqW4p0rLMzEaBcjENZJ+iJ4zS+46HnYjVwLXGaZRI3lubis6qXBt4AQ3Qog6BZg",
+	"ZEsqrettOeLFEvbRJO787pBjN3uFB6O4hTRAHHktvGpZsAtEEg9h9lsAp7p7KW8+FbH5KihVpPD6FI+m",
+	"FKPfKZSqhatrz/BwPF/P8Gg5Qm8A1LQTOASerR2oTxsPVHfWIZhqQCSOa2BVtQoB4CcpIZ6lHALmAX0S",
+	"H0Yj1h9O9sb9Edun/ePoKO4fjg/oaLLPhvGen/dhoJMrUMmPDJ5ak/rfP3hqoQvXpmoY/nxgpsaXwqxX",
+	"ZXILkajyFLaZYWGOvQdmWJSWvSYH5UFQlI2qevPUjTKbt3s6bYC6VV1k7TSL77UlDVTTPedSanORpkXa",
+	"Bxj1fGlhl7/Eeq8wbpVRt4SyW6bZGuM6KW4eGgHKfFJvgkD3hQBlf0wU33V+gQc6666HqCzZypvHi78S",
+	"gXazkiQ7SAPm8HqR+icCHC5Lejva8Kp9b4jot23W9woP7BbyQHhg0m0vcPgatOCm46sNLbikRmvuyBeX",
+	"5tj+SU3XkBfPn5Lj0cERMd2hbLcAEosor+FwbLWTZ5GP5mXfmeywIvluXWrXV/XzrF59NgdHzz8uUsq9",
+	"tMJE2naDVYjFh5KlXq3YkuNkyqKzJeRRFbl4QEwiMi+7sOtlnuHrIBmoV3W6ttlRdSMHxEvebILCXFHL",
+	"/uLq6p2tZa+lj+Gu14tUkA8aL7KJRPPQpSoZ5q93RW7kouqRVT/53l+89PyPRPuQyWRpQYn94U5J6DFl",
+	"SOaMcgNxUKyXSLqEM5mm5WyQEkOv00emGBAJ44GbGb5vUR1aS7ZfG5h84e30BHvkxldmrtuCDPit+2OY",
+	"5VRbf2yEArClHmB/NvPaYjMvK0r//N28PEFc0/dRP7bdOHXR8aVrO0n0/plaglnabqknmNmD9ZFsWzjy",
+	"zxDKdkUw7bHsQvk+Srni77T5V+lIqkjMFqsR64rh9x/KrqxphanVGrj8g9s0W0I2+qdv0mX56M8uXf8E",
+	"Xbp8gdlag7vfLLbXFEDzVtgWQdtOl61y0mQjNRPex+TMhlxIP02RmCxFLLLKGDUahJzTaGbxxRKJYGbX",
+	"vMgIPnU/wffMANFQTDTFu15+7quXl1fnb3bfvL16+fyvPTj35T1dOLAWeK2bmoAgBIyIeZI1kM/fNJf5",
+	"YYq7BYuOKlJM5vGaPfgLbuYQ2NviMVPseUoGJjmVUAtFoY8ZB3FXAcBx0pJwdTjqNAW4PGK3QFB5DGny",
+	"Yz18VcyI1Z/XrpofIsEbNQJoEKfQMECIpUcFr3oI/x4VS4vRUhETMTkloZk/vuWa49Hq5ydz4ZKDl0yv",
+	"XiqaMjMqjOLlG7tU57IcY0+w4q2IDdiFmiUFd5rjpQlM9CrF8obLcbcwGRgmUMmRd4+tTwSuiF1F4RVM",
+	"0ajiljxqQ1cuKr1n+ZhIbQhIBzNQhy0IiuIuwctaq140SpVi88VawDTMA1/yCNutNR8sw/5gdDU4/lq2",
+	"XKdmyjiXlYptvfclE7F3SvSINq+iLt+2mM4amZLk/JaL+8fsS+MwzNbnkRrcts9Bx9Z8rw/ml2vgoYIU",
+	"17p6k6uk9KnUQsVHZAO9hzesGVDi59mywpaoJfxZJqqoldkhb6DFzkyksSRRxmK8fZYbeQ7thdUQ1XCV",
+	"1G/fXL199fanv95cnL97e3Nx/jwsMV8oJpNySKJjKqo3mMFcqPW9PLwWHqWpYVgqJlQV1RP4ysKhmjAV",
+	"zRwFzYFYlHfC148nEW1HkSbZiVN9JopEuChhVVYI//7iVUhyLpnq7ZBQcwceQ7QoVUkkMZ8TLu53LCTB",
+	"SSNTkW5Y8GKIFz73s+VpqdLFlL/EWn/g58wQUU9izGYJj8MTj/I/SE/jWIhd/SuLI4ONKWEeepOovNXe",
+	"LiRJxOZuXJEs5/rwNOtkdggzl2IAf9zyOYi/04cfEqQTdHC29mq4E3TEZFI+Fd2P6htpRa5d1VAkLpLZ",
+	"SegaRbL3pYqkBgLnHcm+WgzcEV4XtpIyCgogOaeRUUcE5dO0QoymU/89FJltAmkkHeycKRHH4KrLnskl",
+	"K+GDN+H/fGgCZmnaxPeSxT8um7ZP6IG0d9QI4bC66gjxHOw2bVKAUYVluEtoqc8jc0jlLTgQK2EfPq9t",
+	"BbyqLsWr8Mnh+idRZcgKe43mFWOXAtVJ7ZJo+wTaKGaLu33OVXPAtiDyxkUvq3pnXrrvICrjXbwjP3Vp",
+	"eq81bAGfRAsG6305BV27zHoDzRYqmu+3Q8fGuupqlYNHt2ZtUQzQlDHkqwcQ0xpyRPVW35DL3MRs1gJ8",
+	"Jc/VrqHNCCtxSxCwwgcxB4ftlMC83GNGkGptJFrvkdbgFqDYeiXzayBa2rG61+WQb/qedvASe6lm7+T9",
+	"mddxOjaCJYF9Ww9FUtucrinCgm3B/e3tbAndw7ALTq5JBAzq0gWLWLJQK0Lp2lyMEyySJ9SBMMUsTbRD",
+	"3OAIR82ho3Ah+NT0CSeLhE9P0da6cYLlvszlzDbc8s3v0rksMNBQekHdtvK+a7xMwEW01Q/itz9IEv57",
+	"H0Go+s/Mh2GA+yZrfbyOhvH+3uGQ9aPo6El/b4/t95/s0XF/FB3vHx7F0eD44MlG/QPu9OZvPrNz/XzF",
+	"LdKUXM8/d8hlZuPq3PIZHN+JwNAlXLrqf4JpcNJ5a73cF/mYaD9M0YQzwAEr95Hzu8JwJWb52P6/Dql2",
+	"BR2ToluGGJT+GCdknIl7A5mD2AcN/VNItzgQAg+ZGhEoi/MBr5W1u8GVKGV22Rvynv1rISQz1wESUBIA",
+	"wQjbsyFapcgVAEZFYNjuXPNr/pe/EEgHlNccs4TA9oXAuJeZGtIFOFR69bsmde5f/yYFD12SKumGelvC",
+	"gISQ3ab/geltISA/KJqkYe/0mtvUzHqKJI1jPSr6aBLBmginc60DsZ32ipzLnWt+hsCNEU1T5hTCnKmZ",
+	"iEtVRjJfLERmYQQkCUeDg9A8z0l4piU6JAiceArKUc9aLgSXjHTD1/DGN0KdoeiHFufTMxXs4zLskTFL",
+	"BZ/Cluj5SZJRo+IpJ0pcc733QAgJYAtcEPeJj/EEm3UFPeAMza/5lYemYFEZEFMD8ls1A4S7YsE4XSQ7",
+	"SzpPQ9IdLxUDTQb/oNY9VSzuIfcVv4AtDrAD3cdFKhCpCkl1eU+nU5aR9y8JVSTcjUWkt5qmqeO1jCqG",
+	"GB7Szv+i+Oiam6xORDqFD1kMybVRmmiWevkOUrBErj+hUjJ5Yht/m0Z/gfmbRoAG0v3p/Cog786unr7A",
+	"pTw7f3V+de41q+sFyFaMxxAsQVnSBkLK+hYMFa6L5A4JdxEeAvraYe9mM8sdAtJyze2s7YYH6OlKOclT",
+	"zZ9cqIBENHM17S/Pr54DFV4BlApymW0kF7ov+vDfMLjm3mcXbG4hNQBI1v9GMhWSrkGI6e2QM5cDLe6c",
+	"PaFHBOSWcDQ8RpbXAzCVLftnE8VsZASTsQqcKfNaknOVpEXKhh3hXuRpDDnJKBF2s5+WWoBKLaG4XRjV",
+	"IOKes2yHYIduTKwjGVN5xqVrVl3tI3o/02rOtqg0gT56zUf7/WhGNdNDP8Zbxk/1s1400PRUNNiLsVaP",
+	"HNVEnNH7osHkDrkqOmJKImfinl9zuMCDREh4pWmd1AWMR22rXr446w8PDkmcmJvF3g55j/HlgMxpOhHZ",
+	"nOmBsbVhaWx+zWE4CdIzZR5qWzgajAyaTZpEjCOYkDnaXr+8qp1iWnSRi6E7p/mR3NXPFinZ5VPx7N3L",
+	"5hIzowc6J539ncHOvkGVBTNqly6S3bs9i2WsP5oy1dJ2xCIq++lb+NlNEoeBd8eh14zZOmRBp4lJ+aey",
+	"hMTv1ONLSIpMpPrRzAIgqvBAwFhEkx9XPLIL0gNJmGsexIQl8BGdbteLHQ4G1uww5pB/VGr9CQ0cwXNc",
+	"51fiIiDPD2ya9kw/iwqt92iEM2h6sZvp7o80tin0+ifD4/U/uRLiNeVLq6P17w42Gcpmmbgqg4PB/vpf",
+	"GZSw95ze0cQ04YMAg8nFgl2269YmI51C1pL9BDKjKzy5+8nx2OdW/jwr5dk0pM8TlVEuE6X52CbP45WU",
+	"n1ifMGkTB/D31xwBHkulzZDwY4qfQxOkMtJd5umfmHL5MA/j6JeTN4Kz11RFs2/BraYsoYFfwUSGZ3Yc",
+	"DDVM4vyKTttebh7bhWfgpfuD0XrueSPUaxEnkwQ7o36JSGw4zHOR8/j3KkMXjMZ4YeFyrWpiVOO3tl3F",
+	"1nBdV8UHuMPW8gvRdOy15TslHKrPAFTQHGZOVhtCTwVH+u1CDw6gCa79e6/uSH7wlELhb+1+ciGJz7sA",
+	"wNiqHSqwlx6yKgByWcxQSbrzPFXJIi3hhp6Q0CAmhl5WkKtw1MYdfh+WOzwJztCrQ4XiQqZgqjoYZciB",
+	"gCoFA4aKhQm22VVwzcFpmtPsFgxUA+3qYd8W525Ry+2jC++Qp8vI6z8VU0W1rQ69jUWmtD2D5pALg0xE",
+	"pj9o0Wkmlr4EXNbvV7WVp9mi2xwm7J+q7TtQbS+raL3o8/mNLIyqc1m0DbpuDQPi3cfLZ++04iopF4yy",
+	"QIthIRv0yKUC35naOE1s244jThy6PIj553s76Ipot8c6Iqb01TojEeXXHEWw3Ey+8LNrLnU3vDi7Or95",
+	"9fL1y6sbbKH/9OL87Oo8DEhsknGHg92ZyLNekxyDu8ag5bpR1UyqH0W83Jr8wbtxGJSU8nnwuSb6e48x",
+	"dNwm+ejD3lNJTG5rRQs8pdGM9Z8KrjKRrlMHbwTwBo71JdK9t4H4mOYFV0K8otmU/V6FHPfFhnI8mTbi",
+	"V3IC8LPdT+BZf0aRTFlT8snPxg2XRQyAdKWYKIK/6O0QCI7c0yxGKcXgwDS5Y9J46DUpeQY/LaSkxK+j",
+	"lri5YywXGfhNWWuTgwNW+Hs/PSwHrGKtoNlCvDDKu2AdtKecGkdeMcFGJVCle9/PqJwV8UU8C1Cl1Myn",
+	"Fm4abFf7rVR7f/LjN3PUVvLiwwwXIMqVZkSswgcTuoGVFymNmINtwYZBEJo+IdTcuSjTCoqOpbYnpKJL",
+	"0/udJPK09phpxAseg365xVWA6Cl2sSpaaxGTYE4jAIcTKQsQvINlUxb3XN58lEJNRmgaQ9wnt0kILe3D",
+	"MZV+Qle44y6hyJwusSPPXNyZBDzFFoSmgk9JuDAXS//4z/+yN1Mshr9kPsbbEQDVZsplspiMcQsSQac0",
+	"4aaiRPTFoncKKEeYvmVjSILjbYr+xliASkD6nx0FNz3QLwpHg2O9AgwZyxuqQqMl9BJkk232HuprHt02",
+	"w2E2s82+pXYidKLMZQdS93eorgYbqKungk/SJPrjGYDGadrIAHSOXltwBzPuzdXYHSNdrWvQ5It7pX65",
+	"EEhRywULvPpu6C7ceE6XEvofUSDKhQPNcmFbKP9xbgqwQXyt031zCKCBX1x4UP+q/eLg3OMP6KS0XLCW",
+	"bsrmgqt2r7VDfqbpLaQ3YKCPTt0F6DXHz/wGrOwjxaRTSDFld4xjko9bK80YoXGMUT7DyWTM1D3TJiid",
+	"MryHv0REgW74a9jDC19Am4IgwyKFDDwlyL3Q7k43ZUrbEBjxTKaJknCy2TkBsBaTZiJ4Ka5/iSdhRCXr",
+	"J1wye4OyyNgk+YjBGXgMCiulTy3ShXwKGUHIRDJtxyiG0+kF1xweh0SyEDrG6T+9rQl3CIQIIVVX2gz5",
+	"8VKbJnma9hX7qMhPL9+QhMfsI+kqecciJbLgmocymS9SFrqeJLBLPbxBh43IxL089bu0aKsCO21I6GhN",
+	"FEDrSEHknKYp2kH6fNffJpJEM0YXLNshF0zmqUl9gAR/ym9xnhlL2R2Gj9WMLcktYwvYJJ9GwGhECnPN",
+	"5N2VokUmYR475IyEv4Ze8s+S4H4Cg+jdNIbGIATOQMwYMklSgDEzeNGaS8B0UrU+4oBCBr/5x3/8d6Vr",
+	"RUAWaS6xKrCc4eS1uicKLvQjP8uatQe18ZWUL1e/0mFS2vwZRCyy8/ETrjQrwkYJyfzMqx1yxm2FmIdw",
+	"6V3I16+hz4sK/Ue+hw7qbZZApkFKTolkpmOsSyTynobknxl0GDVyci+y20qJl2nK7vosepB05sLm107b",
+	"xcxgsO5iJqjj2DSyV2KvY0m3DF/ea6zVb5qmw5n/4kukRz/BN7nyL/If/rwFWJ0kwBoO5m3G/6+WC1a/",
+	"AWi2HvyrxlZLQm+zf8zb1nCJPuABD5FcMh5DSmZ4fkWn4SkJX076bwRnfTjrQpu9YGOS+40xSWeafr9X",
+	"b2Z+LcYsEujPS7fvLZ/AVbk8gpAFX3Ett14od3PJ4v54uUkGAKZwYs1NuZbJLyjxisO6YL+Zfqs9r1bs",
+	"mvudO7teE19nsPTA1QxsyYEZyZT8+6aOKd3AHOEmkTdFft+tyJv5tYh8LlnmumX+Kf/f17UJ4FW01IgC",
+	"wILEwpYNtEJ959Ghxo3XLzK7b/qqt1v/2qOC58cm+lq1bIuC2IY0JE9RrExEWs3RlWrfz1+lxTz40vYU",
+	"W9f7p7HbzxZSbF87LMvfcYqt1xRqjb3t2kL9wVJsC8hSK7X2k1KwzHy4+8nx2KoU2/bOlgH83dgKb00C",
+	"LlSQNOXfulw2kdmBvzIV12Fcf6cnaKmxaMs5ipT48+j83kxnF56oi9sGZ6TXM+Rhqbh+wKR8APrdMh4j",
+	"D9fWLa4+zgr832bE34cdaMRBtwIkDLU5/90i5xZTcn/AtvC9UxJWiglC4rU9hiFdnMHO5Jr72b3mVT4i",
+	"sKmwkW3hw3eWNL/rM9bHq15zyBaI1X+wU3ZR7LSVe/dR6Zy1n+5+Kph/1Um7rhnEb1XN8s5hon+nZ2i5",
+	"zUbLIWqo++cp+r2dogXkfoM4bXCO+hi9W6xpKQHnPsZhKpc8atUGP88SaD5eQlGsgkh6d6RQkurhj8zy",
+	"sf424ZgpZVTKjqk6V5hhflcuDxlTqIEWFRBdW2pvD099IgM4GKgVhF+75l2DVZdz16QkcFdwGZsEkF5W",
+	"s+cXNJPQD8kU2Jgl90jKqDmxHWqbw1/AlDUAXOOxw3rTS/FB4E4rNeBCETqZsEhZAN+aorvUO/KIesrD",
+	"D21RUha9U/222U+/23jWxvirnrYBOSwd3AaIRhpYkfbSEIC40WyKOClVBBvojG44B0NiYZV5wp5Btba4",
+	"K9Aj7JpHNMuWJPz3/ot83L9MppyqPGP94cFhiHHkF6/PnvYvX5wNDw6tfsjoPRmLeElu2dKCaIQ/n//4",
+	"4u3b/3lzef704vwqPL2Gbn0uqQATJom0IyB6iBZ4bRiMBnsIV2DldZbw6Q752f3aJltoDWBq/mEmIlfM",
+	"x+gYhQEBcXUqAeA+AHwAEh0WuZyFTcA817wRs5NQeSst8tiSRwGgLBplNqbR7TTThyPphsPBMNQ+wQKw",
+	"F7zlXfNwOBiE1lgyWH13jCuT5+nAgmyXFFBj4XAwCnfIs2KLI8qxgmcBFSV6xnVMn96JxVTE4ibU7DTN",
+	"GI2XDgvSIMBYSjeoKcNyPwFnGqSlzganJCzM+DWki/QODFUC8o//+L+9RngfOBhRrxRHYxkXaNPjcc9r",
+	"NNeeTFDBIEri08Jrw+3OmA8Q9WBwpNUrsvvV+apFhHJGhweH/yN0pvuMfdxUZAHEwygSlKlTEs1YBClG",
+	"FQx0lspKSwYz8tHB0d7giNEBGw8PBseTaLi3NxzuRRE7fjIaP6H7RwdHg/FhfHTw5DAaDqPR4WS0f3Qc",
+	"PRkPRvts76idUDWF9CBSfXiczOaSOJiE2W+d4lyBPWs44c+cvFkdBM7zcDD8ppNow0A7tRoqy7ls0qWS",
+	"MRL+dH5FfBNWG9WwiFEz3uEdHH4W7c3afTRSRHAE0G3Ss1+eKrOqntCHvwJE0pbOrE783LHYbWD8ntdI",
+	"FXLySg1Ldzp+Z9W9Ar7lPae5moks+buPHFdprbqx4wutadusSf9U9yZ6nwk+PS0BrccAPPlFvucfKIe9",
+	"bOY125DocrQnrmtNLv00VAN2ljHo7qMFTWXJgnTH+t8s1oIxtChOp9rissUrEU1TiTB12pG+5nBKoPGi",
+	"3eAM0lSxMAcuVY25BK/qmfLlhchU0TCVFQeTYn0EnYKCn2tOES5Pre7jYkHcM6+GucXbeoGEekSNbEZo",
+	"qzoxLm9h73ZNOVCIe7iEHOUwZtOMxiw2iu6r+G/Nsnx9ZGbXOel4LrWmFlXsBih7AzvTOengZmh9Y3ah",
+	"uZ/ZVrrNWJXWybmh0ubqasP9iBNsWYr7AvKR8EIGAtsMwoDnJQCUCNhq1j6Ss1zF0B2iLL9GwMnMsp6V",
+	"X/PBB5gavrfNkDajQhjDx+3zO34jrNcuRD3NEE03JZxJi0bievwifXcKi8tMrW5kPkM0PSyrQWwCmsrA",
+	"axJr8r5dp9gkq2IUFMOYKpz6ME9bsS79xA2jGepgmTuV9IyENQ1iEhQQMdO7Yj7FNPo5XRoaEcGNp+Yu",
+	"+Su3X02vNxBj5vU2rN615naSkZjK2VjQLJa9U1K9WTKaVs3YvNSos4R+0zSuvRSCvBYLpIaIky23V6fk",
+	"li0UaGqI0wOGMMA/+CO6AGl9yOdg0Nk6x4aQISdTxGY274Kj6/OHz/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

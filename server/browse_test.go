@@ -45,8 +45,15 @@ type browseEnv struct {
 // newBrowseEnv creates and migrates a database for t alone and starts a server on it.
 func newBrowseEnv(t testing.TB) *browseEnv {
 	t.Helper()
+	url := newOwnDatabase(t, "server_browse")
+	return &browseEnv{testEnv: newTestEnv(t, testOptions{DatabaseURL: url}), t: t, ctx: context.Background()}
+}
+
+// newOwnDatabase creates and migrates a database for t alone, dropped when t ends.
+func newOwnDatabase(t testing.TB, prefix string) string {
+	t.Helper()
 	ctx := context.Background()
-	url, drop, err := testdb.Create(ctx, "server_browse")
+	url, drop, err := testdb.Create(ctx, prefix)
 	if err != nil {
 		t.Fatalf("create database: %v", err)
 	}
@@ -55,7 +62,7 @@ func newBrowseEnv(t testing.TB) *browseEnv {
 	if _, err := migrate.Apply(ctx, url, migrations.FS); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return &browseEnv{testEnv: newTestEnv(t, testOptions{DatabaseURL: url}), t: t, ctx: ctx}
+	return url
 }
 
 // ingest loads a schema repository checkout into the database.

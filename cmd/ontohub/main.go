@@ -28,10 +28,16 @@ Usage:
   ontohub serve [--ingest DIR [--commit SHA]]
         Serve the API on LISTEN_ADDR (default :8080). Applies pending migrations first unless
         MIGRATE_ON_START=false; with --ingest, loads the schema repository DIR before serving.
+        With ONTOLOGY_REPO_URL, syncs with it in the background at start, every SYNC_INTERVAL
+        and on signed GitHub webhooks.
   ontohub ingest DIR [--commit SHA]
         Load a schema repository checkout into the database (one transaction, all or nothing).
         commit_sha is --commit, else DIR's git HEAD, else empty. Like serve, creates the
         database and applies pending migrations first unless MIGRATE_ON_START=false.
+  ontohub sync
+        Fetch ONTOLOGY_REPO_REF of ONTOLOGY_REPO_URL into ONTOLOGY_REPO_DIR, check it out and
+        ingest that commit (as ingest does) unless it is already served; recorded in the
+        database for GET /api/v1/sync. With several replicas only one syncs at a time.
   ontohub validate DIR [--base DIR] [--format text|json]
         Check a schema repository checkout against the repository's rules; with --base, also
         list what changed since the checkout in that folder and the version bumps it needs.
@@ -102,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSchema(ctx, rest, cfg.DatabaseURL, cfg.DevDatabaseURL, ontohub.SchemaHCL, stdout)
 	case "ingest":
 		return runIngest(ctx, cfg, rest, stdout)
+	case "sync":
+		return runSync(ctx, cfg, rest, stdout, stderr)
 	}
 	return fmt.Errorf("%w: unknown command %q (try: ontohub help)", errUsage, cmd)
 }

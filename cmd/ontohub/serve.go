@@ -75,6 +75,10 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	}
 	go snapshots.Run(bgCtx)
 	go snapshots.Listen(bgCtx, st.Connect)
+	syncer, err := startSync(bgCtx, cfg, st, log)
+	if err != nil {
+		return err
+	}
 
 	handler, err := server.New(st, snapshots, limiter, server.Config{
 		PublicBaseURL:      cfg.PublicBaseURL,
@@ -82,6 +86,8 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
 		TrustedProxies:     cfg.TrustedProxies,
+		Sync:               syncer,
+		WebhookSecret:      cfg.Repo.WebhookSecret,
 	}, log).Handler()
 	if err != nil {
 		return err

@@ -13,8 +13,9 @@ export interface paths {
         };
         /**
          * Service health
-         * @description Does a real round trip to PostgreSQL (bounded to 2 seconds) and reports the state of the
-         *     rate-limit store. Never rate limited.
+         * @description Checks PostgreSQL with a real round trip (bounded to 2 seconds; concurrent calls share one
+         *     check, and its result is reused for a second) and reports the state of the rate-limit store
+         *     and of the in-memory ontology snapshot. Never rate limited.
          */
         get: operations["getHealth"];
         put?: never;
@@ -155,7 +156,9 @@ export interface paths {
                  */
                 entity_type: components["parameters"]["EntityTypePath"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -186,7 +189,9 @@ export interface paths {
                  */
                 entity_type: components["schemas"]["UsableEntityType"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -213,7 +218,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -292,7 +299,9 @@ export interface paths {
         };
         /**
          * List profiles
-         * @description Live profiles ordered by `profile_id`, with the same cursor pagination as entities.
+         * @description Live profiles ordered by `profile_id`, with the same cursor pagination as entities. A profile
+         *     is a bundle (the older layout's name); `/api/v1/bundles` serves the same entities with the
+         *     newer layout's names and their versions.
          */
         get: operations["listProfiles"];
         put?: never;
@@ -324,6 +333,102 @@ export interface paths {
         get: operations["getProfile"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List bundles
+         * @description Live bundles ordered by `bundle_id`, with the same cursor pagination as entities.
+         */
+        get: operations["listBundles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bundles/{bundle_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The bundle's id (its file name without `.json`).
+                 * @example Default
+                 */
+                bundle_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Read one bundle
+         * @description A bundle with its modules and the transitive closure of their dependencies; every module
+         *     that does not exist is flagged `missing`.
+         */
+        get: operations["getBundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the hub stands with the schema repository
+         * @description Which commit of the schema repository is served and whether the hub is in step with it.
+         *     The state lives in the database, so every replica answers the same. A sync that failed
+         *     (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+         *     served ontology as it was and says why in `last_error`; `/health` is not affected.
+         */
+        get: operations["getSync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * GitHub webhook
+         * @description Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+         *     carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+         *     one without a valid signature is answered `401` and does nothing. Without a configured
+         *     secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+         *     (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+         *     `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+         *     (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+         */
+        post: operations["receiveGithubWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -414,16 +519,25 @@ export interface components {
          * @example {
          *       "status": "healthy",
          *       "database": "connected",
-         *       "rate_limit_store": "memory"
+         *       "rate_limit_store": "memory",
+         *       "snapshot": {
+         *         "state": "current",
+         *         "generation": 3,
+         *         "commit_sha": "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+         *         "loaded_at": "2026-11-26T17:00:00Z"
+         *       }
          *     }
          */
         Health: {
             /**
-             * @description `healthy` when the database answered.
+             * @description `healthy` when the database answered and the ontology snapshot is current; `degraded`
+             *     (still 200) when the database answered but the last snapshot load failed, so this replica
+             *     serves the ontology it loaded before; `draining` (503) while the server shuts down;
+             *     `unhealthy` (503) when the database did not answer.
              * @example healthy
              * @enum {string}
              */
-            status: "healthy" | "unhealthy";
+            status: "healthy" | "degraded" | "draining" | "unhealthy";
             /**
              * @description Whether a round trip to PostgreSQL succeeded within 2 seconds.
              * @example connected
@@ -438,6 +552,45 @@ export interface components {
              * @enum {string}
              */
             rate_limit_store: "memory" | "redis" | "degraded" | "disabled";
+            snapshot: components["schemas"]["SnapshotState"];
+        };
+        /**
+         * @description The in-memory ontology snapshot this replica serves every read from. Each ingest is a new
+         *     generation; every replica hears of it (PostgreSQL LISTEN/NOTIFY) and swaps in the new
+         *     snapshot once it is loaded.
+         * @example {
+         *       "state": "current",
+         *       "generation": 3,
+         *       "commit_sha": "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e",
+         *       "loaded_at": "2026-11-26T17:00:00Z"
+         *     }
+         */
+        SnapshotState: {
+            /**
+             * @description `current`: the snapshot of the last generation this replica heard of; `loading`: the
+             *     first snapshot is not loaded yet; `stale`: the last load failed and the replica serves
+             *     the snapshot it had (it retries by itself).
+             * @example current
+             * @enum {string}
+             */
+            state: "current" | "loading" | "stale";
+            /**
+             * Format: int64
+             * @description The ingest generation served; 0 before anything was ingested.
+             * @example 3
+             */
+            generation: number;
+            /**
+             * @description The repository commit of that generation.
+             * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+             */
+            commit_sha: string | null;
+            /**
+             * Format: date-time
+             * @description When this replica loaded it; `null` while loading.
+             * @example 2026-11-26T17:00:00Z
+             */
+            loaded_at: string | null;
         };
         /**
          * @description Lifecycle of a draft; `expired` is set by the server only.
@@ -622,11 +775,13 @@ export interface components {
             status?: "pending" | "validated" | "submitted";
         };
         /**
-         * @description The kind of an ontology entity.
+         * @description The kind of an ontology entity: one of the eight kinds of the schema repository. Modules and
+         *     bundles are entities too (also served, with their resolved dependencies, under `/modules`
+         *     and `/bundles`); the older layout's profiles are bundles.
          * @example category
          * @enum {string}
          */
-        EntityType: "category" | "property" | "subobject";
+        EntityType: "category" | "property" | "subobject" | "template" | "module" | "bundle" | "dashboard" | "resource";
         /**
          * @description The kinds of entity that other entities use.
          * @example property
@@ -677,7 +832,7 @@ export interface components {
              */
             description: string | null;
             /**
-             * @description The entity's whole JSON file as found in the schema repository.
+             * @description The entity's whole JSON file as found in the schema repository (keys in file order).
              * @example {
              *       "id": "Agent",
              *       "label": "Agent",
@@ -690,7 +845,9 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
-             * @description The schema-repository commit the entity was last ingested from.
+             * @description The schema-repository commit of the ingest that last changed this entity (added, changed
+             *     or restored it) — not the last commit ingested. An entity a newer commit leaves as it
+             *     was keeps its `commit_sha`, its body and its `ETag`. `null` when that ingest had no commit.
              * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
              */
             commit_sha: string | null;
@@ -756,9 +913,14 @@ export interface components {
          *       "counts": {
          *         "category": 3,
          *         "property": 8,
-         *         "subobject": 1
+         *         "subobject": 1,
+         *         "template": 1,
+         *         "module": 1,
+         *         "bundle": 1,
+         *         "dashboard": 1,
+         *         "resource": 1
          *       },
-         *       "total": 12
+         *       "total": 17
          *     }
          */
         EntityCounts: {
@@ -767,7 +929,12 @@ export interface components {
              * @example {
              *       "category": 3,
              *       "property": 8,
-             *       "subobject": 1
+             *       "subobject": 1,
+             *       "template": 1,
+             *       "module": 1,
+             *       "bundle": 1,
+             *       "dashboard": 1,
+             *       "resource": 1
              *     }
              */
             counts: {
@@ -786,10 +953,35 @@ export interface components {
                  * @example 1
                  */
                 subobject: number;
+                /**
+                 * @description Number of templates.
+                 * @example 1
+                 */
+                template: number;
+                /**
+                 * @description Number of modules.
+                 * @example 1
+                 */
+                module: number;
+                /**
+                 * @description Number of bundles (profiles in the older layout).
+                 * @example 1
+                 */
+                bundle: number;
+                /**
+                 * @description Number of dashboards.
+                 * @example 1
+                 */
+                dashboard: number;
+                /**
+                 * @description Number of resources.
+                 * @example 1
+                 */
+                resource: number;
             };
             /**
              * @description Sum of the counts.
-             * @example 12
+             * @example 17
              */
             total: number;
         };
@@ -1126,6 +1318,7 @@ export interface components {
          *       "module_id": "Core",
          *       "label": "Core Module",
          *       "description": "Essential entities for any wiki",
+         *       "version": "1.0.0",
          *       "category_ids": [
          *         "Agent",
          *         "Person"
@@ -1158,6 +1351,11 @@ export interface components {
              * @example Essential entities for any wiki
              */
             description: string | null;
+            /**
+             * @description The module's semantic version; `null` when its file has none (older layout).
+             * @example 1.0.0
+             */
+            version: string | null;
             /**
              * @description The categories it declares.
              * @example [
@@ -1206,6 +1404,7 @@ export interface components {
              *         "module_id": "Lab",
              *         "label": "Lab",
              *         "description": "Research groups, students and teaching assistants",
+             *         "version": "1.0.0",
              *         "category_ids": [
              *           "Research_group",
              *           "Student"
@@ -1239,6 +1438,7 @@ export interface components {
          *         "module_id": "research",
          *         "label": "Research Module",
          *         "description": "Categories for academic and research contexts.",
+         *         "version": "1.0.0",
          *         "category_ids": [
          *           "Researcher"
          *         ],
@@ -1505,6 +1705,300 @@ export interface components {
              */
             dependency_closure: components["schemas"]["ModuleRef"][];
         };
+        /**
+         * @description A bundle as listed.
+         * @example {
+         *       "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *       "bundle_id": "Default",
+         *       "label": "Default Bundle",
+         *       "description": "Standard bundle with core entities",
+         *       "version": "1.0.0",
+         *       "module_ids": [
+         *         "Core"
+         *       ],
+         *       "commit_sha": null,
+         *       "created_at": "2026-11-26T17:00:00Z",
+         *       "updated_at": "2026-11-26T17:00:00Z"
+         *     }
+         */
+        BundleSummary: {
+            /**
+             * Format: uuid
+             * @description Internal row id.
+             * @example 7c9e6679-7425-40de-944b-e07fc1f90ae7
+             */
+            id: string;
+            /**
+             * @description The profile's id.
+             * @example Default
+             */
+            bundle_id: string;
+            /**
+             * @description Display name.
+             * @example Default Bundle
+             */
+            label: string;
+            /**
+             * @description What the bundle is for.
+             * @example Standard bundle with core entities
+             */
+            description: string | null;
+            /**
+             * @description The bundle's semantic version; `null` when its file has none.
+             * @example 1.0.0
+             */
+            version: string | null;
+            /**
+             * @description The modules it lists.
+             * @example [
+             *       "Core"
+             *     ]
+             */
+            module_ids: string[];
+            /**
+             * @description The schema-repository commit it was last ingested from.
+             * @example null
+             */
+            commit_sha: string | null;
+            /**
+             * Format: date-time
+             * @description When it first appeared.
+             * @example 2026-11-26T17:00:00Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             * @example 2026-11-26T17:00:00Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @description One page of bundles.
+         * @example {
+         *       "items": [],
+         *       "next_cursor": null,
+         *       "has_next": false
+         *     }
+         */
+        BundlePage: {
+            /**
+             * @description The bundles of this page, ordered by `bundle_id`.
+             * @example [
+             *       {
+             *         "id": "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+             *         "bundle_id": "Research_lab",
+             *         "label": "Research lab wiki",
+             *         "description": "Everything a research lab's wiki needs: people, groups and their contact details",
+             *         "version": "1.0.0",
+             *         "module_ids": [
+             *           "Core",
+             *           "Lab"
+             *         ],
+             *         "commit_sha": null,
+             *         "created_at": "2026-11-26T17:00:00Z",
+             *         "updated_at": "2026-11-26T17:00:00Z"
+             *       }
+             *     ]
+             */
+            items: components["schemas"]["BundleSummary"][];
+            /**
+             * @description Cursor of the next page; `null` on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+            /**
+             * @description Whether another page follows.
+             * @example false
+             */
+            has_next: boolean;
+        };
+        /**
+         * @description A bundle with its modules and their dependency closure resolved.
+         * @example {
+         *       "bundle": {
+         *         "id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+         *         "bundle_id": "Default",
+         *         "label": "Default Bundle",
+         *         "description": "Standard bundle with core entities",
+         *         "version": "1.0.0",
+         *         "module_ids": [
+         *           "Core"
+         *         ],
+         *         "commit_sha": null,
+         *         "created_at": "2026-11-26T17:00:00Z",
+         *         "updated_at": "2026-11-26T17:00:00Z"
+         *       },
+         *       "schema_definition": {
+         *         "id": "Default",
+         *         "modules": [
+         *           "Core"
+         *         ]
+         *       },
+         *       "modules": [
+         *         {
+         *           "module_id": "Core",
+         *           "label": "Core Module",
+         *           "missing": false
+         *         }
+         *       ],
+         *       "dependency_closure": []
+         *     }
+         */
+        BundleDetail: {
+            bundle: components["schemas"]["BundleSummary"];
+            /**
+             * @description The bundle's whole JSON file.
+             * @example {
+             *       "id": "Research_lab",
+             *       "label": "Research lab wiki",
+             *       "modules": [
+             *         "Core",
+             *         "Lab"
+             *       ]
+             *     }
+             */
+            schema_definition: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The modules the bundle lists, in file order, missing ones flagged.
+             * @example [
+             *       {
+             *         "module_id": "Core",
+             *         "label": "Core",
+             *         "missing": false
+             *       },
+             *       {
+             *         "module_id": "Lab",
+             *         "label": "Lab",
+             *         "missing": false
+             *       }
+             *     ]
+             */
+            modules: components["schemas"]["ModuleRef"][];
+            /**
+             * @description Every module reachable through the listed modules' dependencies and not listed itself, nearest first, missing ones flagged.
+             * @example [
+             *       {
+             *         "module_id": "Core",
+             *         "label": "Core",
+             *         "missing": false
+             *       }
+             *     ]
+             */
+            dependency_closure: components["schemas"]["ModuleRef"][];
+        };
+        /** @description Where the hub stands with the schema repository, the same on every replica. */
+        SyncStatus: {
+            /**
+             * @description The commit of the served ontology (its last ingest); null when nothing was ingested or the commit is unknown.
+             * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+             */
+            commit_sha: string | null;
+            /**
+             * Format: date-time
+             * @description When the served ontology was ingested; null when nothing was.
+             * @example 2026-12-04T09:00:00Z
+             */
+            ingested_at: string | null;
+            /**
+             * @description `off`: the hub follows no repository (`ONTOLOGY_REPO_URL` unset). `syncing`: a replica
+             *     is syncing now. `error`: the last sync failed (`last_error` says why; the ontology
+             *     served is the one before). `behind`: the remote's commit is not the one served, or a
+             *     sync was asked for and has not run yet. `synced`: the served commit is the remote's.
+             * @example synced
+             * @enum {string}
+             */
+            state: "synced" | "syncing" | "behind" | "error" | "off";
+            /**
+             * @description The followed ref (`ONTOLOGY_REPO_REF`); null when `off`.
+             * @example main
+             */
+            ref: string | null;
+            /**
+             * @description The commit the followed ref pointed at when the remote was last fetched; null before the first fetch.
+             * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+             */
+            remote_commit_sha: string | null;
+            /**
+             * @description Why the last sync failed; null when it succeeded. Never holds credentials.
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description When the last sync started.
+             * @example 2026-12-04T09:00:00Z
+             */
+            attempted_at: string | null;
+            /**
+             * Format: date-time
+             * @description When a sync last succeeded.
+             * @example 2026-12-04T09:00:01Z
+             */
+            succeeded_at: string | null;
+            counts: components["schemas"]["EntityCounts"];
+            findings: components["schemas"]["FindingsSummary"];
+        };
+        /**
+         * @description The validation findings of the served ontology, counted.
+         * @example {
+         *       "errors": 0,
+         *       "warnings": 2,
+         *       "by_code": {
+         *         "unused_property": 2
+         *       }
+         *     }
+         */
+        FindingsSummary: {
+            /**
+             * @description Findings of severity `error`.
+             * @example 0
+             */
+            errors: number;
+            /**
+             * @description Findings of severity `warning`.
+             * @example 2
+             */
+            warnings: number;
+            /**
+             * @description Findings per rule code.
+             * @example {
+             *       "unused_property": 2
+             *     }
+             */
+            by_code: {
+                [key: string]: number;
+            };
+        };
+        /** @description A GitHub webhook payload; only `ref` (of a push) is read, every other member is accepted as sent. */
+        GithubWebhookPayload: {
+            /**
+             * @description The full name of the pushed ref (`refs/heads/main`).
+             * @example refs/heads/main
+             */
+            ref?: string;
+        };
+        /** @description What the hub did with a webhook delivery. */
+        WebhookReceipt: {
+            /**
+             * @description The delivery's `X-GitHub-Event`.
+             * @example push
+             */
+            event: string;
+            /**
+             * @description The delivery's `X-GitHub-Delivery`, when sent.
+             * @example 72d3162e-cc78-11e3-81ab-4c9367dc0958
+             */
+            delivery?: string | null;
+            /**
+             * @description `pong` for a ping; `sync_requested` for a push to the followed ref.
+             * @example sync_requested
+             * @enum {string}
+             */
+            action: "pong" | "sync_requested";
+        };
     };
     responses: {
         /** @description The representation has not changed since the `ETag` given in `If-None-Match`. */
@@ -1578,7 +2072,7 @@ export interface components {
             headers: {
                 /**
                  * @description The methods the path supports.
-                 * @example GET, PATCH, DELETE
+                 * @example GET, HEAD, PATCH, DELETE
                  */
                 Allow?: string;
                 [name: string]: unknown;
@@ -1698,7 +2192,9 @@ export interface components {
          */
         EntityTypePath: components["schemas"]["EntityType"];
         /**
-         * @description The entity's id (its file name without `.json`).
+         * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+         *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+         *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
          * @example Person
          */
         EntityIDPath: string;
@@ -1764,7 +2260,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database answered. */
+            /** @description The database answered (status `healthy` or `degraded`). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1774,7 +2270,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalError"];
-            /** @description The database did not answer within 2 seconds. */
+            /** @description The database did not answer within 2 seconds, or the server is draining before shutdown. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1784,7 +2280,13 @@ export interface operations {
                      * @example {
                      *       "status": "unhealthy",
                      *       "database": "unreachable",
-                     *       "rate_limit_store": "memory"
+                     *       "rate_limit_store": "memory",
+                     *       "snapshot": {
+                     *         "state": "current",
+                     *         "generation": 3,
+                     *         "commit_sha": null,
+                     *         "loaded_at": "2026-11-26T17:00:00Z"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
@@ -2018,7 +2520,9 @@ export interface operations {
                  */
                 entity_type: components["parameters"]["EntityTypePath"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -2062,7 +2566,9 @@ export interface operations {
                  */
                 entity_type: components["schemas"]["UsableEntityType"];
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -2101,7 +2607,9 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description The entity's id (its file name without `.json`).
+                 * @description The entity's id: its path below its kind's folder without `.json`. Ids of templates and
+                 *     resources contain `/` (`Property/Page`); send it percent-encoded as `%2F` in the path
+                 *     (`/api/v1/entities/template/Property%2FPage`), as the generated clients do.
                  * @example Person
                  */
                 entity_id: components["parameters"]["EntityIDPath"];
@@ -2271,6 +2779,184 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listBundles: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 100.
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description Opaque cursor from a previous page's `next_cursor`; absent for the first page.
+                 * @example eyJrIjoiUGVyc29uIn0
+                 */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of bundles. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundlePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getBundle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description An `ETag` from an earlier response; when it still matches the answer is `304`.
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The bundle's id (its file name without `.json`).
+                 * @example Default
+                 */
+                bundle_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bundle. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BundleDetail"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sync state. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveGithubWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's name (`push`, `ping`, …).
+                 * @example push
+                 */
+                "X-GitHub-Event": string;
+                /**
+                 * @description The delivery's id; the same for a redelivery.
+                 * @example 72d3162e-cc78-11e3-81ab-4c9367dc0958
+                 */
+                "X-GitHub-Delivery"?: string;
+                /**
+                 * @description `sha256=` and the hex HMAC-SHA256 of the raw body keyed with the webhook secret; checked before anything else.
+                 * @example sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17
+                 */
+                "X-Hub-Signature-256"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubWebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description A `ping`, answered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description A push to the followed ref; a sync runs in the background (see `GET /api/v1/sync`). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description An event the hub does not act on, or a push to another ref. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The signature is missing or wrong; nothing was done. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The webhook signature (X-Hub-Signature-256) is missing or does not match."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
