@@ -95,6 +95,11 @@ func (r Remote) fail(op string, err error) error {
 	return &Error{msg: r.Scrub(fmt.Sprintf("gitrepo: %s %s: %v", op, r.Redacted(), err)), cause: err}
 }
 
+// failRemote is fail for an error of talking to the remote: it also matches ErrRemote.
+func (r Remote) failRemote(op string, err error) error {
+	return &Error{msg: r.Scrub(fmt.Sprintf("gitrepo: %s %s: %v", op, r.Redacted(), err)), cause: errors.Join(ErrRemote, err)}
+}
+
 // Check reports a configuration that cannot work: no URL, an unsupported scheme, no ref.
 func (r Remote) Check() error {
 	u, err := url.Parse(r.URL)
@@ -215,7 +220,7 @@ func (r *Repo) fetch(ctx context.Context, repo *git.Repository) (plumbing.Hash, 
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.remote.RefName(), trackingRef))
 	err = remote.FetchContext(ctx, &git.FetchOptions{RefSpecs: []config.RefSpec{spec}, Auth: r.remote.auth(), Tags: git.NoTags, Force: true})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return plumbing.ZeroHash, r.remote.fail("fetch "+r.remote.Ref+" from", err)
+		return plumbing.ZeroHash, r.remote.failRemote("fetch "+r.remote.Ref+" from", err)
 	}
 	ref, err := repo.Reference(trackingRef, true)
 	if err != nil {
@@ -233,7 +238,7 @@ func (r *Repo) Head(ctx context.Context) (string, error) {
 	remote := git.NewRemote(nil, &config.RemoteConfig{Name: "anonymous", URLs: []string{r.remote.URL}})
 	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: r.remote.auth()})
 	if err != nil {
-		return "", r.remote.fail("list references of", err)
+		return "", r.remote.failRemote("list references of", err)
 	}
 	for _, ref := range refs {
 		if ref.Name() == r.remote.RefName() {
