@@ -280,3 +280,18 @@ func indent(b *bytes.Buffer, level int) {
 		b.WriteString("  ")
 	}
 }
+
+// EntityFile is the change of one entity's file: before is the file at the base commit (nil
+// when the entity is created), entity the entity's JSON as the draft leaves it (nil when it is
+// deleted), rendered with RenderJSON against before.
+func EntityFile(path string, before, entity []byte) (FileChange, error) {
+	change := FileChange{Path: path, Before: before}
+	if entity != nil {
+		after, err := RenderJSON(entity, before)
+		if err != nil {
+			return FileChange{}, fmt.Errorf("gitrepo: %s: %w", path, err)
+		}
+		change.After = after
+	}
+	return change, nil
+}

@@ -113,3 +113,17 @@ func TestRenderJSONKeepsTheOriginalWhereItCan(t *testing.T) {
 		t.Errorf("over a broken original: %q %v", got, err)
 	}
 }
+
+func TestEntityFile(t *testing.T) {
+	before := []byte("{\n  \"id\": \"A\",\n  \"label\": \"A\"\n}\n")
+	got, err := EntityFile("categories/A.json", before, []byte(`{"label":"B","id":"A"}`))
+	if err != nil || string(got.After) != "{\n  \"id\": \"A\",\n  \"label\": \"B\"\n}\n" || string(got.Before) != string(before) {
+		t.Fatalf("update: %+v %v", got, err)
+	}
+	if got, err := EntityFile("categories/A.json", before, nil); err != nil || got.After != nil {
+		t.Fatalf("delete: %+v %v", got, err)
+	}
+	if _, err := EntityFile("categories/A.json", nil, []byte("{")); err == nil {
+		t.Fatal("broken entity accepted")
+	}
+}
