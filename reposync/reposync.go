@@ -30,12 +30,21 @@ type Syncer struct {
 	// mu makes this process's syncs take turns (the advisory lock is per session, so two
 	// goroutines of one replica would not exclude each other through it).
 	mu sync.Mutex
+	// afterIngest runs after each ingest of a new commit; nil for nothing.
+	afterIngest func(ctx context.Context, commit string, generation int64) error
 }
 
 // New returns a Syncer that ingests the clone repo into st with limits from opts (its Commit
 // is set by each sync).
 func New(st *store.Store, repo *gitrepo.Repo, opts ingest.Options, log *slog.Logger) *Syncer {
 	return &Syncer{store: st, repo: repo, opts: opts, log: log, kick: make(chan struct{}, 1)}
+}
+
+// AfterIngest makes fn run after each sync that ingested a new commit, still under the sync
+// lock (the rebase of open drafts onto it, say). Call it before Run or Sync. An error of fn
+// makes the sync fail (state error, logged) although the commit stays ingested.
+func (s *Syncer) AfterIngest(fn func(ctx context.Context, commit string, generation int64) error) {
+	s.afterIngest = fn
 }
 
 // RefName is the full name of the followed reference ("refs/heads/main").
@@ -125,6 +134,11 @@ func (s *Syncer) fetchAndIngest(ctx context.Context) (Outcome, error) {
 	result, err := ingest.Run(ctx, s.store, s.repo.Dir(), opts, io.Discard)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("commit %s: %w", commit, err)
+	}
+	if s.afterIngest != nil {
+		if err := s.afterIngest(ctx, commit, result.Generation); err != nil {
+			return Outcome{}, fmt.Errorf("after ingesting commit %s: %w", commit, err)
+		}
 	}
 	return Outcome{Commit: commit, Ingested: true, Generation: result.Generation}, nil
 }

@@ -2,6 +2,7 @@ package reposync
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -52,6 +53,11 @@ func TestSyncIngestsNewCommitsOnly(t *testing.T) {
 	remote := testgit.New(t)
 	first := remote.CommitDir(t, "sample", sample)
 	syncer, st, _ := newSyncer(t, remote.URL)
+	var after []string
+	syncer.AfterIngest(func(_ context.Context, commit string, generation int64) error {
+		after = append(after, commit)
+		return nil
+	})
 
 	got, err := syncer.Sync(ctx)
 	if err != nil {
@@ -79,6 +85,20 @@ func TestSyncIngestsNewCommitsOnly(t *testing.T) {
 	next, err := syncer.Sync(ctx)
 	if err != nil || !next.Ingested || next.Commit != second || next.Generation <= got.Generation {
 		t.Fatalf("sync of a new commit = %+v, %v", next, err)
+	}
+	if len(after) != 2 || after[0] != first || after[1] != second {
+		t.Errorf("AfterIngest ran for %v, want [%s %s]", after, first, second)
+	}
+
+	// A failing hook fails the sync; the commit stays ingested.
+	syncer.AfterIngest(func(context.Context, string, int64) error { return errors.New("rebase failed") })
+	third := remote.Commit(t, "again", map[string]*string{"VERSION": testgit.Ptr("2.0.0\n")})
+	if _, err := syncer.Sync(ctx); err == nil || !strings.Contains(err.Error(), "rebase failed") {
+		t.Fatalf("sync with a failing hook = %v", err)
+	}
+	status, err = st.SyncStatus(ctx)
+	if err != nil || *status.CommitSHA != third || State(true, status) != StateError {
+		t.Fatalf("after a failing hook: %s %+v %v", State(true, status), status, err)
 	}
 }
 
