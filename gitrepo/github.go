@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -162,3 +163,40 @@ func (g GitHub) fail(what string, status int, answer []byte) error {
 }
 
 func (g GitHub) scrub(text string) string { return Remote{Token: g.Token}.Scrub(text) }
+
+// ErrPullRequest marks a submit whose branch was pushed but whose pull request could not be
+// opened; the Submission returned with it is valid.
+var ErrPullRequest = errors.New("pull request not opened")
+
+// Proposal is a pushed change set and where people can review it.
+type Proposal struct {
+	Submission
+	// CompareURL is GitHub's compare page of the branch; "" when the remote is not on GitHub.
+	CompareURL string
+	// PullRequestURL is the pull request's page; "" when none was opened (not on GitHub, or
+	// no token).
+	PullRequestURL string
+}
+
+// Propose submits the change set on branch (Submit) and, when the remote is on github.com and
+// has a token, opens a pull request for it into the followed branch through the API at apiURL,
+// titled with the subject and described by the body. A pull request that cannot be opened is
+// reported with ErrPullRequest (and ErrRemote) next to the valid Proposal of the pushed branch.
+func (r *Repo) Propose(ctx context.Context, cs ChangeSet, branch, apiURL string) (Proposal, error) {
+	sub, err := r.Submit(ctx, cs, branch)
+	if err != nil {
+		return Proposal{}, err
+	}
+	p := Proposal{Submission: sub, CompareURL: r.remote.CompareURL(branch)}
+	owner, name, onGitHub := GitHubRepository(r.remote.URL)
+	if !onGitHub || r.remote.Token == "" {
+		return p, nil
+	}
+	gh := GitHub{APIURL: apiURL, Token: r.remote.Token}
+	p.PullRequestURL, err = gh.OpenPullRequest(ctx, PullRequest{Owner: owner, Repo: name, Title: cs.Subject,
+		Body: strings.TrimSpace(cs.Body), Head: branch, Base: r.remote.RefName().Short()})
+	if err != nil {
+		return p, fmt.Errorf("gitrepo: %s pushed, but %w: %w", branch, ErrPullRequest, err)
+	}
+	return p, nil
+}

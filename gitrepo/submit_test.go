@@ -155,3 +155,15 @@ func TestSubmitFailures(t *testing.T) {
 		}
 	})
 }
+
+func TestProposeOffGitHubPushesOnly(t *testing.T) {
+	remote, repo, base := newSubmitRepo(t)
+	cs, _ := testChangeSet(t, base)
+	got, err := repo.Propose(context.Background(), cs, DraftBranch("x1"), "http://127.0.0.1:1")
+	if err != nil || !got.Pushed || got.CompareURL != "" || got.PullRequestURL != "" {
+		t.Fatalf("Propose = %+v, %v", got, err)
+	}
+	if onRemote := testgit.Git(t, remote.Bare, "rev-parse", "refs/heads/ontohub/draft-x1"); onRemote != got.Commit {
+		t.Fatalf("remote branch at %s, want %s", onRemote, got.Commit)
+	}
+}

@@ -47,6 +47,10 @@ func (s *Syncer) AfterIngest(fn func(ctx context.Context, commit string, generat
 	s.afterIngest = fn
 }
 
+// Repo is the clone the Syncer keeps: the one Repo of the process, whose operations (sync,
+// submit) take turns.
+func (s *Syncer) Repo() *gitrepo.Repo { return s.repo }
+
 // RefName is the full name of the followed reference ("refs/heads/main").
 func (s *Syncer) RefName() string { return s.repo.Remote().RefName().String() }
 

@@ -224,6 +224,14 @@ func TestWebhookRefusesWhatIsNotSigned(t *testing.T) {
 	if err != nil || r.StatusCode() != http.StatusUnauthorized {
 		t.Errorf("unsigned garbage: %v %d", err, r.StatusCode())
 	}
+	// Signed but form-encoded (GitHub's default content type): refused as outside the contract.
+	form := []byte("payload=" + string(body))
+	formSig := sign(testWebhookSecret, form)
+	r, err = e.Client.ReceiveGithubWebhookWithBodyWithResponse(e.ctx, &gen.ReceiveGithubWebhookParams{XGitHubEvent: "push", XHubSignature256: &formSig},
+		"application/x-www-form-urlencoded", bytes.NewReader(form))
+	if err != nil || r.StatusCode() != http.StatusBadRequest || r.ApplicationproblemJSON400 == nil {
+		t.Errorf("form-encoded delivery: %v %d %s", err, r.StatusCode(), r.Body)
+	}
 	// Signed but larger than MAX_BODY_BYTES: 413.
 	big := append([]byte(`{"ref":"refs/heads/main","pad":"`), bytes.Repeat([]byte("x"), 70<<10)...)
 	big = append(big, `"}`...)
