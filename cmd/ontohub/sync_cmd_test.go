@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,7 +79,7 @@ func TestSyncCommand(t *testing.T) {
 	}
 }
 
-func TestServeSyncsWithTheRepositoryAtStart(t *testing.T) {
+func TestServeFollowsTheRepositoryThroughWebhooks(t *testing.T) {
 	remote := testgit.New(t)
 	head := remote.CommitDir(t, "example", "../../examples/ontology")
 	addr := closedPort(t)
@@ -118,6 +122,31 @@ func TestServeSyncsWithTheRepositoryAtStart(t *testing.T) {
 	counts, err := client.GetEntityCountsWithResponse(context.Background())
 	if err != nil || counts.JSON200 == nil || counts.JSON200.Total == 0 {
 		t.Fatalf("the synced ontology is not served: %v %s", err, counts.Body)
+	}
+
+	// A push and its signed webhook: the new commit is served within seconds.
+	next := remote.Commit(t, "new category", map[string]*string{
+		"categories/Robot.json": testgit.Ptr(`{"id": "Robot", "label": "Robot"}` + "\n"),
+	})
+	body := []byte(`{"ref":"refs/heads/main","after":"` + next + `"}`)
+	mac := hmac.New(sha256.New, []byte(vars["WEBHOOK_SECRET"]))
+	mac.Write(body)
+	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	hook, err := client.ReceiveGithubWebhookWithBodyWithResponse(context.Background(),
+		&gen.ReceiveGithubWebhookParams{XGitHubEvent: "push", XHubSignature256: &sig}, "application/json", bytes.NewReader(body))
+	if err != nil || hook.StatusCode() != http.StatusAccepted {
+		t.Fatalf("webhook: %v %d %s", err, hook.StatusCode(), hook.Body)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		r, err := client.GetEntityWithResponse(context.Background(), gen.EntityTypeCategory, "Robot", nil)
+		if err == nil && r.StatusCode() == http.StatusOK && r.JSON200.CommitSha != nil && *r.JSON200.CommitSha == next {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pushed commit is not served 20s after the webhook")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()
 	if err := <-done; err != nil {
