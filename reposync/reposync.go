@@ -151,7 +151,12 @@ func (s *Syncer) fetchAndIngest(ctx context.Context) (Outcome, error) {
 // carry no credentials.
 func (s *Syncer) fail(ctx context.Context, err error) error {
 	msg := s.repo.Remote().Scrub(err.Error())
-	// The attempt's context may be the reason it failed; recording must not depend on it.
+	if ctx.Err() != nil {
+		// Shutting down (or the caller gave up): not the repository's fault, nothing to record.
+		s.log.Info("sync interrupted", "remote", s.repo.Remote().Redacted(), "error", msg)
+		return &syncError{msg: msg, cause: err}
+	}
+	// A deadline of the attempt's own must not stop the recording of its failure.
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if recErr := s.store.FinishSync(recordCtx, msg); recErr != nil {

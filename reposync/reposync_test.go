@@ -238,3 +238,21 @@ func TestState(t *testing.T) {
 		}
 	}
 }
+
+func TestInterruptedSyncIsNotAFailure(t *testing.T) {
+	remote := testgit.New(t)
+	remote.CommitDir(t, "sample", sample)
+	syncer, st, logs := newSyncer(t, remote.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := syncer.Sync(ctx); err == nil {
+		t.Fatal("a cancelled sync succeeded")
+	}
+	status, err := st.SyncStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.LastError != nil || strings.Contains(logs.String(), "failed") {
+		t.Fatalf("an interrupted sync was recorded as a failure: %v\n%s", status.LastError, logs)
+	}
+}
