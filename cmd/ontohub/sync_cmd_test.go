@@ -100,25 +100,11 @@ func TestServeFollowsTheRepositoryThroughWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	waitServing(t, done, "the first sync", func() bool {
 		r, err := client.GetSyncWithResponse(context.Background())
-		if err == nil && r.JSON200 != nil && r.JSON200.State == gen.SyncStatusStateSynced {
-			if r.JSON200.CommitSha == nil || *r.JSON200.CommitSha != head {
-				t.Fatalf("serve synced %v, want %s", r.JSON200.CommitSha, head)
-			}
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve did not sync with the repository")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && r.JSON200 != nil && r.JSON200.State == gen.SyncStatusStateSynced &&
+			r.JSON200.CommitSha != nil && *r.JSON200.CommitSha == head
+	})
 	counts, err := client.GetEntityCountsWithResponse(context.Background())
 	if err != nil || counts.JSON200 == nil || counts.JSON200.Total == 0 {
 		t.Fatalf("the synced ontology is not served: %v %s", err, counts.Body)
@@ -137,19 +123,30 @@ func TestServeFollowsTheRepositoryThroughWebhooks(t *testing.T) {
 	if err != nil || hook.StatusCode() != http.StatusAccepted {
 		t.Fatalf("webhook: %v %d %s", err, hook.StatusCode(), hook.Body)
 	}
-	deadline = time.Now().Add(20 * time.Second)
-	for {
+	waitServing(t, done, "the pushed commit", func() bool {
 		r, err := client.GetEntityWithResponse(context.Background(), gen.EntityTypeCategory, "Robot", nil)
-		if err == nil && r.StatusCode() == http.StatusOK && r.JSON200.CommitSha != nil && *r.JSON200.CommitSha == next {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the pushed commit is not served 20s after the webhook")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && r.StatusCode() == http.StatusOK && r.JSON200.CommitSha != nil && *r.JSON200.CommitSha == next
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
+	}
+}
+
+// waitServing polls ok until it holds, for up to 20 seconds, failing the test when serve (done)
+// exits meanwhile.
+func waitServing(t *testing.T, done <-chan error, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited while waiting for %s: %v", what, err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within 20s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
