@@ -1685,6 +1685,7 @@ type ClientInterface interface {
 	// The state lives in the database, so every replica answers the same. A sync that failed
 	// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
 	// served ontology as it was and says why in `last_error`; `/health` is not affected.
+	// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
 	//
 	// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
 	GetSync(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1697,7 +1698,9 @@ type ClientInterface interface {
 	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1712,7 +1715,9 @@ type ClientInterface interface {
 	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2064,6 +2069,7 @@ func (c *Client) GetProfile(ctx context.Context, profileId string, params *GetPr
 // The state lives in the database, so every replica answers the same. A sync that failed
 // (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
 // served ontology as it was and says why in `last_error`; `/health` is not affected.
+// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
 //
 // Corresponds with GET /api/v1/sync (the `GetSync` operationId).
 func (c *Client) GetSync(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2086,7 +2092,9 @@ func (c *Client) GetSync(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 // (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 // `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2111,7 +2119,9 @@ func (c *Client) ReceiveGithubWebhookWithBody(ctx context.Context, params *Recei
 // secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 // (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 // `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3296,6 +3306,7 @@ type ClientWithResponsesInterface interface {
 	// The state lives in the database, so every replica answers the same. A sync that failed
 	// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
 	// served ontology as it was and says why in `last_error`; `/health` is not affected.
+	// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3310,7 +3321,9 @@ type ClientWithResponsesInterface interface {
 	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3325,7 +3338,9 @@ type ClientWithResponsesInterface interface {
 	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5266,6 +5281,7 @@ func (c *ClientWithResponses) GetProfileWithResponse(ctx context.Context, profil
 // The state lives in the database, so every replica answers the same. A sync that failed
 // (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
 // served ontology as it was and says why in `last_error`; `/health` is not affected.
+// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -5286,7 +5302,9 @@ func (c *ClientWithResponses) GetSyncWithResponse(ctx context.Context, reqEditor
 // secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 // (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 // `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5307,7 +5325,9 @@ func (c *ClientWithResponses) ReceiveGithubWebhookWithBodyWithResponse(ctx conte
 // secret the route answers `404`, as an unknown path would. A `push` to the followed ref
 // (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
 // `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10931,222 +10951,223 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3dchu5kif+Kgie/0ST/ylKFEVJlhR7obbltmf9tZK8PWdbDhVYBZJ1VATYBZRkHocj5moeYGKeYR/s",
-	"PMkGMgEU6oukbMrtPt033RZZLACJzERmIvOXnzqRmC8EZ1zJzsmnzozRmGXwz/MrOtX/j5mMsmShEsE7",
-	"J51zrhK1JIpOiZgQNWMkY4uMScYV1Y8EZCIyEr6c9N8IzvqvqYpm4U4n6LCPdL5IWeekc905iEd7o8GQ",
-	"jqPReEiPDsfHR3vH8fHe3mDvKDo4Hl53OkFHRjM2p3oGarnQv5MqS/i08/lz0HkjLpXIWH16Z+k9XUoS",
-	"ctGX+onwlMQZnSiSMbkQXDJJ5rlUhAtFxoxENJqxuDw9+9M1U7igir1K5omC/9RncsF+zZlUktA0Ffcs",
-	"JguWkfuEx+KeJJyoWSJJlFIpS6MPBw2jJlyxKcvKw16wOU24nk370CmbKByMkSjPMsaVmUJp0AeMKVnD",
-	"Ui9ZJHgsSc5VksJg4zyeMkUSSSZ5mi419TVJy5TePxysHZmpbHk2USyrj/rzTKSMyNrYnH3U2w0kIPci",
-	"T2O902YXShPYe7J6/M9BZ0EzOmfKiMTTPJOiYSpvF/TXHEgsRUYmmZgTShYZu0tELsmCTtkPmifZR3WD",
-	"z4SnhI61zIC06FlPkkwqeLTMjWz5b9nLv4nk/U//exkNj/OXfNAJOoke9decZctO0OF0rp/EN5e4dk4/",
-	"vmJ8qmadk73BcBR05gl3HwQNTP1My8qVuGW8vsgrzUR0QcdJChpAP3WCc8/odK4XYzSC99T7i1ekO9on",
-	"0YxmNNJ0DMiYSnY4yrO0t0PO+PKaCzVjGbmjac6ITOaLdEkmid5ULlB6d655iSj7vw77R/dnZ2dnz/r6",
-	"v+1/n1liLaiaFbSCyXeCjmaTJGNx50RlOVst8Kj5Xj57p9/USB0GT/wgSRKfkETpnVczMmapFnklyW3C",
-	"4x8kmYg0Bl2gZiJXJNz5mxQ83CEvYwkUZPNFShWThPL4mmdMijyLmCSR4IomnIS7IemG7zKxYJla7r6j",
-	"Uxb2TolkPCaJ0nomYlz1GY9EzGJCJQn/Zfg8tIpAT+qad8Ndukh27/Z2YdYJk7t24F376n8ZPseXB/ol",
-	"+rdTxllGFYtJlCb6zCCxqG7OO5ZJwZvpjhS6SeKVtPfYdnhwsJ5rcWeulgu2bm+I/nFZwCKq2FSAILVP",
-	"GMZcNeX/L2OTzknnL7vFcbqL38rdYnow25cTfTLCwdhwfnES6oM3NFqEE0azNGGZO8BOyf2Mcb3RUiVp",
-	"Sub6RQy3h3J5zzKtdsP9wejLjl0gApoBBRlKx/lqFVPfnpYDUrMWkcnfWUD2iBJkbzCoHYVNei6F1/lz",
-	"iNmE5qnCn0xENqcK9fj+sBPoGSbzfK7nNwBeMn8FjQrf2Qn6xT/S2Jyl+i8tf4zDP+likSYRGDy7i0yM",
-	"Uzb/Vy3F+ju3AD0xRZPUcKA9kmLBJNgfsHOwb2fvXoJ0axUJNMgyoU+cXz51JglLY2/VqcBhPbrMmZR0",
-	"CqZLPh+zDC0cfeYpMhdSacp2Pn8IOlJRlcvOyUgTQiUK2OJHGhO7SEcSOha5OhmnlN92Pm/K5++QEEjH",
-	"ugTa9d8lAtUbHBVm1aQ7p6neOhaTf7t8+yYg95ngU5DXgOT8lot7ThjP53hOBETkqi8m/YzyKSO48IDM",
-	"EykTPiVWUAmQr7ejF/FU8EmaRF+7lUhEElGu9zCawfggrDIfzxOllaMSZMF4rAXAp/pxQXU3mUcluZld",
-	"gvxmDVFzDsDJ+oN0hqGeJwNKgRXwRqjnIufxV5IL3gXDT+BtPj1GBT3eCEWemwceiSBvjDFhTK5Eogmz",
-	"Q94jdwXEsWBA2McF8A/lMRzUcUbvOf4ALHqizVt4iaRz5pRzQMZLxWAE/Q+g5kuuWMZpeq6F+iupecZJ",
-	"Yl5HQEkQEcH+gWFrKXvgy7cdnlyy7I5lBKfxaFQ+4yTn7OOCRVoQJI4JU90haEHmEjgyFdOppjRnd3C6",
-	"qTzjehng3W2F9Yyr+p3wnsyjGbHGHOmKTFu38KG2OHp24a9FnEwSFjdbMWVfm8woSjbKeUxkwiMGwm2M",
-	"iGlyp20F3uSQN7j6Taszj+3CM7C0d3SZChpfCfGKZlO2xaNxLOIlYR8jxmJJ9gajJwdHhyBI0mfv0d5+",
-	"sXlmMuRKCILT+SaHGMxUc7EeUqsTykn4+uzfb358++yvNz/+9er8MiRdY5iQPfI6+bG3Q94INdPH0z2V",
-	"xDrEn4OOlswkYu85vaNJSsfpNmgaU0W1p6VnmRdvPiUqWxI61Y6EnIlMpcuy6vBoa+ZF/Ik9nuIgMdOH",
-	"JuPRknSVt4JeZQlAsyshXlO+tKGOryTYBVWMgIll2I/Fp1onaVJNFMvI3pOBDTWUWHHonemaBfWciJvU",
-	"oxHr7R3DsEFWTNwda+iawdHlAkyesLtoTt8Z5qvkvhLn8sNB/VIMaqOXFL+ovMgEljZ8iX7ahof6Lj60",
-	"8sdFJOkzENRQGcz8nMcpe2aYoeaSkTF8D3YA+PFzEecp+ud6E5LMZ90oFTLPwCQQ6V0l4vSpg+8q/qV9",
-	"4ZPOM+PBBJ1IzOeJupEz2jnheZoGnShj2uO+AadmOBge9vf2+sPDq72jk8HgZDD4P50qd1wqymOaxaWJ",
-	"RyIzXnDCNGfCuEfRMTs8PDruH42GB/3RIGb949Fo3GeDo0m0NzkeUHaknQ46ZmkxTYIE064HUOImibWz",
-	"0nkqMtb5EHTyRbx2xncskzjbvZ3BzqADLG6JeGOI2Dn55YMdBN0hOxM9FHkNX+hpoNnfOZnQVDJvWuZJ",
-	"9H5gw29iNkl4gpT61KlQvxjKLAZigBgOSdAnLDZwlewihS7z+Zxmy7bF1WLrdyxbGu4iGaPRTKs7omaZ",
-	"yKfoKaaJ1HaVmecPBeMlhh+1OWAeSpRk6URbWDTTZxaEGAsfSXAmySSl2gwrMWmFzJvSN1FsLtfRBbfs",
-	"gk00TaxyzDIKNHLUbzJ9rNBheBn4Wq9TBtq8mSQpIyKLfR9wq+sLit+8ouM1P9FPbIcijTxL4xj+TdN3",
-	"HmdiRKpON6TVD5LcQ7xcO9dAropegolrxUqzaHaTwhrtiu3HJKVjcp/cJg2SEsCqPxRrEOO/MfBvP/an",
-	"om8+1GfwzgW9f21CFt63fXmbLPpigSvrLwQ4OrguDMzY2NsvVgaLWTTKVxP5PlTn9zkw6v8dnTaI5FvO",
-	"IChPxMRQUlYIN6PyhrOPynGC2XWtubyIP2rzmjYpfl2/3mAQFqcmPA6zmAjtw5enYIY1yxoLkTLK9boc",
-	"+7UxBYabtcmgXx6gALGYjJckdKdTWJUd/9yqMMw2Di9QgmgmU32IOs7TLJzcJoRr7+CELJhYpCwg00zk",
-	"C/8shjB5pAgad+6oO2ZP4qPocNw/oKNJf8T24/6TaDju79HBxH63Ec+XTjvD9l945m2qI2qnSVVPlBit",
-	"uuF4a2UvZ+B6TO/3KQn1HoVEYDwopd4FlP4GHRHUK/Wori+PuIjyNIKCt9uFzi6p3eii0hxnjXbUn9aT",
-	"s56arBQgT5P8LzKhzwC4qirfEhS0rGx5mbhNL0Vu7WdsIWSiRLYk+AuSKPB4gcESPmVgnUwyMd+A08o7",
-	"2KAk4SoEb0/pYqFNncqKWkjo7gk0tfsqmbOmNZeGq49OlW+PJFI7YeXRN+KmtTRo2kcX2MvEfW0bN2RN",
-	"R4Q8T+Km9RverY79LJGLlC4Jp3PWyD8Fk9de6XP9KkMvQUO2fNgVYtJyup1Z+7lKEaOua9OpqlJf/NrY",
-	"DTjZBN22yGxOqj+tsuMkm1OukoiYx50eN/eCEq1hjA3yyvaguniwfte8UagUyxZl8SjmX9rjkt4oSXOJ",
-	"1k1nxFNzNftTRhezJgGYsSxRlEeMTPUjYASwyYRFKrljZM7mY5aBkUOJveatHCP6x1LZy7aYLcwlc3FR",
-	"fdI5mzKuPD1u/666AAuaYRrVLx/0ye4ulk8+lV7n7sft+9wH5Rdq1beM0Mb+gKRmPKZmBH84M6MP5UPg",
-	"l/KwL/RpTIHxEiRccY9tZ/IGv68urHbtDTHsm2KBZgLgZedj3ECkQ/Vc8ujd7P3aBypuK+mOM0ZjNevD",
-	"n72AaPeYCB6xqn261U3cyDwD/nwjYtakT3w2WJ8lYPxAu/GrWB6fIXOmyP1MS/w9TW+12QyJGiAP3TGN",
-	"IYxq6UWlFoVUSBZjcoqYkCSWJOHXHHND4CowTjItQ4ITqWimwBbXogVXmoQq0DJyTtNUb1ASk274y1lA",
-	"fgzI2YfwlIS/PAvIsw8hhCTpNbckIEofmImEn4t7bobrnRI2X8BNTabfuaxklPzSru21ewZ0cBkqdlVu",
-	"TL08GFfrYD105Tx5JcTiRmsm+Md45dHivdRazTB6Wce6N649a6p/l2S8WT6KR7YtIZcqj8syUnzSLiVW",
-	"e21JWtyLm7PPkPw/SMOhhoGqMaDKDjvt2Lqvhu2991etB6su1m5pWd017aB5YmlS5QxHzSiswihmDF4l",
-	"PErzGK6j27byN9Dwm2/yaziAG+Na3inRTCX3xNbJdBbHGZOyTCVDB3c6uGfaKWU+qJPKSMR2aFWxxLxs",
-	"NSsqgXeollVIiRtLRHcnTJPZBSkbTWKC6RMmqUS/WkiaVv1yKtnNl7nhmHMh/WeG/cF+6RnYwcH4YLIf",
-	"7dH+YTxk/dHkiPaPoyfj/h4djvejUXzADidAILgadvZXk1XkbC8/0c9LCvysTRizxRAFOunMlFrIk91d",
-	"/eeOWfmOyPxUn06R/bPem6/77lUSNulCwZVIxdT52GpWbIk+YvVLtHyU1dhoMqTH0R4bjI/ifXowOWRP",
-	"ouPxgO7FQ7Y/GdGD8WF0FD9hX+uXP9XfaftBuzpb9JB8Fml0zlxik8ngkacmwWQu7iqh2zYW22wmbZEV",
-	"m1WljSJIuiKSRRnTp7VQJJd4oyPweqeYbq88tQ05fK377onAw24NkJVYbKS9IuRfJ06PcUFQEdKmnYHg",
-	"cUlMIjFn0gWiCuqvkPC1UmFVwGqVDyr2Eh9dE3O4SubMxm69uMNKoTp4ACs3ufpmEQX/lMkb1FRUSTIf",
-	"5uQDKUBfNJXzEM7uTQ1AmQW/tXL/TrW0l359ONqAPbelEAJC+RIvE3Er/9QQRkP4xQuD0ZOHhtrsBq0R",
-	"lXhtfc77i1cY+SokiFzOtNetDeRTkiibwzxmJGORuGNZ7ZaleN9NnqXewmf52F/3Lgwg//KwwpxNDL4i",
-	"uf2S3jG8rdRL67ctgJzxpeAuW0c/Q+4Sdo8RjDgxabtGp9TEurrihlq3jCmSJvxWH+PuAD8h4XU+GOxH",
-	"WqThX8wSBT+H3GH8Igzgd/CJzca2NVTNfLYVcm/BmiLd8NnF2fOrm6urV6FJjYuMrdfbonXldr1+IGRs",
-	"nvCYZZr6t4wtYJLvL15Vrl0eg1nWyW6FdyqHol1Tq2RfOtOhvOZXyYSBu4byDJM5JaFJUQ/1OSKZImOM",
-	"KJiUa8ExsZPxfA56xXkkdzRN4ERGlxBLFtxkQfMUdCx+VtsjmPN7ONzbjxPjJNcCaehDKmHXE+AWZGyR",
-	"0oi5Ow4JVbNQxHHiKib1X5JIRZcBMenQ5sNrbl4Q2DuRKGU0kyT0dH9IREbCyvEdVmKOnwpfrqDXZygf",
-	"8pe392Cr4AInaPKYqGTGNDitzLgSp3w0m6B8uNpnd96Yf/yCj30oHbPJfCEyhVaYHqUzTZTWUJGY7wq6",
-	"SPqRiNmU8V039OfNT+kvslBKVMVEJ/OeTe0SL3hWtkxsuO43s0xKazPlA/rJdRyzPRvlu+MR2aIpr2x+",
-	"iynSoqngUxIaJUb+8Z//RZw0w19O/4UP0ZUlDek/Uj8eapoer3mabzJMjaqrouaCJxFNnRdRNc62kOxy",
-	"Rmb5nHIyZrjgh5jqX5YF497ano/bfkNav/P8/EUhti9OZTF7g1kseK/kJwOguWD2sUtjiEqb7665yBwQ",
-	"AklUj/zjP/4bokKFa2/yZUyOjDZP7MvAjtfWFj6SMnrHJKFa7K/5PZVgC+HNWugdawF8AtUqFMrDpSkN",
-	"2illDeDFHC5qRmPChRmoWtz9rQKIzvw0y/+NE3zMLJJKBLEqPWuX7InXGgAB6xcgJ5KCE3eai+3bhsLP",
-	"Ny9Q/75zjbAwKIkt17JyrktvU+JsIa/a7VUlr1rLJJQbtu4g6d6ypSxfWfaa0rHbchasz3FTSvcoTJjH",
-	"M1TWJkd5wvIoSVJN0UofVKKM19CcplTf/K/IUULZeSryxlvrV8ldkegHvkwNgEIfRvbHtrZkz08b2Q86",
-	"MZWzsaBZDF9hcpXvfCw7J08AugCsQ/jGXfYh0oGB9uic7GneEIqmnZO9o4ZzsXkdsD6Yv4ejQboMrmrh",
-	"34m0vlhA/s4y4W5ley0FUI+8xrainUpdLgImFMn9pGtSY6UVXwRrSelS5JVbmgYEiXK6T9tY5pmkciG1",
-	"3/Q+jyztL3QPyfUTtJRtf5tJwFz/qmJn2l9W7EPpfU+a3ldsbvv7HBzO+ul57NH+vuJSfP0LCw5rf59D",
-	"71n3uhUX+5as/hK80d0eBkUhTMEmHhmb9JWR/VpYM587vwN0QHn6R+vnj5rDDtCuKtfX2Vh9+b0V2pRs",
-	"us3qbJzqby+0cadXrdBmK/4dN7U0YOFHlBMaqRNCtS6XghOh101ENqU8+Ts1h2FT3uRqH3B/shcN6THr",
-	"Pxkfxf1RdMj69GAy6g/iPTac7NPR+CBqMGTaXcCvMX028Ac3Tc0x3vq3qLhZB/n26BU5RQJqY9R9wjIG",
-	"6BICUKng4cDWVzpMKgduxD4msvFS8EH5uDUxXuNAuWnGm2fwtbgdL5Uk8FU5v97Mr/nda/0/t7ra5LOc",
-	"4QBckNRZjZDwhpqjsp6Wqr8KG/imsTWG7RzaeeDK+Ix1+t4mPIZbCF5cbeMYJ0Rwl6fAkulMwcPSflT3",
-	"Y035toG5s/YX9SpjiBKCdGkqBd5qxOaWAOv8bIF9qQY6IDlcDoW7xooJrznlMQl3zQBh77Rm1v0gibP6",
-	"9Pi20BNjHyYo+EgHdCMQXY1vnicsjR2AUP3oREytRCv0SQlXqyKBW0MTq8qleXFjrZmF0AQPPoAjB91l",
-	"41320+TWJG4n3NypQsSqG5ogfhiQEDTa7mA3iUOXMG7BMzG+JQlFZ7wsnEUOS1303fIbjIIMkXTEZGLC",
-	"xwhQaWJAhiv0yJ3AEc+ABxr4vNL2mic3v+r82STLIxCauaGsLM2mEl/bVV539E+siK87Jdz6A7OBq28p",
-	"nydACNlatam328TDNS9OzPNOB4AQO80RoKlZL+1c3kQihn/mPJfFYb/snAw/F+h4g6BzTzOuR8AvKj5f",
-	"8ZrmyE519i/EPZlTvqzNW7+mDE3Y6KmVXmZpBU5zlqcNb2lZXo3sdr2f2obQbox2xfV5EcLTYRXftz7d",
-	"gnSbvdc8H64jRPUEwsl74wVuZ5p47Ce4JvqZjWdC3L4r7gKrBslPiXqRj8k9Pmhv+07h3puEGZuEpAvX",
-	"5YtczgBBKGM0DgiGLNDSxwIx/R2NIrZQCJYqTRZGmZuyJrtI8/skT1OMTRpu0QOyWJsipKsnghg0cndO",
-	"Ex5WIpSVrze7QvLzxZuKGaxSEJmXRU8rOfRYQJHCUy4PfoW99i2KCx5o7NmF/iBLS22o3vAmX0/kLVbT",
-	"bpQlyksF09aPTbnfyEHcgoVpSLslAxNg54yBCYb6hogSxU42QY4DYGIXKBQ6P+3/D7GKt6f3yMaVd8hb",
-	"bX710fzCB/Aw0ALontqEtjVmWlU4hF5wzKKUZlBhfGIQ7AGvC+tJwEBBtw2rq+xWm9s+mCtcjEHAGxQk",
-	"Td1TkpgrI8CFjBOJxXr6ZyRRAVjJ8KI5zW6hyNlhld4nXJ4aNOz7RDIPFzzhpFTdRbraWu2ZcqfKHV2L",
-	"p7OBa+C+r9PVF5TVPkRR39WEbuyoKTKvls0GW5NqSW9FI22vtrNeqbVogo6+nIlMaS7gLsLnz1EqtjBK",
-	"ocxIjeXGjUHFNUruS2rSvjOPltr6ukTCQRmTca6cGnKy+RBFtLJMkIuY/eAXmErSZfGUOXsOOKt8Ev/y",
-	"TcoDH+CdB4Yji7U2ydoLRtNGtjXIjTP4vipEBldR+5yCc0Bq1cJPFbsBx/AG+1+cdOZsjrIvOV3ImVDV",
-	"3ImH5AMY7HiY4L72vWi8JpQJiMTY2SAzBoLLysOVNZVcutW1BnpJBvezKksWRAnyTkg1zdjl/3qlORLR",
-	"H8HfSjgZ+qiPLhTgUS3nDqit4s57D9XYok7rZgdUP9dHeEdsqSEhOHRCQtyakHQT3l9kImJS9gJ97saJ",
-	"DElXzmjGYv1JzKaZpnR4zbsX+lsthpHgk2SaZ0YWvUWcIpqk9ncnNE0lGdMIMp2LcexU9PFzzcM4gaKm",
-	"OCzHSxzvwJSAn3Ei+p/mJ2WKuV/Ur+s99lsVrr00z10C46xIFAsN+4RFIoHDS0UQfYP9rPwiDjsNoCDy",
-	"5GmZwAjJPxwMeqterEnu4r/upQBjO6FJyuKASIFRv4wBkOk1B99ZlueT4I/0G9lEZExPJkN4zZB0Dwb7",
-	"PYMM4OUFy1kOXRvu+ek1D3PuCGGfr846ThBUEGdf3mMrhOXNNVMA4bBPlDa6+NlqE8WVITmZbpAcjzua",
-	"NCQGGduxPQ1ajMP2LO5mYf9L+IotkJ7FT2pZpRZFDHopVKHF4MNKvPuDh2SXfDHmZWQxGRshNb/qjcX1",
-	"sT0OLX6Vt6wPX47EVVo7DvuhGlt5WuwRIExENGbzJIINc4hxgAb8EQ2KL8lTdABwBX08ethhOl+M19V4",
-	"91VipQpF22hTns/nhoqW4p0rLMzEaBcjENZJ+iJ4zS+46HnYjVwLXGaZRI3lubis6qXBt4AQ3Qog6BZg",
-	"ZEsqrettOeLFEvbRJO787pBjN3uFB6O4hTRAHHktvGpZsAtEEg9h9lsAp7p7KW8+FbH5KihVpPD6FI+m",
-	"FKPfKZSqhatrz/BwPF/P8Gg5Qm8A1LQTOASerR2oTxsPVHfWIZhqQCSOa2BVtQoB4CcpIZ6lHALmAX0S",
-	"H0Yj1h9O9sb9Edun/ePoKO4fjg/oaLLPhvGen/dhoJMrUMmPDJ5ak/rfP3hqoQvXpmoY/nxgpsaXwqxX",
-	"ZXILkajyFLaZYWGOvQdmWJSWvSYH5UFQlI2qevPUjTKbt3s6bYC6VV1k7TSL77UlDVTTPedSanORpkXa",
-	"Bxj1fGlhl7/Eeq8wbpVRt4SyW6bZGuM6KW4eGgHKfFJvgkD3hQBlf0wU33V+gQc6666HqCzZypvHi78S",
-	"gXazkiQ7SAPm8HqR+icCHC5Lejva8Kp9b4jot23W9woP7BbyQHhg0m0vcPgatOCm46sNLbikRmvuyBeX",
-	"5tj+SU3XkBfPn5Lj0cERMd2hbLcAEosor+FwbLWTZ5GP5mXfmeywIvluXWrXV/XzrF59NgdHzz8uUsq9",
-	"tMJE2naDVYjFh5KlXq3YkuNkyqKzJeRRFbl4QEwiMi+7sOtlnuHrIBmoV3W6ttlRdSMHxEvebILCXFHL",
-	"/uLq6p2tZa+lj+Gu14tUkA8aL7KJRPPQpSoZ5q93RW7kouqRVT/53l+89PyPRPuQyWRpQYn94U5J6DFl",
-	"SOaMcgNxUKyXSLqEM5mm5WyQEkOv00emGBAJ44GbGb5vUR1aS7ZfG5h84e30BHvkxldmrtuCDPit+2OY",
-	"5VRbf2yEArClHmB/NvPaYjMvK0r//N28PEFc0/dRP7bdOHXR8aVrO0n0/plaglnabqknmNmD9ZFsWzjy",
-	"zxDKdkUw7bHsQvk+Srni77T5V+lIqkjMFqsR64rh9x/KrqxphanVGrj8g9s0W0I2+qdv0mX56M8uXf8E",
-	"Xbp8gdlag7vfLLbXFEDzVtgWQdtOl61y0mQjNRPex+TMhlxIP02RmCxFLLLKGDUahJzTaGbxxRKJYGbX",
-	"vMgIPnU/wffMANFQTDTFu15+7quXl1fnb3bfvL16+fyvPTj35T1dOLAWeK2bmoAgBIyIeZI1kM/fNJf5",
-	"YYq7BYuOKlJM5vGaPfgLbuYQ2NviMVPseUoGJjmVUAtFoY8ZB3FXAcBx0pJwdTjqNAW4PGK3QFB5DGny",
-	"Yz18VcyI1Z/XrpofIsEbNQJoEKfQMECIpUcFr3oI/x4VS4vRUhETMTkloZk/vuWa49Hq5ydz4ZKDl0yv",
-	"XiqaMjMqjOLlG7tU57IcY0+w4q2IDdiFmiUFd5rjpQlM9CrF8obLcbcwGRgmUMmRd4+tTwSuiF1F4RVM",
-	"0ajiljxqQ1cuKr1n+ZhIbQhIBzNQhy0IiuIuwctaq140SpVi88VawDTMA1/yCNutNR8sw/5gdDU4/lq2",
-	"XKdmyjiXlYptvfclE7F3SvSINq+iLt+2mM4amZLk/JaL+8fsS+MwzNbnkRrcts9Bx9Z8rw/ml2vgoYIU",
-	"17p6k6uk9KnUQsVHZAO9hzesGVDi59mywpaoJfxZJqqoldkhb6DFzkyksSRRxmK8fZYbeQ7thdUQ1XCV",
-	"1G/fXL199fanv95cnL97e3Nx/jwsMV8oJpNySKJjKqo3mMFcqPW9PLwWHqWpYVgqJlQV1RP4ysKhmjAV",
-	"zRwFzYFYlHfC148nEW1HkSbZiVN9JopEuChhVVYI//7iVUhyLpnq7ZBQcwceQ7QoVUkkMZ8TLu53LCTB",
-	"SSNTkW5Y8GKIFz73s+VpqdLFlL/EWn/g58wQUU9izGYJj8MTj/I/SE/jWIhd/SuLI4ONKWEeepOovNXe",
-	"LiRJxOZuXJEs5/rwNOtkdggzl2IAf9zyOYi/04cfEqQTdHC29mq4E3TEZFI+Fd2P6htpRa5d1VAkLpLZ",
-	"SegaRbL3pYqkBgLnHcm+WgzcEV4XtpIyCgogOaeRUUcE5dO0QoymU/89FJltAmkkHeycKRHH4KrLnskl",
-	"K+GDN+H/fGgCZmnaxPeSxT8um7ZP6IG0d9QI4bC66gjxHOw2bVKAUYVluEtoqc8jc0jlLTgQK2EfPq9t",
-	"BbyqLsWr8Mnh+idRZcgKe43mFWOXAtVJ7ZJo+wTaKGaLu33OVXPAtiDyxkUvq3pnXrrvICrjXbwjP3Vp",
-	"eq81bAGfRAsG6305BV27zHoDzRYqmu+3Q8fGuupqlYNHt2ZtUQzQlDHkqwcQ0xpyRPVW35DL3MRs1gJ8",
-	"Jc/VrqHNCCtxSxCwwgcxB4ftlMC83GNGkGptJFrvkdbgFqDYeiXzayBa2rG61+WQb/qedvASe6lm7+T9",
-	"mddxOjaCJYF9Ww9FUtucrinCgm3B/e3tbAndw7ALTq5JBAzq0gWLWLJQK0Lp2lyMEyySJ9SBMMUsTbRD",
-	"3OAIR82ho3Ah+NT0CSeLhE9P0da6cYLlvszlzDbc8s3v0rksMNBQekHdtvK+a7xMwEW01Q/itz9IEv57",
-	"H0Go+s/Mh2GA+yZrfbyOhvH+3uGQ9aPo6El/b4/t95/s0XF/FB3vHx7F0eD44MlG/QPu9OZvPrNz/XzF",
-	"LdKUXM8/d8hlZuPq3PIZHN+JwNAlXLrqf4JpcNJ5a73cF/mYaD9M0YQzwAEr95Hzu8JwJWb52P6/Dql2",
-	"BR2ToluGGJT+GCdknIl7A5mD2AcN/VNItzgQAg+ZGhEoi/MBr5W1u8GVKGV22Rvynv1rISQz1wESUBIA",
-	"wQjbsyFapcgVAEZFYNjuXPNr/pe/EEgHlNccs4TA9oXAuJeZGtIFOFR69bsmde5f/yYFD12SKumGelvC",
-	"gISQ3ab/geltISA/KJqkYe/0mtvUzHqKJI1jPSr6aBLBmginc60DsZ32ipzLnWt+hsCNEU1T5hTCnKmZ",
-	"iEtVRjJfLERmYQQkCUeDg9A8z0l4piU6JAiceArKUc9aLgSXjHTD1/DGN0KdoeiHFufTMxXs4zLskTFL",
-	"BZ/Cluj5SZJRo+IpJ0pcc733QAgJYAtcEPeJj/EEm3UFPeAMza/5lYemYFEZEFMD8ls1A4S7YsE4XSQ7",
-	"SzpPQ9IdLxUDTQb/oNY9VSzuIfcVv4AtDrAD3cdFKhCpCkl1eU+nU5aR9y8JVSTcjUWkt5qmqeO1jCqG",
-	"GB7Szv+i+Oiam6xORDqFD1kMybVRmmiWevkOUrBErj+hUjJ5Yht/m0Z/gfmbRoAG0v3p/Cog786unr7A",
-	"pTw7f3V+de41q+sFyFaMxxAsQVnSBkLK+hYMFa6L5A4JdxEeAvraYe9mM8sdAtJyze2s7YYH6OlKOclT",
-	"zZ9cqIBENHM17S/Pr54DFV4BlApymW0kF7ov+vDfMLjm3mcXbG4hNQBI1v9GMhWSrkGI6e2QM5cDLe6c",
-	"PaFHBOSWcDQ8RpbXAzCVLftnE8VsZASTsQqcKfNaknOVpEXKhh3hXuRpDDnJKBF2s5+WWoBKLaG4XRjV",
-	"IOKes2yHYIduTKwjGVN5xqVrVl3tI3o/02rOtqg0gT56zUf7/WhGNdNDP8Zbxk/1s1400PRUNNiLsVaP",
-	"HNVEnNH7osHkDrkqOmJKImfinl9zuMCDREh4pWmd1AWMR22rXr446w8PDkmcmJvF3g55j/HlgMxpOhHZ",
-	"nOmBsbVhaWx+zWE4CdIzZR5qWzgajAyaTZpEjCOYkDnaXr+8qp1iWnSRi6E7p/mR3NXPFinZ5VPx7N3L",
-	"5hIzowc6J539ncHOvkGVBTNqly6S3bs9i2WsP5oy1dJ2xCIq++lb+NlNEoeBd8eh14zZOmRBp4lJ+aey",
-	"hMTv1ONLSIpMpPrRzAIgqvBAwFhEkx9XPLIL0gNJmGsexIQl8BGdbteLHQ4G1uww5pB/VGr9CQ0cwXNc",
-	"51fiIiDPD2ya9kw/iwqt92iEM2h6sZvp7o80tin0+ifD4/U/uRLiNeVLq6P17w42Gcpmmbgqg4PB/vpf",
-	"GZSw95ze0cQ04YMAg8nFgl2269YmI51C1pL9BDKjKzy5+8nx2OdW/jwr5dk0pM8TlVEuE6X52CbP45WU",
-	"n1ifMGkTB/D31xwBHkulzZDwY4qfQxOkMtJd5umfmHL5MA/j6JeTN4Kz11RFs2/BraYsoYFfwUSGZ3Yc",
-	"DDVM4vyKTttebh7bhWfgpfuD0XrueSPUaxEnkwQ7o36JSGw4zHOR8/j3KkMXjMZ4YeFyrWpiVOO3tl3F",
-	"1nBdV8UHuMPW8gvRdOy15TslHKrPAFTQHGZOVhtCTwVH+u1CDw6gCa79e6/uSH7wlELhb+1+ciGJz7sA",
-	"wNiqHSqwlx6yKgByWcxQSbrzPFXJIi3hhp6Q0CAmhl5WkKtw1MYdfh+WOzwJztCrQ4XiQqZgqjoYZciB",
-	"gCoFA4aKhQm22VVwzcFpmtPsFgxUA+3qYd8W525Ry+2jC++Qp8vI6z8VU0W1rQ69jUWmtD2D5pALg0xE",
-	"pj9o0Wkmlr4EXNbvV7WVp9mi2xwm7J+q7TtQbS+raL3o8/mNLIyqc1m0DbpuDQPi3cfLZ++04iopF4yy",
-	"QIthIRv0yKUC35naOE1s244jThy6PIj553s76Ipot8c6Iqb01TojEeXXHEWw3Ey+8LNrLnU3vDi7Or95",
-	"9fL1y6sbbKH/9OL87Oo8DEhsknGHg92ZyLNekxyDu8ag5bpR1UyqH0W83Jr8wbtxGJSU8nnwuSb6e48x",
-	"dNwm+ejD3lNJTG5rRQs8pdGM9Z8KrjKRrlMHbwTwBo71JdK9t4H4mOYFV0K8otmU/V6FHPfFhnI8mTbi",
-	"V3IC8LPdT+BZf0aRTFlT8snPxg2XRQyAdKWYKIK/6O0QCI7c0yxGKcXgwDS5Y9J46DUpeQY/LaSkxK+j",
-	"lri5YywXGfhNWWuTgwNW+Hs/PSwHrGKtoNlCvDDKu2AdtKecGkdeMcFGJVCle9/PqJwV8UU8C1Cl1Myn",
-	"Fm4abFf7rVR7f/LjN3PUVvLiwwwXIMqVZkSswgcTuoGVFymNmINtwYZBEJo+IdTcuSjTCoqOpbYnpKJL",
-	"0/udJPK09phpxAseg365xVWA6Cl2sSpaaxGTYE4jAIcTKQsQvINlUxb3XN58lEJNRmgaQ9wnt0kILe3D",
-	"MZV+Qle44y6hyJwusSPPXNyZBDzFFoSmgk9JuDAXS//4z/+yN1Mshr9kPsbbEQDVZsplspiMcQsSQac0",
-	"4aaiRPTFoncKKEeYvmVjSILjbYr+xliASkD6nx0FNz3QLwpHg2O9AgwZyxuqQqMl9BJkk232HuprHt02",
-	"w2E2s82+pXYidKLMZQdS93eorgYbqKungk/SJPrjGYDGadrIAHSOXltwBzPuzdXYHSNdrWvQ5It7pX65",
-	"EEhRywULvPpu6C7ceE6XEvofUSDKhQPNcmFbKP9xbgqwQXyt031zCKCBX1x4UP+q/eLg3OMP6KS0XLCW",
-	"bsrmgqt2r7VDfqbpLaQ3YKCPTt0F6DXHz/wGrOwjxaRTSDFld4xjko9bK80YoXGMUT7DyWTM1D3TJiid",
-	"MryHv0REgW74a9jDC19Am4IgwyKFDDwlyL3Q7k43ZUrbEBjxTKaJknCy2TkBsBaTZiJ4Ka5/iSdhRCXr",
-	"J1wye4OyyNgk+YjBGXgMCiulTy3ShXwKGUHIRDJtxyiG0+kF1xweh0SyEDrG6T+9rQl3CIQIIVVX2gz5",
-	"8VKbJnma9hX7qMhPL9+QhMfsI+kqecciJbLgmocymS9SFrqeJLBLPbxBh43IxL089bu0aKsCO21I6GhN",
-	"FEDrSEHknKYp2kH6fNffJpJEM0YXLNshF0zmqUl9gAR/ym9xnhlL2R2Gj9WMLcktYwvYJJ9GwGhECnPN",
-	"5N2VokUmYR475IyEv4Ze8s+S4H4Cg+jdNIbGIATOQMwYMklSgDEzeNGaS8B0UrU+4oBCBr/5x3/8d6Vr",
-	"RUAWaS6xKrCc4eS1uicKLvQjP8uatQe18ZWUL1e/0mFS2vwZRCyy8/ETrjQrwkYJyfzMqx1yxm2FmIdw",
-	"6V3I16+hz4sK/Ue+hw7qbZZApkFKTolkpmOsSyTynobknxl0GDVyci+y20qJl2nK7vosepB05sLm107b",
-	"xcxgsO5iJqjj2DSyV2KvY0m3DF/ea6zVb5qmw5n/4kukRz/BN7nyL/If/rwFWJ0kwBoO5m3G/6+WC1a/",
-	"AWi2HvyrxlZLQm+zf8zb1nCJPuABD5FcMh5DSmZ4fkWn4SkJX076bwRnfTjrQpu9YGOS+40xSWeafr9X",
-	"b2Z+LcYsEujPS7fvLZ/AVbk8gpAFX3Ett14od3PJ4v54uUkGAKZwYs1NuZbJLyjxisO6YL+Zfqs9r1bs",
-	"mvudO7teE19nsPTA1QxsyYEZyZT8+6aOKd3AHOEmkTdFft+tyJv5tYh8LlnmumX+Kf/f17UJ4FW01IgC",
-	"wILEwpYNtEJ959Ghxo3XLzK7b/qqt1v/2qOC58cm+lq1bIuC2IY0JE9RrExEWs3RlWrfz1+lxTz40vYU",
-	"W9f7p7HbzxZSbF87LMvfcYqt1xRqjb3t2kL9wVJsC8hSK7X2k1KwzHy4+8nx2KoU2/bOlgH83dgKb00C",
-	"LlSQNOXfulw2kdmBvzIV12Fcf6cnaKmxaMs5ipT48+j83kxnF56oi9sGZ6TXM+Rhqbh+wKR8APrdMh4j",
-	"D9fWLa4+zgr832bE34cdaMRBtwIkDLU5/90i5xZTcn/AtvC9UxJWiglC4rU9hiFdnMHO5Jr72b3mVT4i",
-	"sKmwkW3hw3eWNL/rM9bHq15zyBaI1X+wU3ZR7LSVe/dR6Zy1n+5+Kph/1Um7rhnEb1XN8s5hon+nZ2i5",
-	"zUbLIWqo++cp+r2dogXkfoM4bXCO+hi9W6xpKQHnPsZhKpc8atUGP88SaD5eQlGsgkh6d6RQkurhj8zy",
-	"sf424ZgpZVTKjqk6V5hhflcuDxlTqIEWFRBdW2pvD099IgM4GKgVhF+75l2DVZdz16QkcFdwGZsEkF5W",
-	"s+cXNJPQD8kU2Jgl90jKqDmxHWqbw1/AlDUAXOOxw3rTS/FB4E4rNeBCETqZsEhZAN+aorvUO/KIesrD",
-	"D21RUha9U/222U+/23jWxvirnrYBOSwd3AaIRhpYkfbSEIC40WyKOClVBBvojG44B0NiYZV5wp5Btba4",
-	"K9Aj7JpHNMuWJPz3/ot83L9MppyqPGP94cFhiHHkF6/PnvYvX5wNDw6tfsjoPRmLeElu2dKCaIQ/n//4",
-	"4u3b/3lzef704vwqPL2Gbn0uqQATJom0IyB6iBZ4bRiMBnsIV2DldZbw6Q752f3aJltoDWBq/mEmIlfM",
-	"x+gYhQEBcXUqAeA+AHwAEh0WuZyFTcA817wRs5NQeSst8tiSRwGgLBplNqbR7TTThyPphsPBMNQ+wQKw",
-	"F7zlXfNwOBiE1lgyWH13jCuT5+nAgmyXFFBj4XAwCnfIs2KLI8qxgmcBFSV6xnVMn96JxVTE4ibU7DTN",
-	"GI2XDgvSIMBYSjeoKcNyPwFnGqSlzganJCzM+DWki/QODFUC8o//+L+9RngfOBhRrxRHYxkXaNPjcc9r",
-	"NNeeTFDBIEri08Jrw+3OmA8Q9WBwpNUrsvvV+apFhHJGhweH/yN0pvuMfdxUZAHEwygSlKlTEs1YBClG",
-	"FQx0lspKSwYz8tHB0d7giNEBGw8PBseTaLi3NxzuRRE7fjIaP6H7RwdHg/FhfHTw5DAaDqPR4WS0f3Qc",
-	"PRkPRvts76idUDWF9CBSfXiczOaSOJiE2W+d4lyBPWs44c+cvFkdBM7zcDD8ppNow0A7tRoqy7ls0qWS",
-	"MRL+dH5FfBNWG9WwiFEz3uEdHH4W7c3afTRSRHAE0G3Ss1+eKrOqntCHvwJE0pbOrE783LHYbWD8ntdI",
-	"FXLySg1Ldzp+Z9W9Ar7lPae5moks+buPHFdprbqx4wutadusSf9U9yZ6nwk+PS0BrccAPPlFvucfKIe9",
-	"bOY125DocrQnrmtNLv00VAN2ljHo7qMFTWXJgnTH+t8s1oIxtChOp9rissUrEU1TiTB12pG+5nBKoPGi",
-	"3eAM0lSxMAcuVY25BK/qmfLlhchU0TCVFQeTYn0EnYKCn2tOES5Pre7jYkHcM6+GucXbeoGEekSNbEZo",
-	"qzoxLm9h73ZNOVCIe7iEHOUwZtOMxiw2iu6r+G/Nsnx9ZGbXOel4LrWmFlXsBih7AzvTOengZmh9Y3ah",
-	"uZ/ZVrrNWJXWybmh0ubqasP9iBNsWYr7AvKR8EIGAtsMwoDnJQCUCNhq1j6Ss1zF0B2iLL9GwMnMsp6V",
-	"X/PBB5gavrfNkDajQhjDx+3zO34jrNcuRD3NEE03JZxJi0bievwifXcKi8tMrW5kPkM0PSyrQWwCmsrA",
-	"axJr8r5dp9gkq2IUFMOYKpz6ME9bsS79xA2jGepgmTuV9IyENQ1iEhQQMdO7Yj7FNPo5XRoaEcGNp+Yu",
-	"+Su3X02vNxBj5vU2rN615naSkZjK2VjQLJa9U1K9WTKaVs3YvNSos4R+0zSuvRSCvBYLpIaIky23V6fk",
-	"li0UaGqI0wOGMMA/+CO6AGl9yOdg0Nk6x4aQISdTxGY274Kj6/OHz/8vAAD//w==",
+	"7L3tchs5kjZ6KwjO2TB5tihR1Jclxfkh23Lbe/x1JPn0zNtyqMAqkKxREWAXUJI5Dkfsr72Ajb2G98Lm",
+	"St5AJoBCfZGUTLnd0/2n2yKLBSCRmchMZD75pROJ2VxwxpXsHH/pTBmNWQb/PLukE/3/mMkoS+YqEbxz",
+	"3DnjKlELouiEiDFRU0YyNs+YZFxR/UhAxiIj4etx/53grP+WqmgabnWCDvtMZ/OUdY47V539eG9nbzCk",
+	"o2hvNKSHB6Ojw52j+GhnZ7BzGO0fDa86naAjoymbUT0DtZjr30mVJXzS+fo16LwTF0pkrD690/SOLiQJ",
+	"uehL/UR4QuKMjhXJmJwLLpkks1wqwoUiI0YiGk1ZXJ6e/emKKZxTxd4ks0TBf+ozOWe/5kwqSWiaijsW",
+	"kznLyF3CY3FHEk7UNJEkSqmUpdGHg4ZRE67YhGXlYc/ZjCZcz6Z96JSNFQ7GSJRnGePKTKE06D3GlKxh",
+	"qRcsEjyWJOcqSWGwUR5PmCKJJOM8TRea+pqkZUrvHgxWjsxUtjgdK5bVR/15KlJGZG1szj7r7QYSkDuR",
+	"p7HeabMLpQnsPF0+/tegM6cZnTFlROJ5nknRMJX3c/prDiSWIiPjTMwIJfOM3SYil2ROJ+yJ5kn2WV3j",
+	"M+EJoSMtMyAtetbjJJMKHi1zI1v8R/b67yL5+NP/v4iGR/lrPugEnUSP+mvOskUn6HA600/im0tcO6Of",
+	"3zA+UdPO8c5guBd0Zgl3HwQNTP1Cy8qluGG8vshLzUR0TkdJChpAP3WMc8/oZKYXYzSC99TH8zeku7dL",
+	"oinNaKTpGJARlexgL8/S3hY55YsrLtSUZeSWpjkjMpnN0wUZJ3pTuUDp3briJaLs/jrsH96dnp6evujr",
+	"/7b/fWqJNadqWtAKJt8JOppNkozFnWOV5Wy5wKPme/3ig35TI3UYPPFEkiQ+JonSO6+mZMRSLfJKkpuE",
+	"x08kGYs0Bl2gpiJXJNz6uxQ83CKvYwkUZLN5ShWThPL4imdMijyLmCSR4IomnITbIemGHzIxZ5labH+g",
+	"Exb2TohkPCaJ0nomYlz1GY9EzGJCJQn/bfgytIpAT+qKd8NtOk+2b3e2YdYJk9t24G376n8bvsSXB/ol",
+	"+rcTxllGFYtJlCb6zCCxqG7OB5ZJwZvpjhS6TuKltPfYdri/v5prcWcuF3O2am+I/nFZwCKq2ESAILVP",
+	"GMZcNuX/K2PjznHnL9vFcbqN38rtYnow29djfTLCwdhwfnES6oM3NFqEE0azNGGZO8BOyN2Ucb3RUiVp",
+	"Smb6RQy3h3J5xzKtdsPdwd7Djl0gApoBBRlKx/lyFVPfnpYDUrMWkck/WEB2iBJkZzCoHYVNei6F1/lz",
+	"iNmY5qnCn4xFNqMK9fjusBPoGSazfKbnNwBeMn8FjQrf2Qn6xc9obM5S/ZeWP8bhn3Q+T5MIDJ7teSZG",
+	"KZv9u5Zi/Z1bgJ6YoklqONAeSbFgEuwP2DnYt9MPr0G6tYoEGmSZ0CfOL18644SlsbfqVOCwHl1mTEo6",
+	"AdMln41YhhaOPvMUmQmpNGU7Xz8FHamoymXneE8TQiUK2OIZjYldpCMJHYlcHY9Sym86X9fl8w9ICKRj",
+	"XQLt+m8TgeoNjgqzatKd0VRvHYvJf1y8fxeQu0zwCchrQHJ+w8UdJ4znMzwnAiJy1Rfjfkb5hBFceEBm",
+	"iZQJnxArqATI19vSi3gu+DhNom/dSiQiiSjXexhNYXwQVpmPZonSylEJMmc81gLgU/2ooLqbzKOS3Mwu",
+	"QX6zhqg5B+BkfSKdYajnyYBSYAW8E+qlyHn8jeSCd8HwY3ibT4+9gh7vhCIvzQOPRJB3xpgwJlci0YTZ",
+	"Ih+RuwLiWDAg7PMc+IfyGA7qOKN3HH8AFj3R5i28RNIZc8o5IKOFYjCC/gdQ8zVXLOM0PdNC/Y3UPOUk",
+	"Ma8joCSIiGD/wLC1lN335dsOTy5YdssygtN4NCqfcpJz9nnOIi0IEseEqW4RtCBzCRyZislEU5qzWzjd",
+	"VJ5xvQzw7jbCesZV/UF4T+bRlFhjjnRFpq1b+FBbHD278LciTsYJi5utmLKvTaYUJRvlPCYy4RED4TZG",
+	"xCS51bYCb3LIG1z9ptWZx7bhGVjaB7pIBY0vhXhDswnb4NE4EvGCsM8RY7EkO4O9p/uHByBI0mfvvZ3d",
+	"YvPMZMilEASn810OMZip5mI9pFYnlJPw7elfr5+9f/G362d/uzy7CEnXGCZkh7xNnvW2yDuhpvp4uqOS",
+	"WIf4a9DRkplE7COntzRJ6SjdBE1jqqj2tPQs8+LNJ0RlC0In2pGQU5GpdFFWHR5tzbyIP7HHUxwkZvrQ",
+	"ZDxakK7yVtCrLAFodinEW8oXNtTxjQQ7p4oRMLEM+7H4ROskTaqxYhnZeTqwoYYSKw69M12zoJ4TcZN6",
+	"NGK9v2UYNsiKibtjDV0zOLpcgMkTdhfN6TvDfJncV+JcfjioX4pBrfWS4heVF5nA0pov0U/b8FDfxYeW",
+	"/riIJH0Fghoqg5mf8zhlLwwz1FwyMoLvwQ4AP34m4jxF/1xvQpL5rBulQuYZmAQiva1EnL508F3Fv7Qv",
+	"fNx5YTyYoBOJ2SxR13JKO8c8T9OgE2VMe9zX4NQMB8OD/s5Of3hwuXN4PBgcDwb/q1PljgtFeUyzuDTx",
+	"SGTGC06Y5kwY9zA6YgcHh0f9w73hfn9vELP+0d7eqM8Gh+NoZ3w0oOxQOx10xNJimgQJpl0PoMR1Emtn",
+	"pfNcZKzzKejk83jljG9ZJnG2O1uDrUEHWNwS8doQsXP8yyc7CLpDdiZ6KPIWvtDTQLO/czymqWTetMyT",
+	"6P3Ahl/HbJzwBCn1pVOhfjGUWQzEADEckqBPWGzgMtlFCl3ksxnNFm2Lq8XWb1m2MNxFMkajqVZ3RE0z",
+	"kU/QU0wTqe0qM88nBeMlhh+1OWAeSpRk6VhbWDTTZxaEGAsfSXAmyTil2gwrMWmFzOvSN1FsJlfRBbfs",
+	"nI01TaxyzDIKNHLUbzJ9rNBheBn4Wq9TBtq8GScpIyKLfR9wo+sLit+8oaMVP9FPbIYijTxL4xj+TdMP",
+	"HmdiRKpON6TVE0nuIF6unWsgV0UvwcS1YqVZNL1OYY12xfZjktIRuUtukgZJCWDVn4o1iNHfGfi3n/sT",
+	"0Tcf6jN465zevTUhC+/bvrxJ5n0xx5X15wIcHVwXBmZs7O0XK4PFLBrlq4l8n6rz+xoY9f+BThpE8j1n",
+	"EJQnYmwoKSuEm1J5zdln5TjB7LrWXF7EH7V5TZsUv65fbzAIi1MTHodZjIX24ctTMMOaZY2ESBnlel2O",
+	"/dqYAsPN2mTQLw9QgFhMRgsSutMprMqOf25VGGYThxcoQTSTqT5EHedpFk5uEsK1d3BM5kzMUxaQSSby",
+	"uX8WQ5g8UgSNO3fUHbGn8WF0MOrv071xf4/txv2n0XDU36GDsf1uLZ4vnXaG7R945q2rI2qnSVVPlBit",
+	"uuF4a2UvZ+B6TO/3CQn1HoVEYDwopd4FlP4GHRHUK/Wori+PuIjyNIKCt9uFzi6p3eii0hxnjXbUn9aT",
+	"s56arBQgT5P8zzOhzwC4qirfEhS0rGx5mbhNL0Vu7WdsLmSiRLYg+AuSKPB4gcESPmFgnYwzMVuD08o7",
+	"2KAk4SoEb0/pfK5NncqKWkjo7gk0tfsqmbGmNZeGq49OlW+PJFI7YeXR1+KmlTRo2kcX2MvEXW0b12RN",
+	"R4Q8T+Km9RverY79IpHzlC4IpzPWyD8Fk9de6XP9MkMvQUO2fNgVYtJyup1a+7lKEaOua9OpqlJf/NrY",
+	"DTjZBN02yGxOqr8ss+Mkm1GukoiYx50eN/eCEq1hjA3yyvaguri3fte8UagUyxZl8SjmX9rjkt4oSXOJ",
+	"1k1nxHNzNftTRufTJgGYsixRlEeMTPQjYASw8ZhFKrllZMZmI5aBkUOJveatHCP6x1LZy7aYzc0lc3FR",
+	"fdw5nTCuPD1u/666AHOaYRrVL5/0ye4ulo+/lF7n7sft+9wH5Rdq1beI0Mb+hKRmPKZmBH84M6NP5UPg",
+	"l/Kwr/RpTIHxEiRccY9tZ/IOv68urHbtDTHs62KBZgLgZecj3ECkQ/Vc8ujd7P3aBypuK+mOMkZjNe3D",
+	"n72AaPeYCB6xqn260U1cyzwD/nwnYtakT3w2WJ0lYPxAu/HLWB6fITOmyN1US/wdTW+02QyJGiAP3RGN",
+	"IYxq6UWlFoVUSBZjcooYkySWJOFXHHND4CowTjItQ4ITqWimwBbXogVXmoQq0DJyRtNUb1ASk274y2lA",
+	"ngXk9FN4QsJfXgTkxacQQpL0ilsSEKUPzETCz8UdN8P1TgibzeGmJtPvXFQySn5p1/baPQM6uAwVuyo3",
+	"pl4ejKt1sB66cp68EWJ+rTUT/GO09GjxXmqtZhi9rGPdG1eeNdW/SzLeLB/FI5uWkAuVx2UZKT5plxKr",
+	"vTYkLe7FzdlnSP4n0nCoYaBqDKiyw047tu6rYXvv/VXrwaqLlVtaVndNO2ieWJhUOcNRUwqrMIoZg1cJ",
+	"j9I8huvotq38DTT8+pv8Fg7gxriWd0o0U8k9sXEyncZxxqQsU8nQwZ0O7pl2SpkP6qQyErEZWlUsMS9b",
+	"zYpK4B2qZRVS4sYS0d0J02R2QcpGk5hg+oRJKtGvFpKmVb+cSnb9MDcccy6k/8ywP9gtPQM7OBjtj3ej",
+	"Hdo/iIesvzc+pP2j6Omov0OHo91oL95nB2MgEFwNO/urySpytpef6OclBX7VJozZYogCHXemSs3l8fa2",
+	"/nPLrHxLZH6qT6fI/lntzdd99yoJm3Sh4EqkYuJ8bDUttkQfsfolWj7KamxvPKRH0Q4bjA7jXbo/PmBP",
+	"o6PRgO7EQ7Y73qP7o4PoMH7KvtUvf66/0/aDdnU26CH5LNLonLnEJpPBI09MgslM3FZCt20stt5M2iIr",
+	"NqtKG0WQdEUkizKmT2uhSC7xRkfg9U4x3V55amty+Er33ROB+90aICux2Eh7Rci/TZwe44KgIqRNOwPB",
+	"45KYRGLGpAtEFdRfIuErpcKqgOUqH1TsBT66IuZwmcyYjd16cYelQrV/D1ZucvXNIgr+KZM3qKmokmTe",
+	"z8kHUoC+aCrnIZzdmRqAMgt+b+X+g2ppL/36YG8N9tyUQggI5Qu8TMSt/FNDGA3hFy8M9p7eN9RmN2iF",
+	"qMQr63M+nr/ByFchQeRiqr1ubSCfkETZHOYRIxmLxC3Larcsxfuu8yz1Fj7NR/66t2EA+Zf7FeasY/AV",
+	"ye0X9JbhbaVeWr9tAeSULwR32Tr6GXKbsDuMYMSJSds1OqUm1tUVN9S6ZUyRNOE3+hh3B/gxCa/ywWA3",
+	"0iIN/2KWKPg55A7jF2EAv4NPbDa2raFq5rONkHsD1hTphi/OT19eXl9evglNalxkbL3eBq0rt+v1AyFj",
+	"s4THLNPUv2FsDpP8eP6mcu3yGMyySnYrvFM5FO2aWiX7wpkO5TW/ScYM3DWUZ5jMCQlNinqozxHJFBlh",
+	"RMGkXAuOiZ2M5zPQK84juaVpAicyuoRYsuAmC5qnoGPxs9oewZw/wuHefpwYJ7kWSEMfUgm7ngC3IGPz",
+	"lEbM3XFIqJqFIo5jVzGp/5JEKroIiEmHNh9ecfOCwN6JRCmjmSShp/tDIjISVo7vsBJz/FL4cgW9vkL5",
+	"kL+8nXtbBec4QZPHRCUzpsFJZcaVOOWj2QTlw9U+u/XO/OMXfOxT6ZhNZnORKbTC9CidSaK0horEbFvQ",
+	"edKPRMwmjG+7ob+uf0o/yEIpURUTncx71rVLvOBZ2TKx4brfzDIprc2UD+gnV3HM5myUH45HZIumvLT5",
+	"LaZIi6aCT0holBj553/9N3HSDH85/RfeR1eWNKT/SP14qGl6vOZpvskwNaquipoLnkQ0dV5E1TjbQLLL",
+	"KZnmM8rJiOGC72OqPywLxr21PR+3/Ya0fuf59UEhtgenspi9wSwWvFfykwHQXDD72KUxRKXNd1dcZA4I",
+	"gSSqR/75n/8DUaHCtTf5MiZHRpsn9mVgx2trCx9JGb1lklAt9lf8jkqwhfBmLfSOtQA+gWoVCuXh0pQG",
+	"bZWyBvBiDhc1pTHhwgxULe7+XgFEZ36a5f/GCT5mFkklgliVnpVL9sRrBYCA9QuQE0nBiVvNxfZtQ+Hn",
+	"6xeo/9i5RlgYlMSWa1k516W3LnE2kFft9qqSV61lEsoNW3eQdG/YQpavLHtN6dhtOQvW57gupXsUJszj",
+	"GSork6M8YXmUJKmmaKUPKlHGa2hOU6pv/jfkKKHsPBd54631m+S2SPQDX6YGQKEPI/tjW1uy46eN7Aad",
+	"mMrpSNAshq8wucp3Phad46cAXQDWIXzjLvsQ6cBAe3SOdzRvCEXTzvHOYcO52LwOWB/M38PRIF0GV7Xw",
+	"70RaXywg/2CZcLeyvZYCqEdeY1vRTqUuFwETiuR+0jWpsdKKL4K1pHQh8sotTQOCRDndp20s80xSuZDa",
+	"bXqfR5b2F7qH5OoJWsq2v80kYK5+VbEz7S8r9qH0vqdN7ys2t/19Dg5n9fQ89mh/X3EpvvqFBYe1v8+h",
+	"96x63ZKLfUtWfwne6G4Pg6IQpmATj4xN+srIfi2smc+c3wE6oDz9w9XzR81hB2hXlavrbKy+/NEKbUo2",
+	"3Xp1Nk71txfauNOrVmizEf+Om1oasPAjygmN1DGhWpdLwYnQ6yYim1Ce/IOaw7Apb3K5D7g73omG9Ij1",
+	"n44O4/5edMD6dH+81x/EO2w43qV7o/2owZBpdwG/xfRZwx9cNzXHeOvfo+JmFeTbo1fkFAmojVH3McsY",
+	"oEsIQKWChwNbX+kwqRy4EfucyMZLwXvl49bEeIUD5aYZr5/B1+J2vFaSwFfl/Hozv+Z3r/T/3Opqk89y",
+	"hgNwQVJnNULCG2qOynpaqv4qbOCbxtYYtnNo54FL4zPW6XuT8BhuIXhxtY1jHBPBXZ4CSyZTBQ9L+1Hd",
+	"jzXl2wbmztpf1KuMIUoI0qWpFHirEZtbAqzzswX2pRrogORwORRuGysmvOKUxyTcNgOEvZOaWfdEEmf1",
+	"6fFtoSfGPkxQ8JEO6EYguhrfvExYGjsAofrRiZhaiVbo4xKuVkUCN4YmVpVL8+LGWjMLoQkefABHDrrL",
+	"xrvsp8mNSdxOuLlThYhVNzRB/DAgIWi07cF2EocuYdyCZ2J8SxKKznhZOIsclrrou+U3GAUZIumI8diE",
+	"jxGg0sSADFfokTuBI54BDzTweaXtNU+uf9X5s0mWRyA0c0NZWZpNJb6yq7zq6J9YEV91Srj1B2YDl99S",
+	"vkyAELK1alNvt4mHa14cm+edDgAhdpojQFOzXtq5uI5EDP/MeS6Lw37ROR5+LdDxBkHnjmZcj4BfVHy+",
+	"4jXNkZ3q7F+JOzKjfFGbt35NGZqw0VMrvczSCpzmLE8b3tKyvBrZ7Xq/tA2h3RjtiuvzIoSnwyq+b326",
+	"BenWe695PlxFiOoJhJP3xgvczjTx2E9wTfQzG02FuPlQ3AVWDZKfEvUqH5E7fNDe9p3AvTcJMzYOSReu",
+	"y+e5nAKCUMZoHBAMWaCljwVi+jsaRWyuECxVmiyMMjdlTXaR5vdxnqYYmzTcogdksTZFSFdPBDFo5PaM",
+	"JjysRCgrX693heTnizcVM1ilIDIvi55WcuixgCKFp1we/BJ77XsUF9zT2LMLfSJLS22o3vAmX0/kLVbT",
+	"bpQlyksF09aPTblfy0HcgIVpSLshAxNg54yBCYb6mogSxU42QY4DYGIXKBQ6P+3/DrGKt6f3yMaVt8h7",
+	"bX710fzCB/Aw0ALonlqHtjVmWlY4hF5wzKKUZlBhfGwQ7AGvC+tJwEBBtw2rq+xWm9s+mCtcjEHAGxQk",
+	"Td1TkpgrI8CFjBOJxXr6ZyRRAVjJ8KIZzW6gyNlhld4lXJ4YNOy7RDIPFzzhpFTdRbraWu2ZcqfKHV2L",
+	"p7OGa+C+r9PVF5TlPkRR39WEbuyoKTKvls0GW5NqSW9FI22utrNeqTVvgo6+mIpMaS7gLsLnz1EqNjdK",
+	"ocxIjeXGjUHFFUruITVpP5hHS219XSLhoIzJKFdODTnZvI8iWlomyEXMnvgFppJ0WTxhzp4DziqfxL98",
+	"l/LAe3jngeHIYq1NsvaK0bSRbQ1y4xS+rwqRwVXUPqfgHJBatfBTxa7BMbzG/hfHnRmboexLTudyKlQ1",
+	"d+I++QAGOx4muKt9LxqvCGUCIjF2NsiMgeCy8nBlTSWXbnWtgV6Swf2sypI5UYJ8EFJNMnbx/73RHIno",
+	"j+BvJZwMfdRHFwrwqJZzB9RWcee9h2psUad1swOqn+sjvCO21JAQHDomIW5NSLoJ788zETEpe4E+d+NE",
+	"hqQrpzRjsf4kZpNMUzq84t1z/a0Ww0jwcTLJMyOL3iJOEE1S+7tjmqaSjGgEmc7FOHYq+vi54mGcQFFT",
+	"HJbjJY53YErAzzgR/U/zkzLF3C/q1/Ue+y0L116Y5y6AcZYkioWGfcIikcDhpSKIvsF+Vn4Rh50GUBB5",
+	"8qRMYITkHw4GvWUv1iR38V/3UoCxHdMkZXFApMCoX8YAyPSKg+8sy/NJ8Ef6jWwsMqYnkyG8Zki6+4Pd",
+	"nkEG8PKC5TSHrg13/OSKhzl3hLDPV2cdJwgqiLMv77EVwvLmmimAcNgnShtd/Gy5ieLKkJxMN0iOxx1N",
+	"GhKDjO3YngYtxmF7FnezsP8lfMUWSM/iJ7WsUosiBr0UqtBi8GEl3v3JQ7JLHox5GVlMxkZIzW96Y3F9",
+	"bI9Di1/lLevTw5G4SmvHYT9VYyvPiz0ChImIxmyWRLBhDjEO0IA/o0HxkDxFBwBX0Mejhx2m82C8rsa7",
+	"rxIrVSjaRpvyfL42VLQU71xiYSZGuxiBsE7Sg+A1H3DRc78buRa4zDKJGstzcVnVS4PvASG6EUDQDcDI",
+	"llRa19tyxIsl7LNJ3PndIceu9woPRnEDaYA48kp41bJgF4gkHsLs9wBOdfdS3nwqYvNNUKpI4dUpHk0p",
+	"Rr9TKFULV9ee4eF4vp7h0XKEXgOoaSdwCDwbO1CfNx6o7qxDMNWASBzXwKpqFQLAT1JCPEs5BMx9+jQ+",
+	"iPZYfzjeGfX32C7tH0WHcf9gtE/3xrtsGO/4eR8GOrkClfzI4Kk1qf/9g6cWunBlqobhz3tmajwUZr0q",
+	"kxuIRJWnsMkMC3Ps3TPDorTsFTko94KibFTV66dulNm83dNpA9St6iJrp1l8rw1poJruOZNSm4s0LdI+",
+	"wKjnCwu7/BDrvcK4VUbdEMpumWYrjOukuHloBCjzSb0OAt0DAcr+mCi+q/wCD3TWXQ9RWbKV148XfyMC",
+	"7XolSXaQBszh1SL1LwQ4XJb0drThZfveENFv26wfFR7YLeSe8MCk217g8C1owU3HVxtacEmN1tyRB5fm",
+	"2P5JTdeQ5y+fk6O9/UNiukPZbgEkFlFew+HYaCfPIh/Ny74z2WFF8t2q1K5v6udZvfpsDo6efZ6nlHtp",
+	"hYm07QarEIv3JUu9WrElx8mURWcLyKMqcvGAmERkXnZh18s8w9dBMlCv6nRtsqPqWg6Il7zZBIW5pJb9",
+	"1eXlB1vLXksfw12vF6kgHzReZBOJ5qFLVTLMX++K3MhF1SOrfvJ9PH/t+R+J9iGT8cKCEvvDnZDQY8qQ",
+	"zBjlBuKgWC+RdAFnMk3L2SAlhl6lj0wxIBLGAzczfN+iOrSWbL82MPnCm+kJ9siNr8xcNwUZ8Fv3xzDL",
+	"qbb+WAsFYEM9wP5s5rXBZl5WlP71u3l5grii76N+bLNx6qLjS9d2kuj9K7UEs7TdUE8wswerI9m2cORf",
+	"IZTtimDaY9mF8n2UcsXfafOv0pFUkZgNViPWFcPvP5RdWdMSU6s1cPkHt2k2hGz0L9+ky/LRn126/gW6",
+	"dPkCs7EGd79ZbK8pgOatsC2CtpkuW+WkyUZqJryPyZkNuZB+miIxWYpYZJUxajQIOaPR1OKLJRLBzK54",
+	"kRF84n6C75kCoqEYa4p3vfzcN68vLs/ebb97f/n65d96cO7LOzp3YC3wWjc1AUEIGBHzJGsgn79pLvP9",
+	"FHcLFh1VpJjM4zV78BfczCGwt8VjptjzhAxMciqhFopCHzMO4q4CgOOkJeHqYK/TFODyiN0CQeUxpMmP",
+	"9fBVMSNWf167ar6PBK/VCKBBnELDACGWHhW86iH8e1QsLUZLRUzE+ISEZv74liuOR6ufn8yFSw5eML16",
+	"qWjKzKgwipdv7FKdy3KMPcGKtyI2YBdqlhTcaY4WJjDRqxTLGy7H3cJkYJhAJUfePbY6EbgidhWFVzBF",
+	"o4pb8KgNXbmo9J7mIyK1ISAdzEAdtiAoirsEL2utetEoVYrN5isB0zAPfMEjbLfWfLAM+4O9y8HRt7Ll",
+	"KjVTxrmsVGzrvS+ZiL0Toke0eRV1+bbFdNbIlCTnN1zcPWZfGodhtjqP1OC2fQ06tuZ7dTC/XAMPFaS4",
+	"1uWbXCWlT6UWKj4iG+g9vGbNgBI/TxcVtkQt4c8yUUWtzBZ5By12piKNJYkyFuPts1zLc2gvrIaohquk",
+	"fv/u8v2b9z/97fr87MP76/Ozl2GJ+UIxHpdDEh1TUb3GDGZCre7l4bXwKE0Nw1IxoaqonsBXFg7VmKlo",
+	"6ihoDsSivBO+fjyJaDuKNMmOneozUSTCRQmrskL4j+dvQpJzyVRvi4SaO/AYokWpSiKJ+ZxwcbdlIQmO",
+	"G5mKdMOCF0O88LmbLk5KlS6m/CXW+gM/Z4aIehIjNk14HB57lH8iPY1jIXb1ryyODDamhHnoTaLyRnu7",
+	"kCQRm7txRbKc68PTrJPZIcxcigH8ccvnIP5OH35IkE7Qwdnaq+FO0BHjcflUdD+qb6QVuXZVQ5G4SGYn",
+	"oSsUyc5DFUkNBM47kn21GLgjvC5sJWUUFEByTiOjjgjKp2mFGE2n/kcoMlsH0kg62DlTIo7BVZc9k0tW",
+	"wgdvwv/51ATM0rSJHyWLny2atk/ogbR31AjhsLzqCPEc7DatU4BRhWW4TWipzyNzSOUtOBBLYR++rmwF",
+	"vKwuxavwyeH6J1FlyAp7jeYVY5cC1UntkmjzBForZou7fcZVc8C2IPLaRS/LemdeuO8gKuNdvCM/dWl6",
+	"pzVsAZ9ECwbrPZyCrl1mvYFmCxXN95uhY2NddbXKwaNbs7YoBmjKGPLVA4hpDTmieqtvyGVuYtZrAb6U",
+	"52rX0GaEpbglCFjhg5iDw3ZCYF7uMSNItTYSrfdIK3ALUGy9kvkVEC3tWN2rcsjXfU87eIm9VLN38v7M",
+	"6zgda8GSwL6thiKpbU7XFGHBtuD+9rY2hO5h2AUn1yQCBnXpnEUsmasloXRtLsYJFskT6kCYYpYm2iFu",
+	"cISj5tBROBd8YvqEk3nCJydoa107wXJf5nJqG2755nfpXBYYaCi9oG5bed81XibgItrqB/HbJ5KEf+0j",
+	"CFX/hfkwDHDfZK2P1+Ew3t05GLJ+FB0+7e/ssN3+0x066u9FR7sHh3E0ONp/ulb/gFu9+evP7Ew/X3GL",
+	"NCVX888tcpnZuDq3fAXHdywwdAmXrvqfYBocd95bL/dVPiLaD1M04QxwwMp95PyuMFyJaT6y/69Dql1C",
+	"x6TohiEGpT/GMRll4s5A5iD2QUP/FNItDoTAQ6ZGBMrifMBrZe1ucCVKmV32hrxn/5oLycx1gASUBEAw",
+	"wvZsiFYpcgWAUREYtltX/Ir/5S8E0gHlFccsIbB9ITDuZaaGdA4OlV79tkmd+/e/S8FDl6RKuqHeljAg",
+	"IWS36X9gelsIyA+KJmnYO7niNjWzniJJ41iPij6aRLAmwulM60Bsp70k53Lrip8icGNE05Q5hTBjairi",
+	"UpWRzOdzkVkYAUnCvcF+aJ7nJDzVEh0SBE48AeWoZy3ngktGuuFbeOM7oU5R9EOL8+mZCvZxGfbIiKWC",
+	"T2BL9PwkyahR8ZQTJa643nsghASwBS6I+8THeILNuoQecIbmV/zSQ1OwqAyIqQH5rZoBwm0xZ5zOk60F",
+	"naUh6Y4WioEmg39Q654qFveQ+4pfwBYH2IHu8zwViFSFpLq4o5MJy8jH14QqEm7HItJbTdPU8VpGFUMM",
+	"D2nnf158dMVNVicincKHLIbk2ihNNEu9/gApWCLXn1ApmTy2jb9No7/A/E0jQAPp/nR2GZAPp5fPX+FS",
+	"Xpy9Obs885rV9QJkK8ZjCJagLGkDIWV9C4YK10Vyi4TbCA8Bfe2wd7OZ5RYBabnidtZ2wwP0dKUc56nm",
+	"Ty5UQCKauZr212eXL4EKbwBKBbnMNpIL3Rd9+G8YXHHvs3M2s5AaACTrfyOZCknXIMT0tsipy4EWt86e",
+	"0CMCcku4NzxCltcDMJUt+qdjxWxkBJOxCpwp81qSc5WkRcqGHeFO5GkMOckoEXazn5dagEotobhdGNUg",
+	"4o6zbItgh25MrCMZU3nGpWtWXe0jejfVas62qDSBPnrF93b70ZRqpod+jDeMn+hnvWig6alosBdjrR45",
+	"qok4o3dFg8ktcll0xJRETsUdv+JwgQeJkPBK0zqpCxiP2la9eHXaH+4fkDgxN4u9LfIR48sBmdF0LLIZ",
+	"0wNja8PS2PyKw3ASpGfCPNS2cG+wZ9Bs0iRiHMGEzNH29vVl7RTTootcDN05zY/ktn62SMkun4qnH143",
+	"l5gZPdA57uxuDbZ2DaosmFHbdJ5s3+5YLGP90YSplrYjFlHZT9/Cz66TOAy8Ow69ZszWIXM6SUzKP5Ul",
+	"JH6nHl9DUmQi1TMzC4CowgMBYxFNflzxyDZIDyRhrngQE5bAR3S6XS92OBhYs8OYQ/5RqfUnNHAEz3GV",
+	"X4mLgDw/sGnaM/0sKrTeoz2cQdOL3Uy3n9HYptDrnwyPVv/kUoi3lC+sjta/219nKJtl4qoM9ge7q39l",
+	"UMI+cnpLE9OEDwIMJhcLdtmuW5uMdAJZS/YTyIyu8OT2F8djX1v587SUZ9OQPk9URrlMlOZjmzyPV1J+",
+	"Yn3CpE0cwN9fcQR4LJU2Q8KPKX4OTZDKSHeZp39iyuXD3I+jX4/fCc7eUhVNvwe3mrKEBn4FExme2XIw",
+	"1DCJs0s6aXu5eWwbnoGX7g72VnPPO6HeijgZJ9gZ9SEiseYwL0XO49+rDJ0zGuOFhcu1qolRjd/adhVb",
+	"w3VdFR/gDlvLL0TTsdeW75RwqD4DUEFzmDlZbQg9FRzptwvd34cmuPbvnboj+clTCoW/tf3FhSS+bgMA",
+	"Y6t2qMBeesiqAMhlMUMl6c7yVCXztIQbekxCg5gYellBrsJRG3f4fVju8CQ4Q68OFYoLmYKp6mCUIQcC",
+	"qhQMGCoWJthmV8EVB6dpRrMbMFANtKuHfVucu0Utt48uvEWeLyKv/1RMFdW2OvQ2FpnS9gyaQy4MMhaZ",
+	"/qBFp5lY+gJwWX9c1VaeZotuc5iwf6q2H0C1va6i9aLP5zeyMKrOZdE26LoVDIh3H69ffNCKq6RcMMoC",
+	"LYaFbNAjFwp8Z2rjNLFtO444cejyIOaf7+2gK6LdHuuImNJX64xElF9xFMFyM/nCz6651N3w/PTy7PrN",
+	"67evL6+xhf7z87PTy7MwILFJxh0Otqciz3pNcgzuGoOW60ZVM6meiXixMfmDd+MwKCnl8+BrTfR3HmPo",
+	"uE3y0Ye9o5KY3NaKFnhOoynrPxdcZSJdpQ7eCeANHOsh0r2zhviY5gWXQryh2YT9XoUc98WGcjyZNuJX",
+	"cgLws+0v4Fl/RZFMWVPyyc/GDZdFDIB0pRgrgr/obREIjtzRLEYpxeDAJLll0njoNSl5AT8tpKTEr3st",
+	"cXPHWC4y8Juy1joHB6zw9356WA5YxlpBs4V4bpR3wTpoTzk1jrxigo1KoEr3vp9SOS3ii3gWoEqpmU8t",
+	"3DTYrPZbqvb+5Mfv5qgt5cX7GS5AlEvNiFiFDyZ0AyvPUxoxB9uCDYMgNH1MqLlzUaYVFB1JbU9IRRem",
+	"9ztJ5EntMdOIFzwG/XKLqwDRU+xiVbTWIibBnEYADidSFiB4B8smLO65vPkohZqM0DSGuEtukhBa2ocj",
+	"Kv2ErnDLXUKRGV1gR56ZuDUJeIrNCU0Fn5Bwbi6W/vlf/21vplgMf8l8hLcjAKrNlMtkMRnjFiSCTmjC",
+	"TUWJ6It57wRQjjB9y8aQBMfbFP2NsQCVgPQ/OwpueqBfFO4NjvQKMGQsr6kKjZbQS5BNttlHqK95dNsM",
+	"h1nPNvue2onQsTKXHUjd36G6Gqyhrp4LPk6T6I9nABqnaS0D0Dl6bcEdzLg3V2O3jHS1rkGTL+6V+uVC",
+	"IEUt5izw6ruhu3DjOV1K6H9EgSgXDjTLhW2h/Me5KcAG8bVO980hgAZ+ceFB/av2i4Mzjz+gk9Jizlq6",
+	"KZsLrtq91hb5maY3kN6AgT46cRegVxw/8xuwss8Uk04hxZTdMo5JPm6tNGOExjFG+QwnkxFTd0yboHTC",
+	"8B7+AhEFuuGvYQ8vfAFtCoIM8xQy8JQgd0K7O92UKW1DYMQzmSRKwslm5wTAWkyaieCluP4lnoQRlayf",
+	"cMnsDco8Y+PkMwZn4DEorJQ+tUgX8ilkBCETybQdoxhOpxdccXgcEslC6Bin//S2JtwiECKEVF1pM+RH",
+	"C22a5GnaV+yzIj+9fkcSHrPPpKvkLYuUyIIrHspkNk9Z6HqSwC718AYdNiITd/LE79KirQrstCGhozVR",
+	"AK0jBZEzmqZoB+nzXX+bSBJNGZ2zbIucM5mnJvUBEvwpv8F5Zixltxg+VlO2IDeMzWGTfBoBoxEpzDWT",
+	"d1eKFpmEeWyRUxL+GnrJPwuC+wkMonfTGBqDEDgDMWPIOEkBxszgRWsuAdNJ1fqIAwoZ/Oaf//k/la4V",
+	"AZmnucSqwHKGk9fqnii40I/8LGvWHtTGV1K+WP5Kh0lp82cQscjOx0+40qwIGyUk8zOvtsgptxViHsKl",
+	"dyFfv4Y+Kyr0H/keOqi3WQKZBik5IZKZjrEukch7GpJ/ptBh1MjJnchuKiVepim767PoQdKZC5tfO20X",
+	"M4PBqouZoI5j08heib2OJd0yfHmvsVa/aZoOZ/7Bl0iPfoKvc+Vf5D/8eQuwPEmANRzMm4z/Xy7mrH4D",
+	"0Gw9+FeNrZaE3mb/mLet4RJ9wAMeIrlgPIaUzPDskk7CExK+HvffCc76cNaFNnvBxiR3G2OSzjT9ca/e",
+	"zPxajFkk0J+Xbj9aPoGrcnkEIQu+4VputVBu55LF/dFinQwATOHEmptyLZNfUOIVh3XBfjP9VnterdgV",
+	"9zt3dr0mvs5g6YGrGdiSAzOSKfn3TR1TuoE5wk0ib4r8fliRN/NrEflcssx1y/xT/n+saxPAq2ipEQWA",
+	"BYmFLWtohfrOo0ONG69fZHbf9FVvt/61RwXPj0z0tWrZFgWxDWlInqJYmoi0nKMr1b5fv0mLefCl7Sm2",
+	"rvdPY7efDaTYvnVYlr/jFFuvKdQKe9u1hfqDpdgWkKVWau0npWCZ+XD7i+OxZSm27Z0tA/i7sRXeigRc",
+	"qCBpyr91uWwiswN/Yyquw7j+QU/QUmPRlnMUKfHn0fmjmc4uPFEXtzXOSK9nyP1Scf2ASfkA9LtlPEYe",
+	"rq1bXH6cFfi/zYi/9zvQiINuBUgYanP+u0XOLabkPsG28L0TElaKCULitT2GIV2cwc7kivvZveZVPiKw",
+	"qbCRbeHDD5Y0v+sz1serXnHIFojVf7BTdl7stJV791HpnLWfbn8pmH/ZSbuqGcRvVc3ywWGi/6BnaLnN",
+	"Rsshaqj75yn6o52iBeR+gzitcY76GL0brGkpAec+xmEqFzxq1QY/TxNoPl5CUayCSHp3pFCS6uGPTPOR",
+	"/jbhmCllVMqWqTpXmGF+Wy4PGVGogRYVEF1bam8PT30iAzgYqBWEX7viXYNVl3PXpCRwV3AZGweQXlaz",
+	"5+c0k9APyRTYmCX3SMqoObEdapvDX8CUNQBc47HDetNL8UHgTio14EIROh6zSEGRcynJnkLNckMheTnh",
+	"/vzs9EXYa9GSF3o7H1HJeeCjLRrOQn+q3zZ16ncbDFsbvNVTVSDEpVPfoNhIg0nSXlcC+DiaxxFkpQp/",
+	"A23VDedgPC2sMk/YM5DYFrQFGoxd8Yhm2YKEf+2/ykf9i2TCqcoz1h/uH4QYhH719vR5/+LV6XD/wCqX",
+	"jN6RkYgX5IYtLAJH+PPZs1fv3/+/1xdnz8/PLsOTK2j15zISMNuSSDsCQo9obaGtir3BDmIdWGGfJnyy",
+	"RX52v7aZGlp9GMAAmInIFfMBPvbCACS0uNIHrBBALoAsiXkup2ETqs8VbwT8JFTeSAtbtuBRABCNRhOO",
+	"aHQzyfTJSrrhcDAMtUMxB+AGb3lXPBwOBqG1tAzQ3y3jyiSJOqQh22IFdGA4HOyFW+RFscUR5Vj+M4dy",
+	"FD3jOiBQ79gCMmJlFB4LNNUqauGAJA18jKP0MxGbxKIrPtILMq7Y29O/Xj97/+Jv18/+dnl2EZ74HEcz",
+	"5kF/oGpsRNgwfKN3jscsewIQMBkAeaynMg37/wRSYiCjOmsc90Bk46CRLu59YHYoIP/8z//da8QpghMe",
+	"dVxxxpcBjtY953e8jnntWREVMKUkPincT2S9jPlIV/dGeVq+Iss7nW9aRCindLh/8P+EzgeZss/rqg9A",
+	"IzFKDeX7hERTFkGuVAXMnaWy0lvCjHy4f7gzOGR0wEbD/cHROBru7AyHO1HEjp7ujZ7S3cP9w8HoID7c",
+	"f3oQDYfR3sF4b/fwKHo6Guztsp3DdkLVlOO9SPXpcVK0S+JgMn+/d652Bb+twdo4dfJm9SFEAYaD4Xed",
+	"RBuY24nVllnOZZNel4yR8KezS+Lb4to7gEXsNQM33sJBbGHrrAFLI0UERyTgJp3/8JyfZYWRPo4XQKu2",
+	"tJh14ueO6G4D4/e8jrCQXFjqvLrV8VvE7hQ4NB85zdVUZMk/fAi8So/YtT146LHbZtn6FoY30btM8MlJ",
+	"CTE+BgTNBznRf6Bk/LLJ2WzPou/UnoGvNbn082kNalvGoE2RFjSVJXPStbaHEmRo4ahOtPVnq3AimqYS",
+	"8faI4OyKwymBhpT25zPIt8UKI7gdNqYbvKpn6rDnIlNF51dWHEyK9RE9CyqXrjhF3D+1vCGNRaP3jaEW",
+	"z+8VEuoRNbIZoa18xvjuhe3dNXVNIe7hApKtw5hNMhqz2Ci6b+K/Fcvy9ZGZXee448UGNLWoYtdA2WvY",
+	"mc5xBzdD6xuzC82N2TbSNseqtE7ODZXWV1dr7kecYO9V3BeQj4QXMhDYrhYGBTABxEcAibP2kZzmKoY2",
+	"F2X5NQJOppb1rPyaDz7B1PC9bYa0GRXiMT4Aod+6HPHJtiF8a4ZouvLh2u5HWBXXrBjpu1VYXGZqdSPz",
+	"BcICYn0QgizQVAZet1uTwO5a3iZZFWyhGMaUE9WHed4K2ulnoBjNUEf93KrkmSSsaRCTaYHQn95d+QnW",
+	"A8zowtCICG68RpetULnGa3q9wUozr7f3A11rbicZiamcjgTNYtk7IdUrMqNp1ZTNSh1HSzA+TePa2y3w",
+	"Dy0iHEJntlzDnZAbNlegqeHCAcCQAcfCH9FFeutDvgSDzhZsNsQ+OZkgyLR5FxxdXz99/T8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

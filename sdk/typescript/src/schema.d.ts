@@ -399,6 +399,7 @@ export interface paths {
          *     The state lives in the database, so every replica answers the same. A sync that failed
          *     (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
          *     served ontology as it was and says why in `last_error`; `/health` is not affected.
+         *     Rate limited as a single-resource read (`RATE_LIMIT_READ`).
          */
         get: operations["getSync"];
         put?: never;
@@ -426,7 +427,9 @@ export interface paths {
          *     secret the route answers `404`, as an unknown path would. A `push` to the followed ref
          *     (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
          *     `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
-         *     (`X-GitHub-Delivery`): a sync of a commit already served changes nothing.
+         *     (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+         *     bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+         *     sender's address (`RATE_LIMIT_READ`).
          */
         post: operations["receiveGithubWebhook"];
         delete?: never;
