@@ -96,6 +96,19 @@ func (e *syncEnv) servedCommit() string {
 	return ""
 }
 
+// waitServed waits until this replica's snapshot serves commit (an ingest reaches the snapshot
+// through LISTEN/NOTIFY a moment after the sync status shows it).
+func (e *syncEnv) waitServed(commit string) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.servedCommit() != commit {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("snapshot serves %s, want %s", e.servedCommit(), commit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // deliver sends a webhook delivery through the generated client, signed with secret ("" for
 // no signature header).
 func (e *syncEnv) deliver(event, delivery string, body []byte, secret string) *gen.ReceiveGithubWebhookResponse {
@@ -158,13 +171,7 @@ func TestSyncFollowsTheRepositoryThroughWebhooks(t *testing.T) {
 	e.waitFor("webhook sync", func(s gen.SyncStatus) bool {
 		return s.State == gen.SyncStatusStateSynced && s.CommitSha != nil && *s.CommitSha == next
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for e.servedCommit() != next {
-		if time.Now().After(deadline) {
-			t.Fatalf("snapshot serves %s, want %s", e.servedCommit(), next)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	e.waitServed(next)
 	got, err := e.Client.GetEntityWithResponse(e.ctx, gen.EntityTypeProperty, "Has_phone", nil)
 	if err != nil || got.StatusCode() != http.StatusOK {
 		t.Fatalf("the pushed property is not served: %v %d", err, got.StatusCode())
@@ -238,7 +245,10 @@ func TestWebhookRefusesWhatIsNotSigned(t *testing.T) {
 	if r := e.deliver("push", "big", big, testWebhookSecret); r.StatusCode() != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized delivery: %d", r.StatusCode())
 	}
-	time.Sleep(200 * time.Millisecond) // a sync wrongly started would have had time to begin
+	// A refused delivery never asks for a sync: nothing was ever requested.
+	if st, err := e.Store.SyncStatus(e.ctx); err != nil || st.RequestedAt != nil {
+		t.Fatalf("refused deliveries asked for a sync: %v %v", st.RequestedAt, err)
+	}
 	if s := e.status(); s.State != gen.SyncStatusStateSynced || *s.CommitSha == next {
 		t.Fatalf("refused deliveries changed the sync: %+v", s)
 	}
@@ -254,6 +264,7 @@ func TestFailedSyncsLeaveTheServedOntology(t *testing.T) {
 	e := newSyncEnv(t, testWebhookSecret)
 	s := e.waitFor("first sync", func(s gen.SyncStatus) bool { return s.State == gen.SyncStatusStateSynced })
 	good := *s.CommitSha
+	e.waitServed(good)
 	person := func() string {
 		r, err := e.Client.GetEntityWithResponse(e.ctx, gen.EntityTypeCategory, "Person", nil)
 		if err != nil || r.StatusCode() != http.StatusOK {
