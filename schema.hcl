@@ -339,3 +339,50 @@ table "draft_changes" {
     comment = "At most one change per entity in a draft; also serves listing a draft's changes."
   }
 }
+
+table "sync_state" {
+  schema  = schema.public
+  comment = "Where following the schema repository stands: one row, shared by every replica, written by the one that holds the sync lock."
+  column "id" {
+    type    = boolean
+    null    = false
+    default = true
+    comment = "Always true: the table holds one row."
+  }
+  column "remote_commit_sha" {
+    type    = text
+    null    = true
+    comment = "The commit the followed ref pointed at when the remote was last asked; NULL before the first fetch."
+  }
+  column "last_error" {
+    type    = text
+    null    = true
+    comment = "Why the last sync failed (credentials scrubbed); NULL when it succeeded."
+  }
+  column "attempted_at" {
+    type    = timestamptz
+    null    = true
+    comment = "When the last sync started."
+  }
+  column "finished_at" {
+    type    = timestamptz
+    null    = true
+    comment = "When the last sync ended, successfully or not."
+  }
+  column "succeeded_at" {
+    type    = timestamptz
+    null    = true
+    comment = "When a sync last succeeded."
+  }
+  column "requested_at" {
+    type    = timestamptz
+    null    = true
+    comment = "When a sync was last asked for (webhook, timer); one asked for while another runs is run after it."
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  check "sync_state_one_row" {
+    expr = "id"
+  }
+}

@@ -53,6 +53,13 @@ var serviceDefaults = map[string]string{
 	"REDIS_URL":               "",
 	"TRUSTED_PROXIES":         "",
 	"CORS_ALLOWED_ORIGINS":    "",
+	"ONTOLOGY_REPO_URL":       "",
+	"ONTOLOGY_REPO_REF":       "main",
+	"ONTOLOGY_REPO_DIR":       "/tmp/ontohub-repo",
+	"SYNC_INTERVAL":           "5m",
+	"SUBMIT_AUTHOR_NAME":      "Ontology Hub",
+	"SUBMIT_AUTHOR_EMAIL":     "ontohub@localhost",
+	"GITHUB_API_URL":          "https://api.github.com",
 }
 
 // composeOnly are the variables only docker-compose.yml reads.

@@ -458,6 +458,33 @@ func (e SnapshotStateState) Valid() bool {
 	}
 }
 
+// Defines values for SyncStatusState.
+const (
+	SyncStatusStateBehind  SyncStatusState = "behind"
+	SyncStatusStateError   SyncStatusState = "error"
+	SyncStatusStateOff     SyncStatusState = "off"
+	SyncStatusStateSynced  SyncStatusState = "synced"
+	SyncStatusStateSyncing SyncStatusState = "syncing"
+)
+
+// Valid indicates whether the value is a known member of the SyncStatusState enum.
+func (e SyncStatusState) Valid() bool {
+	switch e {
+	case SyncStatusStateBehind:
+		return true
+	case SyncStatusStateError:
+		return true
+	case SyncStatusStateOff:
+		return true
+	case SyncStatusStateSynced:
+		return true
+	case SyncStatusStateSyncing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UsableEntityType.
 const (
 	UsableEntityTypeProperty  UsableEntityType = "property"
@@ -512,6 +539,24 @@ func (e VersionAdviceKind) Valid() bool {
 	case VersionAdviceKindModule:
 		return true
 	case VersionAdviceKindOntology:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookReceiptAction.
+const (
+	WebhookReceiptActionPong          WebhookReceiptAction = "pong"
+	WebhookReceiptActionSyncRequested WebhookReceiptAction = "sync_requested"
+)
+
+// Valid indicates whether the value is a known member of the WebhookReceiptAction enum.
+func (e WebhookReceiptAction) Valid() bool {
+	switch e {
+	case WebhookReceiptActionPong:
+		return true
+	case WebhookReceiptActionSyncRequested:
 		return true
 	default:
 		return false
@@ -1318,6 +1363,34 @@ type FindingCode string
 // Example: error
 type FindingSeverity string
 
+// FindingsSummary The validation findings of the served ontology, counted.
+//
+// Example: {"by_code":{"unused_property":2},"errors":0,"warnings":2}
+type FindingsSummary struct {
+	// ByCode Findings per rule code.
+	//
+	// Example: {"unused_property":2}
+	ByCode map[string]int `json:"by_code"`
+
+	// Errors Findings of severity `error`.
+	//
+	// Example: 0
+	Errors int `json:"errors"`
+
+	// Warnings Findings of severity `warning`.
+	//
+	// Example: 2
+	Warnings int `json:"warnings"`
+}
+
+// GithubWebhookPayload A GitHub webhook payload; only `ref` (of a push) is read, every other member is accepted as sent.
+type GithubWebhookPayload struct {
+	// Ref The full name of the pushed ref (`refs/heads/main`).
+	//
+	// Example: refs/heads/main
+	Ref *string `json:"ref,omitempty"`
+}
+
 // GraphMember A property or subobject a category has, directly or inherited.
 //
 // Example: {"entity_id":"Has_name","inherited":true,"label":"Name","missing":false,"required":true,"source_category":"Agent"}
@@ -1752,6 +1825,69 @@ type SnapshotState struct {
 // Example: current
 type SnapshotStateState string
 
+// SyncStatus Where the hub stands with the schema repository, the same on every replica.
+type SyncStatus struct {
+	// AttemptedAt When the last sync started.
+	//
+	// Example: 2026-12-04T09:00:00Z
+	AttemptedAt *time.Time `json:"attempted_at"`
+
+	// CommitSha The commit of the served ontology (its last ingest); null when nothing was ingested or the commit is unknown.
+	//
+	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+	CommitSha *string `json:"commit_sha"`
+
+	// Counts Live entities per type.
+	//
+	// Example: {"counts":{"bundle":1,"category":3,"dashboard":1,"module":1,"property":8,"resource":1,"subobject":1,"template":1},"total":17}
+	Counts EntityCounts `json:"counts"`
+
+	// Findings The validation findings of the served ontology, counted.
+	//
+	// Example: {"by_code":{"unused_property":2},"errors":0,"warnings":2}
+	Findings FindingsSummary `json:"findings"`
+
+	// IngestedAt When the served ontology was ingested; null when nothing was.
+	//
+	// Example: 2026-12-04T09:00:00Z
+	IngestedAt *time.Time `json:"ingested_at"`
+
+	// LastError Why the last sync failed; null when it succeeded. Never holds credentials.
+	LastError *string `json:"last_error"`
+
+	// Ref The followed ref (`ONTOLOGY_REPO_REF`); null when `off`.
+	//
+	// Example: main
+	Ref *string `json:"ref"`
+
+	// RemoteCommitSha The commit the followed ref pointed at when the remote was last fetched; null before the first fetch.
+	//
+	// Example: 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+	RemoteCommitSha *string `json:"remote_commit_sha"`
+
+	// State `off`: the hub follows no repository (`ONTOLOGY_REPO_URL` unset). `syncing`: a replica
+	// is syncing now. `error`: the last sync failed (`last_error` says why; the ontology
+	// served is the one before). `behind`: the remote's commit is not the one served, or a
+	// sync was asked for and has not run yet. `synced`: the served commit is the remote's.
+	//
+	//
+	// Example: synced
+	State SyncStatusState `json:"state"`
+
+	// SucceededAt When a sync last succeeded.
+	//
+	// Example: 2026-12-04T09:00:01Z
+	SucceededAt *time.Time `json:"succeeded_at"`
+}
+
+// SyncStatusState `off`: the hub follows no repository (`ONTOLOGY_REPO_URL` unset). `syncing`: a replica
+// is syncing now. `error`: the last sync failed (`last_error` says why; the ontology
+// served is the one before). `behind`: the remote's commit is not the one served, or a
+// sync was asked for and has not run yet. `synced`: the served commit is the remote's.
+//
+// Example: synced
+type SyncStatusState string
+
 // UsableEntityType The kinds of entity that other entities use.
 //
 // Example: property
@@ -1882,6 +2018,29 @@ type VersionAdviceBump string
 //
 // Example: module
 type VersionAdviceKind string
+
+// WebhookReceipt What the hub did with a webhook delivery.
+type WebhookReceipt struct {
+	// Action `pong` for a ping; `sync_requested` for a push to the followed ref.
+	//
+	// Example: sync_requested
+	Action WebhookReceiptAction `json:"action"`
+
+	// Delivery The delivery's `X-GitHub-Delivery`, when sent.
+	//
+	// Example: 72d3162e-cc78-11e3-81ab-4c9367dc0958
+	Delivery *string `json:"delivery,omitempty"`
+
+	// Event The delivery's `X-GitHub-Event`.
+	//
+	// Example: push
+	Event string `json:"event"`
+}
+
+// WebhookReceiptAction `pong` for a ping; `sync_requested` for a push to the followed ref.
+//
+// Example: sync_requested
+type WebhookReceiptAction string
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -2117,6 +2276,18 @@ type Version struct {
 	Version string `json:"version"`
 }
 
+// ReceiveGithubWebhookParams defines parameters for ReceiveGithubWebhook.
+type ReceiveGithubWebhookParams struct {
+	// XGitHubEvent The event's name (`push`, `ping`, …).
+	XGitHubEvent string `json:"X-GitHub-Event"`
+
+	// XGitHubDelivery The delivery's id; the same for a redelivery.
+	XGitHubDelivery *string `json:"X-GitHub-Delivery,omitempty"`
+
+	// XHubSignature256 `sha256=` and the hex HMAC-SHA256 of the raw body keyed with the webhook secret; checked before anything else.
+	XHubSignature256 *string `json:"X-Hub-Signature-256,omitempty"`
+}
+
 // CreateDraftJSONRequestBody defines body for CreateDraft for application/json ContentType.
 type CreateDraftJSONRequestBody = DraftCreate
 
@@ -2125,6 +2296,9 @@ type UpdateDraftJSONRequestBody = DraftUpdate
 
 // AddDraftChangeJSONRequestBody defines body for AddDraftChange for application/json ContentType.
 type AddDraftChangeJSONRequestBody = ChangeRequest
+
+// ReceiveGithubWebhookJSONRequestBody defines body for ReceiveGithubWebhook for application/json ContentType.
+type ReceiveGithubWebhookJSONRequestBody = GithubWebhookPayload
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2451,6 +2625,17 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfile(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetSync Where the hub stands with the schema repository
+	//
+	// Which commit of the schema repository is served and whether the hub is in step with it.
+	// The state lives in the database, so every replica answers the same. A sync that failed
+	// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+	// served ontology as it was and says why in `last_error`; `/health` is not affected.
+	// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
+	//
+	// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+	GetSync(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetVersion Server build and served ontology
 	//
 	// The build of the server that answers (its version and the commit it was built from) and
@@ -2460,6 +2645,40 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
 	GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveGithubWebhookWithBody GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhookWithBody(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveGithubWebhook GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhook(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth Service health
 	//
@@ -2952,6 +3171,27 @@ func (c *Client) GetProfile(ctx context.Context, profileId string, params *GetPr
 	return c.Client.Do(req)
 }
 
+// GetSync Where the hub stands with the schema repository
+//
+// Which commit of the schema repository is served and whether the hub is in step with it.
+// The state lives in the database, so every replica answers the same. A sync that failed
+// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+// served ontology as it was and says why in `last_error`; `/health` is not affected.
+// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
+//
+// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+func (c *Client) GetSync(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSyncRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetVersion Server build and served ontology
 //
 // The build of the server that answers (its version and the commit it was built from) and
@@ -2962,6 +3202,60 @@ func (c *Client) GetProfile(ctx context.Context, profileId string, params *GetPr
 // Corresponds with GET /api/v1/version (the `GetVersion` operationId).
 func (c *Client) GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetVersionRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveGithubWebhookWithBody GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *Client) ReceiveGithubWebhookWithBody(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveGithubWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveGithubWebhook GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *Client) ReceiveGithubWebhook(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveGithubWebhookRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4092,6 +4386,33 @@ func NewGetProfileRequest(server string, profileId string, params *GetProfilePar
 	return req, nil
 }
 
+// NewGetSyncRequest constructs an http.Request for the GetSync method
+func NewGetSyncRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sync")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetVersionRequest constructs an http.Request for the GetVersion method
 func NewGetVersionRequest(server string) (*http.Request, error) {
 	var err error
@@ -4114,6 +4435,81 @@ func NewGetVersionRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReceiveGithubWebhookRequest calls the generic ReceiveGithubWebhook builder with application/json body
+func NewReceiveGithubWebhookRequest(server string, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReceiveGithubWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewReceiveGithubWebhookRequestWithBody constructs an http.Request for the ReceiveGithubWebhook method, with any body, and a specified content type
+func NewReceiveGithubWebhookRequestWithBody(server string, params *ReceiveGithubWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/github")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-GitHub-Event", params.XGitHubEvent, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-GitHub-Event", headerParam0)
+
+		if params.XGitHubDelivery != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-GitHub-Delivery", *params.XGitHubDelivery, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-GitHub-Delivery", headerParam1)
+		}
+
+		if params.XHubSignature256 != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Hub-Signature-256", *params.XHubSignature256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Hub-Signature-256", headerParam2)
+		}
+
 	}
 
 	return req, nil
@@ -4475,6 +4871,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/profiles/{profile_id} (the `GetProfile` operationId).
 	GetProfileWithResponse(ctx context.Context, profileId string, params *GetProfileParams, reqEditors ...RequestEditorFn) (*GetProfileResponse, error)
 
+	// GetSyncWithResponse Where the hub stands with the schema repository
+	//
+	// Which commit of the schema repository is served and whether the hub is in step with it.
+	// The state lives in the database, so every replica answers the same. A sync that failed
+	// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+	// served ontology as it was and says why in `last_error`; `/health` is not affected.
+	// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+	GetSyncWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSyncResponse, error)
+
 	// GetVersionWithResponse Server build and served ontology
 	//
 	// The build of the server that answers (its version and the commit it was built from) and
@@ -4486,6 +4895,40 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/version (the `GetVersion` operationId).
 	GetVersionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetVersionResponse, error)
+
+	// ReceiveGithubWebhookWithBodyWithResponse GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error)
+
+	// ReceiveGithubWebhookWithResponse GitHub webhook
+	//
+	// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+	// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+	// one without a valid signature is answered `401` and does nothing. Without a configured
+	// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+	// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+	// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+	// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+	// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+	// sender's address (`RATE_LIMIT_READ`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+	ReceiveGithubWebhookWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error)
 
 	// GetHealthWithResponse Service health
 	//
@@ -6387,6 +6830,92 @@ func (r GetProfileResponse) ContentType() string {
 	return ""
 }
 
+// GetSyncResponse200Headers the declared response headers of an HTTP 200 response for GetSync
+type GetSyncResponse200Headers struct {
+	CacheControl *string
+}
+
+// GetSyncResponse429Headers the declared response headers of an HTTP 429 response for GetSync
+type GetSyncResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetSyncResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SyncStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSyncResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSyncResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSyncResponse) GetJSON200() *SyncStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetSyncResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSyncResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSyncResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSyncResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSyncResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetVersionResponse429Headers the declared response headers of an HTTP 429 response for GetVersion
 type GetVersionResponse429Headers struct {
 	RateLimitLimit     *int
@@ -6460,6 +6989,113 @@ func (r GetVersionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetVersionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReceiveGithubWebhookResponse429Headers the declared response headers of an HTTP 429 response for ReceiveGithubWebhook
+type ReceiveGithubWebhookResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type ReceiveGithubWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookReceipt
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookReceipt
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReceiveGithubWebhookResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReceiveGithubWebhookResponse) GetJSON200() *WebhookReceipt {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ReceiveGithubWebhookResponse) GetJSON202() *WebhookReceipt {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReceiveGithubWebhookResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReceiveGithubWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReceiveGithubWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReceiveGithubWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReceiveGithubWebhookResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6944,6 +7580,25 @@ func (c *ClientWithResponses) GetProfileWithResponse(ctx context.Context, profil
 	return ParseGetProfileResponse(rsp)
 }
 
+// GetSyncWithResponse Where the hub stands with the schema repository
+//
+// Which commit of the schema repository is served and whether the hub is in step with it.
+// The state lives in the database, so every replica answers the same. A sync that failed
+// (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+// served ontology as it was and says why in `last_error`; `/health` is not affected.
+// Rate limited as a single-resource read (`RATE_LIMIT_READ`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sync (the `GetSync` operationId).
+func (c *ClientWithResponses) GetSyncWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSyncResponse, error) {
+	rsp, err := c.GetSync(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSyncResponse(rsp)
+}
+
 // GetVersionWithResponse Server build and served ontology
 //
 // The build of the server that answers (its version and the commit it was built from) and
@@ -6960,6 +7615,52 @@ func (c *ClientWithResponses) GetVersionWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetVersionResponse(rsp)
+}
+
+// ReceiveGithubWebhookWithBodyWithResponse GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *ClientWithResponses) ReceiveGithubWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error) {
+	rsp, err := c.ReceiveGithubWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveGithubWebhookResponse(rsp)
+}
+
+// ReceiveGithubWebhookWithResponse GitHub webhook
+//
+// Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+// carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+// one without a valid signature is answered `401` and does nothing. Without a configured
+// secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+// (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+// `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+// (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+// bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+// sender's address (`RATE_LIMIT_READ`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/github (the `ReceiveGithubWebhook` operationId).
+func (c *ClientWithResponses) ReceiveGithubWebhookWithResponse(ctx context.Context, params *ReceiveGithubWebhookParams, body ReceiveGithubWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveGithubWebhookResponse, error) {
+	rsp, err := c.ReceiveGithubWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveGithubWebhookResponse(rsp)
 }
 
 // GetHealthWithResponse Service health
@@ -9140,6 +9841,104 @@ func ParseGetProfileResponse(rsp *http.Response) (*GetProfileResponse, error) {
 	return response, nil
 }
 
+// ParseGetSyncResponse parses an HTTP response from a GetSyncWithResponse call
+func ParseGetSyncResponse(rsp *http.Response) (*GetSyncResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSyncResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SyncStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSyncResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetSyncResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetVersionResponse parses an HTTP response from a GetVersionWithResponse call
 func ParseGetVersionResponse(rsp *http.Response) (*GetVersionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -9194,6 +9993,125 @@ func ParseGetVersionResponse(rsp *http.Response) (*GetVersionResponse, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetVersionResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReceiveGithubWebhookResponse parses an HTTP response from a ReceiveGithubWebhookWithResponse call
+func ParseReceiveGithubWebhookResponse(rsp *http.Response) (*ReceiveGithubWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReceiveGithubWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookReceipt
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReceiveGithubWebhookResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -9330,9 +10248,15 @@ type ServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(w http.ResponseWriter, r *http.Request, profileId string, params GetProfileParams)
+	// GetSync Where the hub stands with the schema repository
+	// (GET /api/v1/sync)
+	GetSync(w http.ResponseWriter, r *http.Request)
 	// GetVersion Server build and served ontology
 	// (GET /api/v1/version)
 	GetVersion(w http.ResponseWriter, r *http.Request)
+	// ReceiveGithubWebhook GitHub webhook
+	// (POST /api/v1/webhooks/github)
+	ReceiveGithubWebhook(w http.ResponseWriter, r *http.Request, params ReceiveGithubWebhookParams)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(w http.ResponseWriter, r *http.Request)
@@ -10327,11 +11251,108 @@ func (siw *ServerInterfaceWrapper) GetProfile(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// GetSync operation middleware
+func (siw *ServerInterfaceWrapper) GetSync(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSync(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetVersion operation middleware
 func (siw *ServerInterfaceWrapper) GetVersion(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetVersion(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReceiveGithubWebhook operation middleware
+func (siw *ServerInterfaceWrapper) ReceiveGithubWebhook(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReceiveGithubWebhookParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "X-GitHub-Event" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-GitHub-Event")]; found {
+		var XGitHubEvent string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-GitHub-Event", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-GitHub-Event", valueList[0], &XGitHubEvent, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-GitHub-Event", Err: err})
+			return
+		}
+
+		params.XGitHubEvent = XGitHubEvent
+
+	} else {
+		err := fmt.Errorf("Header parameter X-GitHub-Event is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "X-GitHub-Event", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "X-GitHub-Delivery" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-GitHub-Delivery")]; found {
+		var XGitHubDelivery string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-GitHub-Delivery", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-GitHub-Delivery", valueList[0], &XGitHubDelivery, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-GitHub-Delivery", Err: err})
+			return
+		}
+
+		params.XGitHubDelivery = &XGitHubDelivery
+
+	}
+
+	// ------------- Optional header parameter "X-Hub-Signature-256" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-Hub-Signature-256")]; found {
+		var XHubSignature256 string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-Hub-Signature-256", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-Hub-Signature-256", valueList[0], &XHubSignature256, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-Hub-Signature-256", Err: err})
+			return
+		}
+
+		params.XHubSignature256 = &XHubSignature256
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReceiveGithubWebhook(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -10497,6 +11518,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/profiles/{profile_id}", wrapper.GetProfile)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/bundles", wrapper.ListBundles)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/bundles/{bundle_id}", wrapper.GetBundle)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/sync", wrapper.GetSync)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/webhooks/github", wrapper.ReceiveGithubWebhook)
 
 	return m
 }
@@ -13101,6 +14124,113 @@ func (response GetProfile503ApplicationProblemPlusJSONResponse) VisitGetProfileR
 	return err
 }
 
+type GetSyncRequestObject struct {
+}
+
+type GetSyncResponseObject interface {
+	VisitGetSyncResponse(w http.ResponseWriter) error
+}
+
+type GetSync200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type GetSync200JSONResponse struct {
+	Body    SyncStatus
+	Headers GetSync200ResponseHeaders
+}
+
+func (response GetSync200JSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync400ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync429ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync500ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSync503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSync503ApplicationProblemPlusJSONResponse) VisitGetSyncResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetVersionRequestObject struct {
 }
 
@@ -13187,6 +14317,173 @@ type GetVersion503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetVersion503ApplicationProblemPlusJSONResponse) VisitGetVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhookRequestObject struct {
+	Params ReceiveGithubWebhookParams
+	Body   *ReceiveGithubWebhookJSONRequestBody
+}
+
+type ReceiveGithubWebhookResponseObject interface {
+	VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error
+}
+
+type ReceiveGithubWebhook200JSONResponse WebhookReceipt
+
+func (response ReceiveGithubWebhook200JSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook202JSONResponse WebhookReceipt
+
+func (response ReceiveGithubWebhook202JSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook204Response struct {
+}
+
+func (response ReceiveGithubWebhook204Response) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ReceiveGithubWebhook400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook400ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook401ApplicationProblemPlusJSONResponse Problem
+
+func (response ReceiveGithubWebhook401ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook404ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook413ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook429ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook500ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReceiveGithubWebhook503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ReceiveGithubWebhook503ApplicationProblemPlusJSONResponse) VisitReceiveGithubWebhookResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -13311,9 +14608,15 @@ type StrictServerInterface interface {
 	// GetProfile Read one profile
 	// (GET /api/v1/profiles/{profile_id})
 	GetProfile(ctx context.Context, request GetProfileRequestObject) (GetProfileResponseObject, error)
+	// GetSync Where the hub stands with the schema repository
+	// (GET /api/v1/sync)
+	GetSync(ctx context.Context, request GetSyncRequestObject) (GetSyncResponseObject, error)
 	// GetVersion Server build and served ontology
 	// (GET /api/v1/version)
 	GetVersion(ctx context.Context, request GetVersionRequestObject) (GetVersionResponseObject, error)
+	// ReceiveGithubWebhook GitHub webhook
+	// (POST /api/v1/webhooks/github)
+	ReceiveGithubWebhook(ctx context.Context, request ReceiveGithubWebhookRequestObject) (ReceiveGithubWebhookResponseObject, error)
 	// GetHealth Service health
 	// (GET /health)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -13905,6 +15208,30 @@ func (sh *strictHandler) GetProfile(w http.ResponseWriter, r *http.Request, prof
 	}
 }
 
+// GetSync operation middleware
+func (sh *strictHandler) GetSync(w http.ResponseWriter, r *http.Request) {
+	var request GetSyncRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSync(ctx, request.(GetSyncRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSync")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetSyncResponseObject); ok {
+		if err := validResponse.VisitGetSyncResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetVersion operation middleware
 func (sh *strictHandler) GetVersion(w http.ResponseWriter, r *http.Request) {
 	var request GetVersionRequestObject
@@ -13922,6 +15249,39 @@ func (sh *strictHandler) GetVersion(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetVersionResponseObject); ok {
 		if err := validResponse.VisitGetVersionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReceiveGithubWebhook operation middleware
+func (sh *strictHandler) ReceiveGithubWebhook(w http.ResponseWriter, r *http.Request, params ReceiveGithubWebhookParams) {
+	var request ReceiveGithubWebhookRequestObject
+
+	request.Params = params
+
+	var body ReceiveGithubWebhookJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReceiveGithubWebhook(ctx, request.(ReceiveGithubWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReceiveGithubWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReceiveGithubWebhookResponseObject); ok {
+		if err := validResponse.VisitReceiveGithubWebhookResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -13958,293 +15318,325 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rdhs5kj+6FRzOnWPyDklRT9vUJ9mWuzRtu3wluav7Fn2UYCZIZisJsBJJyRy3z5lFzEbuFu5SZiX/",
-	"g4gAEvkiKVlyuR4futoik0ggEC8EIn7xuRWq+UJJITPdGn5uzQSPRAr/PL3kU/P/kdBhGi+yWMnWsHUq",
-	"szhbsYxPmZqwbCZYKhap0EJm3DzSZROVsuBs0nunpOi95Vk4C/qtbkt84vNFIlrD1qh1GB3sHgz2+Dg8",
-	"GO/xp0fj5093n0fPd3cHu0/Dw+d7o1ar29LhTMy5mUG2Wpjf6SyN5bT15Uu39U5dZCoV1emdJLd8pVkg",
-	"VU+bJ4JjFqV8krFU6IWSWmg2X+qMSZWxsWAhD2ciKk7P/nTDFM55Jt7E8ziD/1Rnci5+WQqdacaTRN2K",
-	"iC1Eym5jGalbFkuWzWLNwoRrXXj73qDmrbHMxFSkxdeeizmPpZlN86sTMcnwZYKFyzQVMqMpFF56h3dq",
-	"UbPUCxEqGWm2lFmcwMvGy2gqMhZrNlkmycpQ35C0SOn9o8HGN4ssXZ1MMpFW3/rTTCWC6cq7pfhkthtI",
-	"wG7VMonMTtMuFCaw+2z9+790Wwue8rnISCReLlOtaqby44L/sgQSa5WySarmjLNFKm5itdRswafiieFJ",
-	"8Sm7wmeCY8bHRmZAWsysJ3GqM3i0yI1i9Z/p2T9V/OEvf1uFe8+XZ3LQ6rZi89ZfliJdtbotyefmSRy5",
-	"wLVz/umNkNNs1hruDvYOuq15LN0H3RqmfmVk5VJdC1ld5KVhIr7g4zgBDWCeGuLcUz6dm8WQRvCe+nD+",
-	"hrUP9lk44ykPDR27bMy1ODpYpkmnz07kaiRVNhMpu+HJUjAdzxfJik1is6lSofT2R7JAlP1f9npPb09O",
-	"Tk5e9cx/m/8+scRa8GyW0wom3+q2DJvEqYhawyxdivUCj5rv7NV7M1ItdQQ88USzOBqyODM7n83YWCRG",
-	"5DPNrmMZPdFsopIIdEE2U8uMBf1/aiWDPjuLNFBQzBcJz4RmXEYjmQqtlmkoNAuVzHgsWbATsHbwPlUL",
-	"kWarnfd8KoLOMdNCRizOjJ4Jhcx6QoYqEhHjmgX/vvc6sIrATGok28EOX8Q7N7s7MOtY6B374h079L/v",
-	"vcbBu2YQ89upkCLlmYhYmMTGZrBIlTfnvUi1kvV0RwpdxdFa2ntsu3d4uJlrcWcuVwuxaW+Y+XFRwEKe",
-	"iakCQWqeMLxz3ZT/r1RMWsPWv+3k5nQHv9U7+fRgtmcTYxnBMNbYL8kCY3gD0iKSCZ4msUidATtmtzMh",
-	"zUbrLE4SNjcDCdweLvWtSI3aDfYHB/czu0AEdANyMhTM+XoVU92eBgNpWIvp+L9El+2yTLHdwaBiCuv0",
-	"XALD+XOIxIQvkwx/MlHpnGeox/f3Wl0zw3i+nJv5DYCX6K9uncF5b5S2uF2nB+mRoaU2iYaSmUrUdJWb",
-	"HCPgaOdBiT3RRgvKqRHsxSKJRcTa5oegi4zg85Esas5On10swxm9SLOQp+mKBS+N09J7qWSWqmTIFml8",
-	"wzPRZc7nQcUR/I2nqyGDpfRgLcbqSLaU11LdSqZSJj4tDDvTFGJciOZzwYKDwUFgliZuRLq6nYlUMJFo",
-	"8QCauMxb3gRbjVrgqMpYX4w8klNnnn/BI3J8zF9GWQoJ/wRqh+Cd7ixSNU7E/D+MyjXfuZWYXc54nJC6",
-	"sP5DpIQGZxHEDOhz8v4MVLGxZ8CwaaqMe/Dz59YkFknksWii8LUeE8+F1nwKfuZyPhYpuqPGQcnYXOnM",
-	"iEHry8duS2c8W+rW8MBwbRZnQO4XPGJ2kY4ifKyW2XCccHnd+rKtUnqPhEA6VtWlXf9NrNAWgV2nVbP2",
-	"nCdGzkTE/vPix3dddpsqOQXl2nX8JeRyjka9y9Qy66lJLzXsz3DhXTaPtY7llFmtyoB8nb5ZxEslJ0kc",
-	"fu1WIhFZyKXZQxQ/1Kx6OZ7HWQbMzxZCRoapfKo/z6nuJvOoJKfZxchv9tRARttpEPLizTwFUArE553K",
-	"XquljL6SXDAWvH4Co/n0OMjp8U5l7DU98EgEeUeeH/nHRjUZBdFnH5C7usyxYNepMS4jULpRym8l/gCO",
-	"X8ycRWAQ0G1Wa3TZeJUJeIP5B1DzTGYilTw5NUL9ldQ8kSym4RgoCaZC2D84hVjKHvrybV/PLkR6I1KG",
-	"03g0Kp8YayA+LURoBEHjO2GqfYbu/lIDRyZqOjWUlsYcsFRky1SaZcBR/EFYj+IK3wnvaWN2refN2io1",
-	"RxH40LiHHbvwtyqKJ7GI6l3OYmCEzThKNsp5xHQsQwHCTR7fNL4xVljWRU9q4jJ1q6PHduAZWNp7vkoU",
-	"jy6VesPTqXhA0zhW0YqJT6EQkWa7g4Nnh0+PQJC0z94Hu/v55tFk2KVSDKfzTYwYzNRwsXmlUSdcsuDt",
-	"yd+vXvz46h9XL/5xeXoRsDZ5kWyXvY1fdPrsncpmxjzdcs1s9OJLt2UkMw7FB8lveJzwcfIQNI14xs2x",
-	"2MxymY98zLJ0xfjUnPr0TKVZsiqqDo+2NC/mT+xRqdsw5y46kahLYs3GS71iqeDGwDI86Xv7EgvdNZ5o",
-	"nLFYj6SeLbPMPBipW3nMAoj/9CAAFDDNVxoPP5nKCWM80i/d1qVSb7lc2dDXV+7JOc8EAy+OOFxEx0bt",
-	"mZeaybDdZwMbeipw+57nNhguN3NiblKPth8/3ggMI6X5xJ3lxKM6WEcIOALB21rw1Bwcu2yuomUi2CRO",
-	"MD4zTfliprsjudQi6o1XXTLFCzz46A7LlGJzszJjO6SOb5ysafSuCu/NmJIhnRw8Peaiij13QFyn0krx",
-	"Vj8s2SvEQrcaJP9FaSAKcG45iHnahil7Lk659sd5RBP28YNcpCo0h4Kv1yQLYy52BkNjeRIeCraT8LFI",
-	"9BADUe4sIz7FcH6oObnQEMWzi9GfhaPLVuMXDjF7e7lcFJbMXtJ6v4kliDW7FUnSo8PLeJnZs4E5gdlT",
-	"OWdABqYWIkXbnc14xiY8TnSXcRIHkLImO+EmjkfTpYwS8Yr2qRLzYWP4HgMGcaZJIiEAaKQ6TlkkzBlF",
-	"yHDFwkTpZQpurEpuSiHtzy0cK//XVWz29RWFSLqtUM3ncXalZ7w1lMsk6bbCVPBMRFcQNdkb7B31dnd7",
-	"e0eXu0+Hg8FwMPh/W2WSXmRcRjyNChMPVUphtlgYVQfvfRo+F0dHT5/3nh7sHfYOBpHoPT84GPfE4Okk",
-	"3J08H3Dx1DCb4aN8mgwJZngOKHEVR4ZNWy9VKlofu63lIto44xuRapztbn/QH7SALywRr4iIreHPH+1L",
-	"UBDsTMyr2Fv4wkwDj6qt4YQnWnjToieR2WHDryIxiWWMlPrcKlE/fxUtBi4ZMN4aYxwj38B1DI8UuljO",
-	"5zxdNS2ucnl3I9KV1fep4OEMRDCbpWo5xehGEmtzFqB5PskZLyZ+NMJCD8WZFsnEnAp4aqQL7jDyc72S",
-	"QrNJws3RocCkJTJvS984E3O9iS64ZediYmhiNUqacqCRo36du26FDu+vgK/NOnXXuOSTOBFMpZEft3jQ",
-	"9XXz37zh4w0/MU88DEVqeZZHEfybJ+89zsSQd5VuSKsnxjVTiYCAEJCrpJdg4sZiGrfjKoE12hXbj1nC",
-	"x+w2vo5rJKULq/6Yr0GN/ykgJvOpN1U9+tCYx/45v31Ltsr7tqev40VPLXBlvYWCwzmuC4OJNrj/s5XB",
-	"fBa18lVHvo/l+X3pkvp/z6c1IvmjFHDrx9SEKKlLhJtxfSXFp8xxAu260VzelSJq84o2yX9dvT8V4I1z",
-	"un+DWUxUkqjb4hTotbSssVKJ4OBzO/ZrYgq8zzK+oBm8iwJk7O6KBc46BWXZ8e1WiWEewniBEkSTzY0R",
-	"dZxnWDi+jpk0J9ohWwi1MMeZaaqWC98Wwz1cmDH0u5ypey6eRU/Do3HvkB9MegdiP+o9C/fGvV0+mNjv",
-	"tuL5grUjtr+nzdtWR1SsSVlPFBitvOF4LW5vf+H+3ez3MQvMHgVMYQwz4d4Nt/kGXV7UK9VrI18ecRHF",
-	"aXRz3m4WOrukZqeLazJntX7Un96T857qvBQgT538L1JlbADchRevIXNalra8SNy6QZFbe6lYKB1nKl0x",
-	"/AWLM/C+gcFiORXgnZiD6BacVtzBGiUJd62YnsEXC+PqlFbUQEJ3EWmo3cviuahbc+F11bfzzPdHYm1O",
-	"9cW3b8VNG2lQt48uGJ2q28o2bsmajgjLZRzVrZ94t/zuV7FeJHzFJJ+LWv7JmbwypM/16xy9GB3ZorHL",
-	"xaTBup1Y/7lMEVLXlemUVakvfk3sBpxMgeIHZDYn1Z/X+XFazLnM4pDR406PU+KBRm8Y49mytD2oLu6s",
-	"3w1v5CrFskVRPPL5F/a4oDcK0lygdZ2NeEm5H39J+WJWJwAzkcYZl6HAoBg4AWIyEWEW3wg2F/OxSMHJ",
-	"4czmkZTMiPmxzmyYJRILymLJM2GGrZMpBkCsHrd/l48AC55inubPH41ld5krw8+F4VwCjh3PfVAc0Ki+",
-	"VYg+9kcktZARpzf4r6MZfSwagZ+Lr/3BWGMOjBcj4fJEGTuTd/h9eWGVvBq4d7nKF0gTgFP2cowbiHQo",
-	"2yWP3vWnX/tA6djK2uNU8Cib9eDPTpeZ4zFGLkv+6YNu4lbuGfDnOxWJOn3is8HmNCQ6B9qNX8fy+Ayb",
-	"i4zdzozE3/Lk2rjNkAkG8tAe8wguAiy9uDaikCgtIgwKqgmLI81iOZKYfAbX11GcGhlSkumMpxDxB9GC",
-	"a3jGM9Ayes6TBKJ2EWsHP5902YsuO/kYHLPg51dd9upjADFuSJtBEmCcLtbwc3Ur6XWdYybmC7hdTM2Y",
-	"q1IWy8/N2t4cz4AOLgXOrsq90ywP44MqnZtXl+zJG6UWV0YzwT/Ga02LN6j1muHtRR3rRtxoa8p/F2S8",
-	"Xj7yRx5aQi6yZVSUkfyTZimx2uuBpMUNXJ/eiuR/oolDiYHKMaDSDjvt2LivxPbe+GXvwaqLjVtaVHd1",
-	"O0hPrCgXlzhqxmEVpJgxeBXLMFlGkELRtJW/gobffpPfggGujWt5VqKeSu6JByfTSRSlQusilYgOzjq4",
-	"Z5opRR9USUUS8TC0KnliXjqsFZWuZ1SLKqTAjQWiOwtT63aBY+sl69UHHGn9VYVsBozIPe6zAD2+AOM2",
-	"LMCtCDC5EmOSlPzLde693sZJwmYqiVicdY5HMkBX0Y0CN0ABa5+/fsmOng/28sugPH0zU8A7+eguUwuc",
-	"Yxo4EokwA2f8WmgmRZzNRNpnp3Q6cwmAEDgl+oFLSQmBwavzk9eXV29P/n51+u7y7NJmLIykS1nY33t6",
-	"9KyDyRfHlF9HA0/ijHHJzk5PT3tPDw9YpJbjpJzG+bmFxLyirUJatLr1bqWfEz0sMgzkNP/8uaUW+S0h",
-	"fjFrDVs71quHrECjUJZzLtlYgKqr+nKFSVWCTpgu5xK65XIO/AvM4Fx/YFhDf8OIubZ1X1bULS7u7lFw",
-	"ZDQpbi07tB1fKpmsOqVjQck1f6SodmEDN1QssPZdKxaKa/JOGXdJ3y+x0/aZ9I7d6tblCWvbSTbsQ9dJ",
-	"byzthQ5PEgYpXrKi1+/FyFuq5f/USr43a/jRzhaiF/zTGf56dwCpgb62fpTLDl/MuqWKh5x/6hQ55IvW",
-	"+TuoBCmj1Qi10jwpB1i5Fld+yK91MNnjz8NdMRg/jfb54eRIPAufjwd8N9oT+5MDfjg+Cp9Gz8y8aM6h",
-	"WsoM2CqkHF06u945KovBXMwk1f7P9nqD/cLPQBkOxoeT/XCX946iPdE7mDzlvefhs3Fvl++N98OD6FAc",
-	"TYBfIOGtNfwMNIcl25yIVgj3KM7Awx3AsDXLsoUe7uyYP/tErr5K/eTkVp6vbHMqTqKIcSbj8No4aMYy",
-	"OXHcHO6tBnfLW1PvLEsl45AnNgqbW79YQ5GXcZ+GVBxBKWGRq1655ZrRLnXZXN2IaCQnKr2FUOYK6w5Y",
-	"wjORUkiXDqFFGysVQ7IyywB9P1o1ktLLznCh4ZWolJTdgfc2B5QLzFmm3TvM+zdHSCoHsRWaKC5aFE+Q",
-	"NYUqBXZv1Oux8D0S+zI4qt6KVLhE1OVCZ6ngc8pIbeNZGfYJWLSo53/eVr2hsv6rqD2Irou5vzTfQdZN",
-	"XA7+Pl6o/VX+V/GVP8XXsWbXQiwY1xD+mEC+4lZXC74+qY315vtDjx5TjrWRCF23+Io+2m7xTR6ALSww",
-	"DgDUHTAtwlSYw7/K2BJztDKF2SL5dEu2f0t1uPE2INeXd3C/XqdCmNkKzcZCx5HwpElD3EYLmZWsD2WE",
-	"iehqvKJdPonm8SO6YiX1v154zuHhC3z2S8lG1O0j3Fxns9zaGq0stLsFy/dqjYHZyM/bTR7cgnzuZKMq",
-	"szYfl4IgzVZs49TWXatcxnNhr6e9q5W1uuXwDuJVd5tBpLLLL19lWE4vbm23YnpL1qTMRr4lKKibu12E",
-	"wI7hiao2LImWiShYrGas2KvGw2ToarroZL+Nk5afx+yRqeBr3/WIepdr9a88zq73vA7rPa9f48gberV2",
-	"jYXT4K6VHQbMhcdkb5ybeWzOI8HavOyYdbZLKtroGYiI8ewB3YL7nvjrwj5ziPHEWZddixUeL9m1WGTu",
-	"ChUuLBjuT0NIoMTfDYrv28UJqDKrHLB2svZwB/raJIRHyjtYEzwoJX/j/qL4aPScAbkDA8W4yaX9RR5m",
-	"Kq3b6V8lqtDARQ8ZVVhvgj/gd5tE92ut7naxDCf0lg88JXhvw/km1s2xkHXm0uVzVqzBmktJIbNSrsHW",
-	"BzPf2G+6DsABm1eOpuduIfwTCJMisAvDyxgoP2GxZpa3hiz4/CUwQig1oGDAmbQcUGKXXshhJBexlHlY",
-	"nqISVDGdrGwAoh2UfKzAOjaIs9A5Znwkqw+B0AMQQqxZPJUqNYMZ7Q5SjyFSgkXp9FlAB5CA8SjSjGOE",
-	"eCRzNgDtIQULeZJ0LVqEYOmSEmeD9z9eXDIL0wLL1Dufoaz5y04+OoYzR9LqoiHEM3kqGA9DsYBbLAxu",
-	"snZwMHge7AQHe3sBk3xuL/PxfnfC48R8QjPkeiTtInbeBV3K/s9DPCQnnYbLBMwQeYyLBR5Fnta0LHOV",
-	"y85Oz9eiXF/ZI0XrC1wjbx1x2xheu3vo7Aw559gvk1zE0vciigwcZ/hYKRpwh4CVF5A/Otg6fqWbHFBt",
-	"JsgNRbCyj7Vrrqpe/nDy7i+nF0GXubraweCekaTifeGmGPnmpMpV10w9AZJsH+wpIN34r33k8IVc+VeD",
-	"rA2KEaJzCCHW6bN31Ru/kSxd+bE2hlSPDnpjw1UYS4Sivc4xFuZq0BrBwWBQ0g4iiUDXjiSt0Ig/1rrZ",
-	"8ApoBwsMYD/sYoWdmi84IAxYgAYWjJaDwX4YdOlfwv5r7yjojuSH/9gb7D2Dx+Gfz5nQIV+IqMu0cgV4",
-	"FsfBTMZyoI4/QdgQb3ppijTpkVwkS8oNgooHWJhm7aU0qnv3iP01flHVZt8+UvRtgj3+Nd3g4NkWeqEh",
-	"kOOylN1szIaM1TIDB5mzJJbbB3q8ae3XCNmX9a5ItBG37sP5G0zY9JyQixkAIslQHBt1m5eEpiJUNyKt",
-	"FAfk410t08Sj82w59slMVvvf7gaTtM0tVF6Me8FvBJ7BzdJ6TQtgJ3JlfAAqMjXPsJtY3GLiXRRnHlRV",
-	"vyYwUVpxDQZkKjKz1dfWfsFQQyvrxjCirFui4OfgzzglkANi0aWIxRasZ+sHIfcDRO1Zm0zf5eWbgMIi",
-	"IV1jdB4wiu92vXrMSMU8Bj2WKTRgZpIfzt+UqgUeg1k2ncxKvFOKU9o1NR4yXsWTSank/Vc5Mpl5nJox",
-	"vvbUlA9Un29q/W9j6eLJpJxRbmEGGgJGYzEhaNxqkgl543eJgn6XmUGOBg8XsvvuQ3T5vt5t0fk9vbAY",
-	"S7e18aqNKUrfZp0ejzYEwB+rFunXyzf7lQOvDcHQutxH4+Cbg0GA7BiYg4RiAUeIHsodqI+Cdn79MOg3",
-	"S6a6UzCSJLtLas3uR6P9uHC3sMX9ehNPBKTdooML+u2YBQSPF8ChTWRsvPJjD0oiqJRl6Dy36IYnMQQ/",
-	"MbUX4RKd9Y6KHO6lJJXZEuaM8d87RwrJFmbu1PdE27prCplZLBpbtaYBaB2OdkMHso0HPZ3xVXckCZXN",
-	"fkoDdK1KDBPBU80COO2Yc6k3p8Bwc+CdzwICyoNpjiRE9QAVw8u3QXCNwIXsKifMbaJM81j65Nq9c9zp",
-	"lVikwpjkaFgbeqK7OjNAn11QJY4PHI/43OZox6TqqcUx42Xw7lgziDB+RXLVnWJVRQm2z/bf0T9+xsc+",
-	"FmQ5ni9UCo496ZtpnJljRKjmO4ov4l6oIjEVcse9+sv2tmtt4OkcGY2cj/yr4xLnlSqI7hiU+o1R7F4h",
-	"swIlMfPaBqbaExdO6/S/60BOYRGENGme3MQODxfS+e6YQTcYth9lsmIBmZiAzfnKHFeNsoX7mLY5j4Ib",
-	"P+bhNeOMLJc5fB+zwNkxsICQyCaikTSGL9fO6+5a7AAArM0CZwsxpdzYU/ooltP+SF4IxDDESg+nFNlS",
-	"JkLrYposT1LBoxWLISe2Taq102cvwCfwLg11dyTfn1y+/IGFADBuVu8tDQJXUrFEyalIjdNPSnhLs76t",
-	"MW+IARaYGZ7ZxMZ3CAH+pri4LkB56lJMaqMSxst3rTPsYc3iyZcjjw8AQHLCZp5L/ZgpVJUK9GaMtOaq",
-	"9Wod+pd7ZbXfG16E9obS0CGB2gdowFiYLfvhEVQK0ncjqVLX/YbFWYf973//D6TW5rmIdM1Hyel9diJd",
-	"oIJJcWukGR9JBL8RGsvYRvKWo1OANxqBd1XdhU8A9ZZDTxBNEMOF3HgqlsZFzTjc7ZL/95i58ZvAVryK",
-	"ul8ZdIVmEZcuXsvSszkJfPsaLAp6IyeynBN/ndSr7wT/BSs548hyrSjij3S2Jc4DYN25vSph3RmZBNjy",
-	"xh1k7Wux0sUy8k4dRF4TjoQNMlwVIDjymuyPj+bFbgSs8YTlUYBr6hK9qslcNrJSDx1T3fyvwI1B2cGI",
-	"YCPC2A/qFtJ7iDLuQh8wmAE2Hs5xhGnDeHQTh6ICQjZftIbm8A+AZw8Si08F10oC89SkzgwZGDBWyJr5",
-	"WAP/ZSZWXvKL5Xzhx5Lm/J8wbzt/F9fK2cJ+9XsPxtZ3UVzXjaoyotu4qvMNX5RQKbbe3O7dLs1am1Eq",
-	"SgLbHPksRkiBqfJ1rpE8tazF8HgT33i1bwuRVils3ED7Y4u0u+uD6Ox3WxHXs7HiaQRfIdSUH3JbtYbP",
-	"oPkQHNrhGwd9gPV61EmtNdw1tFEZT1rD3ac1Hmn9OmB9MH+vbZlN4IF/x5pRGLPL/kukymFUdBrgoB95",
-	"jU0Qxk2ljxYftE1Aga4IEtMoE75Sy1LFQH0dpAd+1Fhmic/EpQy6/brxPLI0D+ge0psnaCnbPBrB0W0e",
-	"Kt+Z5sHyfSiM96xuvHxzm8dz3Qc3T89jj+bxcoiQzQPmHNY8nmuWuGm4NTAnlqz+Ery3uz3s5rDAOZt4",
-	"ZKzTVyT7lWyZ5dyd+EEHFKf/dPP8UXPYFzSryr+KVW2XQXsXzOeIxwtaBU6L5Vynu3gXFU3wHVxvbmmM",
-	"mkm4GbjZmpzvDbm5cCDdDrjZWc9m5GZHswpy84MEpySBM0N4IuSS8TAbMm7MoVbQtpCb/065jP+Lkydf",
-	"B8S3PoC1P9kN9/hz0Xs2fhr1DsIj0eOHk4PeINoVe5N9fjA+DGtOYc3xq685t20RzLpb1f03gXDe1KT4",
-	"0SGec0TD2ny4iUgFtNhSUEECD3ctYL/DoSh2LVmj+7YDeLyLBsTOJDTNaHtIuIaYyVmmGXxVBGyl+dWP",
-	"vTF45VZXmXy6FPgCqVjiHG9AUEPNUVpPQ8VnvXougMDaOTTzwGXtKcvQ9zqWEaRDyLxDK75jCKdz4ngR",
-	"T2cZPKztR9UgHPUDocbM1oXlqY+3oRRr80QrqjbK63ri1HVsKTTV6DJMPw92yBEMRhKumXboBUHnuOIZ",
-	"P9HMOc7m/bZzQOHK55F8nO0Oq69jkUSui2LVdGJj0VjJ3A/yWqrmEvhgLVXLckkD1xeAUtN3cI+gXRbH",
-	"WB+FxnpJfE1IoJD+BPkTKlqxdkD30EGXBaDRdgY7cRQ4BFLb7h2D864srCicOTZAVfTd8mucghRLR9Rk",
-	"QukbNivDj5FQMydLPGp3TU15C9tLT26fhPwToa9iN1jKHS4tzWJTjuwqRy3zEyvim6yEW3+XNnB9/vDr",
-	"GC8ya1lwnEKiebpMsMXjLYfUtg7WLoB2wNQiezRtupGLIKokrXhfOZ1+59ickej8k1joHfwNAK4VWJ0Q",
-	"RUeoyZGIiN9STLuFjDq6QYO+XlrciBRuI7H/V909WdSgTA2puowznQEsjJb8WlyFXAt2q9JoyAJDBB6Z",
-	"L6/MUkAKJFw4XwFknPd3HAXdkQyiJfY4g04g3teofeGT6Goea+i/bP4kD8zpD/MZcc8VsAQMW7cb8GuR",
-	"TIqfxDni8RUkz5kPLZvaTwDGMe//Yh9zvp2LtakbkSZ8AZNCiHIdqoXw/gY9ACPapVIEOGBtbMjWOWaB",
-	"Shczbj4iphwaK0vA8wBa7wXdO9Tvm5BBbCWz/+NsSyCHIlhUNJLQ4ez89OTV29P+POqyUetvLrcCK1VH",
-	"ra7tzMgzBEidCy5LtqjEGICNmvOF9ycYfp8pvO+oFZzx4B1L5D6544jcY7iyOqJBOIvckAO25szg2U73",
-	"QZkTfCe/zAg5VD3wQf4nsIG3thzaHrc+R3pxlenFIHb9ir7i8tE3UZxNYsLiBl2YYTtbe5cFTxA2JFL/",
-	"QaLihQmZR7af0vZRdFSxda8233RZKgwX3QhbxeQtO1Uqq31RVVFvbzTpPq7sAWyh3eswLZqzuHfRg3mP",
-	"HgyLpSs1Nesu+yd4v1lp41U0JdUbVmdbquVh+I3viQhqbk1aqsjfotj5usEdcC/sotVal2VNeoccnnVe",
-	"g4+XXAfmbX0YlXoo0ryEIY0A4gk85XCg1xwvvwW49h3PpnahT3RhqTXo5d7kq8hz+Wqaz5Bx5pWwmsOa",
-	"hZzeKp71AAdiIu0DnYehVTgZXIgrbNlRLd/J6h0ffsPaQKHc9fi/A3QIOmaPrPnpsx/NabGHp0XyGCBm",
-	"bA4d7qltaFthpnXA+Ri0i0SY8BSqqoakQynz1jjVcJ7CKBN2F7BbTZlVMFdIQoLkAhBxnrinoNYbzud8",
-	"LlgUa2xWYX4GwEvGbYeB5jy9hiY/llTsNpb6mDLWb2MtPOyLWLJCdwPWNuqiQ3D/pXyohsDMFpEM932V",
-	"rr6grA955P0N6gL7jppQd2Ox2u0ZJi63tClppIfrbVLtVLCos04XM5Vmhguku9Px56gzsXA9pX1Gqm23",
-	"U3uNtEHJ3acnw3cWgOO2v4TxErhtbGzVkJPNuyiitW0ypIrEE7/BimZtEU2FC50BZ60B+3i09hh3CCZ2",
-	"iSPztdbJ2g+CJ7VsS932Z/B9WYioM75xEJWUIkSZTs2BBuJYV5AP2hq25mKOsq8lX+iZysp5qnfJvZwK",
-	"aUvdhvvdVqJ4tOHmRWdwvdqiEh8f4bOFK6trOeJW13gvxVLIhcvSeAGJ3Upn01Rc/D9vDEdiO30ID8WS",
-	"7flt9F3k0qManByxUXEp+ug9VM2VqdC6Pl5mnuthv/zxMpoKI8HxjRiyALcmYO1Y9qhfeQeO/FGsA9bW",
-	"M56KqAPlYdPUUDoYyfa5+RawkZScxNNlSrLoLeIYG4dDGQ9PEqpZyBTL32OnYszPSAZRDCi8UVA8Ujve",
-	"gSkBP+NEzD/pJ6VcK/uLquPusd+626ULeu4CGGdNxUZA7BPkSZuWbwhmi+Bg/MAas9MACiJPHhcJrLM4",
-	"SdjeYNBZN/B46eVXu0GhPmjC44RwZOCSIhUQahhJxFgqzifGH5kRoRzDTCblsYQqlPbhYL/jgZJTQZ2e",
-	"LTPNInUroauIdISwz5dnHcXYVBtnX9xjK4TFzaUpgHDYJwobnf9sw/HJgsg6ma6RHI876jRkTaFtbbS1",
-	"Wkzchy4rM6qqMTY+gMsM/5yq8wA7KvOSqr1PCXHlJiBV8xoNjxVZFPEHPLa5urE1QKFarILS0biYcFqo",
-	"zNs7qBE6VZNB+WMhfxKBzlJhXgz/sOukD8ws4BpHl6JD+ZNbBgne8zIUlqPh5oUQletcBbyBMMTjUYQh",
-	"U5gZkdHMPGBti3FVSuUu7FqJddXCbncdU+JF3SsoFF7TwpOuKLSXIgbzKjS9t3G2CgSQ/UmlAZRt7Qy1",
-	"3OV+zyKt3hl/9IKKdkC/gzxdPG7oCh/aRvk1rcq/csQ8i836aLapsLesj/dvj1xYO772Yzkx5GW+RxAP",
-	"DHkk5nFIwGPUTDtUMhOf0Mu9T6GS68qd08ejh31N695NlGvzRwqsVKJoE22K8/lSg9eUj7nm2GN7RJBA",
-	"2JN7qd9d155hsB8apVCs7YG2XbLE3bJaqHdlFe3PJ1FtkwNcVvni/R5r9GVog/C8tMKz1QqR3zat0BPo",
-	"+q52tI/O23QFrgWV1va2nOAKxCfKHy51ffyeyZJrpc1DeL3tH6AOCN9crQNaZyO8NpE5HR6nZqdkK11u",
-	"hzefktjU8lgdqZqt7eY0ybpM5+8gS7IxCLImTdL2EG/OknQ8X82SbDChV9NULY1bY9uiPphBfVlrUJ2t",
-	"g/fqLtP4XvSBMqNC4LpNawiyQroxsO4hfxYdhQeitzfZHfcOxD7vPQ+fRr2j8SE/mOyLvWjXz518w8cl",
-	"O4qf3MuE3k1xeFL/6OmQj57umOvCjemOxJ93zHa8u4NolVhRJh8gPFqcwkNmKZLZu2OWYmHZG/I4rWGN",
-	"qkvaeCLP37Jd+mORzZtPOlzDDUnTKcbpIuun2abLD6SBKrrnVGvjLlpQOufUyxWjRjj38d5LjFtm1Ht7",
-	"7bWuNdFsg3Md59dhtV2jfVJv0xb8nl2j7419QJ36QNO5/nkWZ/jrq/3j7DGr/DedC6wV9zbJSIr/w+0v",
-	"Me4k9nfGLKdLT/sSEJfiizaL1Mbt+p5RANbZh6o9WK+snfu+7WZtLIGPs8cpfffU0dqFWPQ7W05eNLGu",
-	"67XFTGDt5jpLUnt3dmiigsptqsPP89wKarRyHLl3bf77VI0TMa+9Gz9//ZI9Pzh8yhb4kIUSZJEKl/Nq",
-	"k8CIAohk4eHuOXehIP8QpPLk/Vkxfx3yOMHZt/nreU63l8FOGdZeVu+G9GhoXkFXLgeAjk7QgS94xGyD",
-	"hFy3jNUyG44TLq9rrvEagqOnnxYJl15qfqyZCvE2poRPcFeyVLMBiU6NhedQA53ns2ObGJV6GfrtHOuL",
-	"4XA1/bZ/fsA6gm0PIF4BRI22b7o3MxT94fLyPcMHWKiiIs0PPEx8v1a2HpYLsiuYRvfQHmcs81fRB2q5",
-	"qGyyqpbvw/mZd/6IzRkynqwsfqT/umMWeEwZYKYw3p7l68V04jhjPCmmKBUYepM+ogxA230xv+pCvm9Q",
-	"HUZLNl8bUM1Nfm8wzwuCqMYnD6MwCqM0XSDURuldrP2+lwAuvEZzfSjMsIuMywh6M0N9EJIgVF7t0z19",
-	"9lfUHuaFrTtyqymELmg5uEj6zbbNrZuLNvOBcqrTK7/UZTB9bRQWggZwDrOs86QYmcUeS5l9CIOzv7mQ",
-	"7AZ3m7QCiBKk+32bUHz3czkkteYn5omHIYkniOvGIOXzsHFqevcTzdoot090Z0PMunCDeZUAoSq3Ywkf",
-	"20NFWXC6QLqP3yaybWmbT+OrAtm0B5sj2bb48vcQynaFpM2x7Fz5PkrJPyhNLPrn+VVuwsdPNLY6kkJE",
-	"esgWQi0S0aV4tWd0jZPJw8y689YSPRfPoqfh0bh3yA8mvQOxH/WehXvj3i4fTOx3W3F3wRgRg5dMUkli",
-	"HrCiv6oYfvuh7NKa1rhajYHLP7hP80DQpr/p8N42ATPLR3URs632/3cUNKuwZXPcbHPANKkkk+eM/Vgx",
-	"Ul9gPq91d8pvyKXr+4nt1QXQvBU2RdC8PfqKMNk5FJc2dRIJQuM4BO7mzMLQlQqEdX01sY7hHtI+7Hof",
-	"I2bxnEfG+uRlyljDAPDGGsvuzWNtLUT+lA46fXbKw5kFLLYt/EQ6kqTL5grQkQFwXLpXVxv5TlR6y9Po",
-	"2DxKw4uI1pUDKpuflfA0wJnyWkUX09Hp2wp/FXOma/k2lj3Mza5JhfazlKkRLEMgwFRw0tUFymCHDnE7",
-	"knlBwLH7CY4zA0h2NQHQeS89/83ZxeXpu513P16evf4H1JUzfcsXDp0PhnVTg+avMbwR06SrnYB/zVKG",
-	"u5nIBthvnrF8Mv1Hg8X2F1zPIbC3+WOEL3PMBpSbzrgFzjLS49DES4iHTi/FMjs6aNWFEj1iN6D9egxJ",
-	"6fFe+zRMiDefVy7176IrN1JM14tTQAwQUJcbx6uT3M31qFhYjJGKiKnJMQto/jjKSKIT45cnSOVqA1bC",
-	"rF5nPBH0VniLV27gKh2KcjyShSnGCMPehpLFDG6PxysKAXVKqoi4HHcLawFgAiWd5B7bXAdQEruSacmZ",
-	"os6YfIBqk22gmLSDy6NaUTzQuhvLpS4A+tbiFn2sA5Sp07wftIherOrYWJkXGT1ZW8u9PtMbC7stX26T",
-	"9Fquz76JeV6T/dGOsaYgfG39tw+9WV96uS4X2MuqXkLILc6Ktes2dOlVZRaCA3ElMPfwBNrqnIy73dCg",
-	"0yfy1onGPlmrCJ72O/CEvcsO5Kc2T275ShcALNx4nftTMIpSobVPQ/dJAxXp+4ehY22BZTmz1KNbvbbI",
-	"X7AGmhTUA4hppYS8fJNC5KLoVy3kUqWryFqeq4T+6Q1rAQzKuDykuo8ZzMs9RoJU6YjTGLvbUMCMYuvV",
-	"zm7AamgGZ9mUt7ftOM0oBjaQae9B/JlXC/a3wieAfduMSVDZnDYlvsO24P52+g9U5k/sgpOrE4EcROlc",
-	"2E5E1RWoZRaqOXVzzO+5hzn8AWGPBObYMFuO7UOC9XroVTGA3WKLNJbQQQo64PsnM7p3BQCoW4C0rvjw",
-	"eNQDxUT9CBaEvPTQ/QiAfvY82fpoVBaB/lAQ3VUn+02s4N9OjDG/pH666A5dlTP8KMjX6raMi2I2ik5h",
-	"xdk5hsI1DZlrZ6CXU3S3S0Pv1vUudvSsb2qg79ehuq4lRY0VzMlZfjtB5d3z9RZob22qw8YO2xSO+OL2",
-	"tAL8rRwKlJowi/6DiR/baQvHHuWh/0bf3G/99OsTaOKx0Wzi6rykBLctXcce3lxrNUjhhfW1l9RZxEiB",
-	"lxLObbizAPXkAg/twAhB4D4ABL4A/ZgO3sRsaFJSI2V7/f2WX/fiJM2VpqyTMxy5Uc7265J0v0GDkvI6",
-	"66MKieBaRHleHjqEtgw8FXiYLPk0jmTbRZu3DKcizcu//mssowJNKkiwTh0WCdOYfXnHRiXN+/3QfUlq",
-	"OajWd7A9bz0RElHT5hFeuUJJawe0/sDiIq4qCZb7/cFGxwJ2q4th4TKvuV4p1fWs65/yBeC4JgrjYXBn",
-	"av4Jp0xDVlIBPyzHbM5jmfFYitSoomWaeJ1H/WaJ6HjY/6/cywA1xzy8FgjD7L9jyMapuiUYJsTTqOl/",
-	"yNr52aLr9bdA0Mv8qIG3wiJCwAA/MctecHfsXwulRd6fWUGqmUaPiLpKq2UGIGQhYGb1R3Ik/+3fGGTz",
-	"6ZHEJB8wOhBt9RJLA75A6MpYyR3KfPsP9MFsjilrB2Zbgq7XYhoNATabznicBJ3jkbSZldUMRx5F5q0B",
-	"/okAYEzyOXQd5eFsbcpkfyRPELs45ElCSCzGPohspqJCkZBeLox3StAU0Mf0MKDnJQtOkkTdBgyxg4/B",
-	"zzaz1gsltWDt4C2M+E5l8KCIAgt17RlQ+7gOOmwsEiWnsCVmfpqlnE4LXLJMjWTehx4APKTKwSR83DDY",
-	"rMtZnOf1juSlh9BhkT4QpwXSUw0DBDtqISRfxP0VnycBa49XmYCjO/yDawoMZyKykKvuF4RuaxhMfFok",
-	"CtHPkFQXt3w6FSn7cMZ4xoKdSIVmq3mSOF5Ljc8Oqanazv88/2gkKSkTwb7hQxFBbmyYxIalzt5DBpVa",
-	"ptheTOihvahJBdCnS3/zEBBm2n85vewy7CcLS3l1+ub08tRrHN/pIlsJGUEKDsqSOWsmomfxwOEOQvdZ",
-	"sIOQI9BhVxq3zM6yz0BaRtLO2m54F7GAtJ4sE8OfUmVdFvLUlaSfnV6+Biq8AXge5DLbtD1wX/TgvwCo",
-	"m392LuYWpgVwJvxvtMgC1ibUoU6fnbgUZnXjjqbmjYAGFBzsPUeWNy8QWbrqnZizEkV60XnKsctoWLaU",
-	"WZzkGRf2DbfQuncszOYbibCb/Yb2GTXLGNCTrNABD/mqxJ+yoQpr27+SWGITFySW7sCSRjJ4e/L3qx9O",
-	"T16dnl+9+Mfl6UXA2hFdBh8dsL/GLzp2tfu7wbFxEVW0QnrAb1/8+Oof9pfBwe5+0Gc/WeCbkRyrCILV",
-	"wigcuJUar4C9kTuNQE/x3A8ZkTjk2bvXb87+8sOlP3YX8n+IVKBlYPAVTe5wsE/ap7AThh6QzQaP2qRt",
-	"JQUzljXMnBYYoiplHy5f9551mVQjmcBjyzRVUyNvQod8YeyMVMyBELNrsYKPKEXJYSUDuEnXpYcfHbBE",
-	"3IhEs0iIRRdh/JE1NAYhuGRnp6envaeHByxSy3Ei2EwZdm5rRTd0Rwe9MQSJ4D4GFQp8Qc/HeiSNDC8y",
-	"ATeYSZwBPCL1fQZVeXRgrJtRayLVALc4FislI/b//3+7/Wdif/CMMO2lkj3oHkajjCRME9C7QA2bL7vU",
-	"wXoQWBODsIkiiTp9dvppIaSOb1yETkOHW84ol0qlZItHchInkLEf/JLDYQedro+cCsBx5pOlFlFvvIKx",
-	"0qV0NAbWOf37+9N3F2d/O716f3p+dfLq1Xkwko6hDzrmac6yeC48HXkMHDFXqSgLdoGbhmw36LOXiC1m",
-	"LM1IEvHg1S9/fPfuIn8tIhOagTmGWYGw+ZOBUctW0WPlTRxBCpvIkJ9HsmEKPzUDS3U9fetMMwhHDk91",
-	"bGTHyhKiZqVLKeF+0EJQmRHNeEAqzYwhWi9opK1e8gUfx4k5eX84f6ONP4HGBcuLmLqVIu2zl2B6MIuX",
-	"pSJbplIDY4SpyFhYGMQoUi3YJOVT8JFQLPhIHuz3HC8z6Md+bJ4FE4MPxdglyOidLhORceYkOjVRym/z",
-	"YFefGR8AhjAcrWfqVo4k3GGDoMKQ1Ki5DY3d40yzix9OenuHRyyK6XK902cf5LWEbZjzZKLSuTAv/rSI",
-	"LaaZfbccSXidBhYwW+4Cd8HB4IDw3JI4FBLh9MgRf3t2WfG5jaOBNrev0ukO/UjvmGfz+o+iD3/y/qy+",
-	"npW8ltawtd8fwDkT/C0zBdsCnzqKmI+mImtotWhboPi5ovgZovnb3ie4ZkwNZAs+jam+iOtC6yznzJ1B",
-	"Bnassxc0CwBpRPcVI3t1sZj8kZ33qbiJxS0ElS7NFkD294YfgRHe5kFMqYQbFee+GgrtDQb2ZCUk0Mw/",
-	"DQAy+PAzpSJvCijhyiETGY5tzbnItveL2dgDnEHdwG6mOy94ZIt8zE/2nm/+yaVSb7lcWTfU/O5wm1fZ",
-	"PDhXB3U42N/8KwLX/CD5DY+p/T6c3SlbFFjDrtucoznEh1v2E6jdKDHyzmfHmF8amfqkkAlYU+DDspRL",
-	"HQM+vC3vwcwCv/QnFtom3Fjbh7jIBfAFSEkkeAbbwYJUQlEQ/iIyl7H3DcTgbPJOSfEWImHfgMWp2qqG",
-	"ySF0AM/0XYcamMTpJZ82DU6P7cAzMOj+4GAzy71T2VsVQVfm+8rRlq95bZyr36rgnRvn3phzFxusyl6F",
-	"SZt2FVvet11xMvR6tyfiAI/UnaY0zljixc6s1bVm0wl4ze1uzpEenOHe4SGEfh28YTUk99HTJF6zh8/u",
-	"iuvLDvisjSqlBDHtoZgDzqDF59asPV8mWbxIChjdQxYQOnHgpeC5wm1z6MXvg2L/XCVFxzs7uKwEOMK7",
-	"lgWQcATFVwQ8jvVWtpVwdySxnQtPr+HgTjDqHs58buFziAofyb/PXq5Cr7tvxDPOeCqMa7pQaWY8J3S8",
-	"sJoFe6KbDxoUIaWrrAAD/XemD4tra1CIDrT9T334HejDszKcPgbQ/CYtpB9dRUGNgtzAgHi1e/bqvdF2",
-	"BY2EIWuzjoXSNcrnIoNAJLdB74ii3oSZiScyxD/1D2N4UjKnMntOIhgAe1YKuRxJlNuxOdqF6sb4/30v",
-	"aFmJT7aD85PL06s3Z2/PLq9enZ+8vrx6eX56cnkadJk9uu8NdmZqmXbqhB9OkwJEl/S70NkLFa0eTP5g",
-	"bHwNSkrRiHypiP7uY7w6apJ8PGJDwj0+WNICL3k4E72XSmapSjapg3cKeAPfdS/p3kJYX9pEefOD3S3k",
-	"7T1iXlwq9YanU4FaYW/z7z5IQk5HEf1t6hLcfht+91QHSXnhVIOf7XyG+MIXlPxE1CVE/0TBCC/th7W1",
-	"mmQMf9HpsxOX/APKAEMk0/hGaIpTVITxFfw0F8aCWBw0gLA6/nXxkV+Xg7ewT7DC37qRshywjrW69d7r",
-	"OdmInHXQ13PWAnmFLogyhZbD+37G9Sy/E0KTg5qr4to1cNPgYZXsWu36Jz9+s0PkWl68m3/ku/MfbQ5P",
-	"DStjM1eLlKXBP4FrjCE0FxRJhLc0sWZ8rI3bojO+AkQ4KHI6rjy2SIWG22VCtbdQNhBDRuj7vCMwo0oT",
-	"HgIep0pEF/GSRDoVUccV0IQJFGfZ5ABoPeoWEsD9AvWOuo2v46DvsgfYnK8A/Mg4ZVpkLFMsWGAeQED1",
-	"dECrD5CoCTkGkJSOd9r2wphLMytyFNvBweB50OmzAAPc+opnAUkz1NvVuWo4/qO7avia7Vy1b6lFvBtC",
-	"pOJvUK18O/fuN+io0RnqHo7ajpf82xguKhbNGknGrnb098LWS60KVSS2amK1wDNaHNVfqeBRwyWZPq6c",
-	"4HvMa5skJl/kn8b3m12d8BKP6ccww7URiZMo0tiicbVw4QjyGh0n2NtfuvNv4H2tGLefZ2okuayWqfMk",
-	"FTxauWS/WJO5tW2FuLV0w5EcyX+5H9h4JYzyLybFrX3Vv1gq9DLJ2L9G8l+9Xs/9z/z8f//7f9i/WIAH",
-	"9ID9i47q2HCBZgcJKt4tkCSfupz42GH+kFhcYYbEf1WHhOGOoadSiIlYILwiwhTH4nB49jPD4b8ahqMf",
-	"0SoK04BJu+QyTBagV9v3ln6bv5NSaYaFQcyMo1QtDF+0g73BQUBvpwUX3m54Av8aVl5L/aIIAMEuqjRU",
-	"hQDwvf23v4X0GxoVOAH1o/nJSJ7YFaoJ48XiNWy42DUf0yDQkxNeoSZ5p1J7L4j5g9yhJQCSe9k/4ylk",
-	"DzyHtKcFYW36l4uGDCvW5pjjaV1VumDsMj6SEx4nsZxS+6UO5vfs7RXye/LEyjbSd+ddAMlyVuLMuJjO",
-	"Jj6FQkQjGWBUD5Jffjh595fTC/RW849P312eXbpEsrrXQuywz95RrlWsR5LcaSUByhhLPdiJXDGbBmWn",
-	"ZPEfAlccFBDNbIs95w3Xea0nUeTZrEdyXHFwZ3l+BdeVltdgjl37dRso1p4fC7pZqluXePNgJrsxaEQv",
-	"DrkMBSQrF1BFrOag4n6c/HF1xjY7bm6eUPJBp/579Mn/KCHXkyjyfYivcul3PlM1JCWYNMVjzwXqqdyr",
-	"Oa7VWVOjz6uKi51seWJfF7P1VNw2kVsa+ZZrhr0Ioz+C9PwmI2tmd3KWxmb6jxNp6zZzyhMNNYP3Qj2r",
-	"yetwcrU2r2MDXFrNvamT4CieTBpP5K9VijU1OI2uX0NOyDtt57x3bRAPAR/QM8RMDAwKtQvf0w1M16WX",
-	"uSap6Ni57GJyPgEspTl4/sqs47H9B3hJQ0pijtluibUxQPHnif+xlYIXlzTecYRM8rDH/WbZsnYNkhQe",
-	"Pp7wcibCa91wgs6zk0rhDntU9DKUU4dMjdyOGUoICPZEs5dnTMiJSkPbPREymoWcQsWNriIwmMOSLamH",
-	"MxsE5rOZ0gJhn3BLoHxQ34oUYMInKh1SypYrc5feqTJ2wHt0VJT5g1CJU0OD/FxIoY0ZvxHmeOgh9mds",
-	"nKprqA0PVyE0hYT0VhGZI99I0tXtzK+btCh4VNoAWWkOAdA+BOUEnAWpIBQ+wvwbyVueQjECKAv6GMoX",
-	"scsz+wkLJqjKMifYWGB2me8w/e9//w/17U5WZuSV0ZeUbp+Ce5XwzCklDIf44VU6OcZZrb8FRaYFhys2",
-	"PxbhNXUax1uiwD1Ve7okxA/x6LecFWiRhpMeJuCxNk+08rqSuzoOrC3t/Kmjv4WOttyx5QnEJZM1OS0v",
-	"1VIS3A00vWsbBYDeRtTJ0dbUBF0bY5O7Hp52pjKemKMG3hf2QAsHI0k1mAtMo/TTAqAYnptTDekvxHWj",
-	"Au9ULTOBN5AAkmWV/EgWXoDy2jkmTEmcM3XutVh9eVxKU/zWjEjAdSKyJYcjeS3EAuRcx1PJs2UKE5CR",
-	"K8vNSw1FZNR8pyHllJBVgKKPKbiF9zTdlsC3f6RSD6BHzrHGXNjOLtXMyhoRcana5lfNlR+nnkjY64lC",
-	"WZNL+LZlTZVqpj77iSfXYMMw6ZpPXdnbSOJnIIxkzMUnjhh7gKgnboRENezWarwGHkWYcU3Cy8YiuxVC",
-	"wuhYK36BhZbt4JeggxF1aGgEuZuLBGtJFbtVaaRZOxGZca4w+zyexpnuHHsOBvRuEpomgoXb5pcIKhty",
-	"LXqx1MKWwCxSMYk/Yc4rPAaIstqnFmtDzb8OIRNVCyP7mcDpdLojCY8D7hMEi+HPQr5DG2euJqw69y5L",
-	"1K1Ie2ZixlWBJG0XNwaAVDoDSw9jFxckI/HJBg4rqLt9dg6XPLgJRhGlXIK9XxnHMBE3mJ2fzcQKMINh",
-	"GH/ZwDsEIQD/7jiF5RXAoeugM8P44GoEvwQeAMWK1gwMYFbcLdT57g0GXqEvQ5R/qHCFr5/RphtiFOp3",
-	"g18wjlSq0GVUoIuQFqJc2Iv6GyvVO0Osnx1J5zlQpq/1MtOl1CxTis25XAGfvi28pO0KgIfWNRYFwwSk",
-	"ookZBw/TlD0kEEIyG8kiJgjzIEEy9Fh9iEvRXO6AQ3K5Wj+ka8JoESewRY9DVvN+awQjSazXn4/SZyeS",
-	"LbGK1Gvp6BWFVu/tT3NI+u+xFrISDiK1BCx4zKzpz8239zREQ2bqFtUPlCir9LoIE9RaADgQI0TU2G/c",
-	"RnGiX1pNdT6DwaY6n24VY6iWJ2NbEmhE22/y3amFYKqbpsNNundN0qM7IduUneaFu3/Wh6zPthA1vsVD",
-	"VoZcrhaiWhtS7wD5lWuNzpDZZt9TISs5jY2PAl0D2YWQEZiJ4PSST4NjFpxNeu+UFL23eBlPFbQ2jXy/",
-	"No3cede/s0ouWtTaO9Y/a7i+t5pWB2b8CJLZ/Yoqr82SvENwKdtUoSK8EkIrFyGrfdxgDwO8DU4uYEHF",
-	"WceDBB9Jr1KVtbl01a3ONcKrjS5dd9g34R1KwakihF7E76rTE4Tl/vvSE7SoBj2x1CLVxdyGP5XG91JT",
-	"gwGveuExvryRyC1VSXXnMfqAG28GcpktcFJqPpyYwyo8P6YAXNmHzpsl1Nyz+gjN625a13N0qRPEl69S",
-	"fV470WYUGovR4Ydrcsf8AVBo3rrekn80FBpc+TbHAdqEPxwKTd531Iq6/aQQjqQPdz47xlyHQkNHTIdC",
-	"48c9zN8uKl7pHdyMUQP4gnUQNQ65IQ8EfSVajWtU/Xuy1bio9Wg1SL4/jfT35tnnUNUVGd3CGuPD90Cr",
-	"8YNARVObd5p+HKgaC3m83nDmnX/re/3ezXQy17R1JOG6gLC02jksDaLWPNFAvM4xC0ogXUGOzesyLCh2",
-	"Ymcykj4ADg3l9wK2qPlNcdT3ljR/PGvut7feYM7zBtd/MHu+yNnDKgv3UcGi2093PucSs86m20a03xu0",
-	"3HvXQv33ZK1pVevNNW3Jn/b6e7PXeVv/GhncwmL7fYAfEGCu0Jz3Mcy215OiMYw3XsZJZIMDBA1M4NKI",
-	"BAzrtY0rrHIptvs2Y2RwM05A9oVL8DgjM4zZBJXWo10vTbKmbSog4FKvs1uuR9L1ImUnFtLcYRtXG2si",
-	"VjG1tfQ8EDc9RIAfScyk7uONtIgwu7UOn75B8f3Na5hxZy1U6XHbGraej3fDQan36/PJgO+O98L96EAc",
-	"To740/Gz0O+o8nA9ci2Vq11yj4aHz4f72DY+BwO+2e0fIBpwzrk1jeOBwZ5oYjvLTlVe6bfqG+42xKKR",
-	"VTwWLrIlawd0Pe56UGeAM5ZGIiqJ7B3IXmkP4+9DTf+1bZox9x+l4/F2u3m3DseNElttdOx18xUuU+E7",
-	"6n68qe0xU6ltSX33BsgF2je0QC5Qq/Dq+kbICMJvJ0wPN3dHdpt8v+7IpU5CzW19/aVW2gV1W596U9Uz",
-	"H/bIApLOtCjjBY2yVn1Ye9QOInFjy19Qp6D/GkfYcUZAvX9JxElXbVpn3gKJdE+xddW2q2vGIvZVIKWX",
-	"2Rf8kQ5KF6iyc3qUaOH5bdimgE5O9Edj0jLWcnjt6F2eLk+wKQXL0njB2tAgBSv992zLlWMWKmn7doU8",
-	"STT2lDLsNJKQr48pzsY9IggHUOZwYUINemGoDsFjLlSaWUQnKvCHShEjh9ghBkrTsc8Hfbmmk3+fvUMQ",
-	"NA8js8E1+QEJ9YjnI3pDE4wRz/iYa0E+pYhYm/qEBriHK6zsj8Q0NUrWeNFfy5PbO1x2dq1haymhowzw",
-	"aLdlKHsFlL2CnWkNW7gZrW7L7kLZUBpNWrG+Xgv8pqb11H7etVj3Gl22lpKoVPSuHmA/rJrEfQH5iGUu",
-	"A13b05GcKkDUwIYg1vrYnh/9GpmOQ8FmlvWqEmyeh3Gbjl3+acRvsmX77/RdV4sdOP3TK+pik1JoC5FN",
-	"kY8Vtart5+cxmlo1ee8V1kUTZgxg3/JEd5ljFptyiq3NMcZSwsDNX0MVGNXXvGxsTOdfypJmqJZm9UtX",
-	"r8aNq76ELh+xvZ13E3SMycdzviIaMSWp6sLdxZXizXXDU4cNGt7GpNr22BWnLOJ6NlY8jXTnmJVjuaRp",
-	"s5mYezHDEiR73XttGBburG0fEWwP1xAvPmbXYpGBpoYgF/SOxmqPfuWMrltfPn75PwEAAP//",
+	"7L3tchs5kjZ6KwjuecPk2SJFUZRkU3F+yLbc9o6/XkmentmmQwVWgSRWRYBTKErmehwxF7HXcP6fWziX",
+	"MlfyBjIBFOqLpGzJ7Z7uH9NjkUUUkMgvJDKf/NyK5GIpBROZao0+t+aMxiyFf55d0pn+/5ipKOXLjEvR",
+	"GrXORMazNcnojMgpyeaMpGyZMsVERvUjAZnKlISvpt23UrDuG5pF87DXClrsE10sE9Yatcatw3i4P+wP",
+	"6CQaTgb0+Gjy5Hj/Sfxkf7+/fxwdPhmMW62gpaI5W1A9g2y91L9TWcrFrPXlS9B6Ky8ymbLq9E6TW7pW",
+	"JBSyq/QT4QmJUzrNSMrUUgrFFFmsVEaEzMiEkYhGcxYXp2d/umUK5zRjr/mCZ/Cf6kzO2d9WTGWK0CSR",
+	"tywmS5aSWy5ieUu4INmcKxIlVKnC2wf9mrdykbEZS4uvPWcLyoWeTfOrEzbN8GWMRKs0ZSIzUyi89A7v",
+	"VKxmqRcskiJWZCUynsDLJqt4xjLCFZmukmStqa9JWqT0wVF/65tZlq5PpxlLq2/9eS4TRlTl3YJ90tsN",
+	"JCC3cpXEeqfNLhQmsP948/u/BK0lTemCZUYknq1SJWum8m5J/7YCEiuZkmkqF4SSZcpuuFwpsqQz9kjz",
+	"JPuUXeEz4QmhEy0zIC161lOeqgweLXIjW/9H+uq/JP/w05/X0eDJ6pXot4IW12/924ql61bQEnShn8SR",
+	"C1y7oJ9eMzHL5q3Rfn8wDFoLLtwHQQ1TP9eycimvmagu8lIzEV3SCU9AA+inRjj3lM4WejFGI3hPfTh/",
+	"TdrDAxLNaUojTceATKhiR8NVmnR65FSsx0Jmc5aSG5qsGFF8sUzWZMr1pgqJ0tsbiwJRDv426B7fnp6e",
+	"nj7v6v82/31qibWk2TynFUy+FbQ0m/CUxa1Rlq7YZoFHzffq+Xs9Ui11GDzxSBEejwjP9M5nczJhiRb5",
+	"TJFrLuJHikxlEoMuyOZylZGw919KirBHXsUKKMgWy4RmTBEq4rFImZKrNGKKRFJklAsS7oWkHb5P5ZKl",
+	"2XrvPZ2xsHNCFBMx4ZnWMxETWZeJSMYsJlSR8H8NXoRWEehJjUU73KNLvnezvwez5kzt2Rfv2aH/1+AF",
+	"Dh7oQfRvZ0ywlGYsJlHCtc0gsSxvznuWKinq6Y4UuuLxRtp7bDs4PNzOtbgzl+sl27Y3RP+4KGARzdhM",
+	"giA1TxjeuWnK/1fKpq1R69/2cnO6h9+qvXx6MNtXU20ZwTDW2C9BQm14Q6NFBGE0TThLnQE7IbdzJvRG",
+	"q4wnCVnogRhuDxXqlqVa7YYH/eHXmV0gAroBORkK5nyziqluT4OB1KxFFP9vFpB9kkmy3+9XTGGdnktg",
+	"OH8OMZvSVZLhT6YyXdAM9fjBoBXoGfLFaqHn1wdeMn8FdQbnvVba7HaTHjSPjCy1jWhIkclEzta5ydEC",
+	"jnYelNgjpbWgmGnBXi4TzmLS1j8EXaQFn45FUXN2euRiFc3NixSJaJquSfhMOy3dZ1JkqUxGZJnyG5qx",
+	"gDifBxVH+GearkcEltKFtWirI8hKXAt5K4hMCfu01OxspsBxIYouGAmH/WGol8ZuWLq+nbOUEZYodg+a",
+	"uMxb3gRbjVrgqMpYX7Q8GqdOP/+Uxsbx0X9pZckE/BOoHYF3urdM5SRhi3/XKld/51aidzmjPDHqwvoP",
+	"sWQKnEUQM6DP6ftXoIq1PQOGTVOp3YNfPremnCWxx6KJxNd6TLxgStEZ+JmrxYSl6I5qByUjC6kyLQat",
+	"Lx+DlspotlKt0VBzbcYzIPdTGhO7SEcROpGrbDRJqLhufdlVKb1HQiAdq+rSrv+GS7RFYNfNqkl7QRMt",
+	"Zywm/3Hx7m1AblMpZqBcA8dfTKwWaNQDIldZV067qWZ/ggsPyIIrxcWMWK1KgHydnl7EMymmCY++dSuR",
+	"iCSiQu8hih9qVrWaLHiWAfOTJROxZiqf6k9yqrvJPCjJzew48ps9NRij7TSI8eL1PBlQCsTnrcxeyJWI",
+	"v5FcMBa8fgqj+fQY5vR4KzPywjzwQAR5azw/4x9r1aQVRI98QO4KiGPBwKkxKmJQunFKbwX+AI5fRJ9F",
+	"YBDQbVZrBGSyzhi8Qf8DqPlKZCwVNDnTQv2N1DwVhJvhCCgJIiPYPziFWMoe+vJtX08uWHrDUoLTeDAq",
+	"n2prwD4tWaQFQeE7Yao9gu7+SgFHJnI205QW2hyQlGWrVOhlwFH8XljPxBV+EN5T2uxaz5u0ZaqPIvCh",
+	"dg87duFvZMynnMX1LmcxMELmFCUb5TwmiouIgXAbj2/Gb7QVFnXRk5q4TN3qzGN78Aws7T1dJ5LGl1K+",
+	"pumM3aNpnMh4TdiniLFYkf3+8PHh8REIkvLZe7h/kG+emQy5lJLgdL6LEYOZai7Wr9TqhAoSvjn9y9XT",
+	"d8//evX0r5dnFyFpGy+S7JM3/GmnR97KbK7N0y1VxEYvvgQtLZk8Yh8EvaE8oZPkPmga04zqY7Ge5Sof",
+	"+YRk6ZrQmT71qblMs2RdVB0ebc28iD+xB6Vuw5wDdCJRl3BFJiu1Jimj2sASPOl7+8KZCrQnyjPC1Vio",
+	"+SrL9IOxvBUnJIT4TxcCQCFRdK3w8JPJnDDaI/0StC6lfEPF2oa+vnFPzmnGCHhxhsNZfKLVnn6pngzZ",
+	"f9y3oacCtw88t0FzuZ4TcZN6sP14d8MwjJTmE3eWE4/qYB0h4AgEbytGU31wDMhCxquEkSlPMD4zS+ly",
+	"roKxWCkWdyfrwJjiJR58VIdkUpKFXpm2HULxGydrCr2rwnszIkVkTg6eHnNRxa47IG5SaaV4qx+W7BZi",
+	"oTsNkv+iNJAJcO44iH7ahim7Lk658cd5RBP28YNYpjLSh4Jv1yRLbS72+iNteRIaMbKX0AlL1AgDUe4s",
+	"wz5xOD/UnFzMEMWzi9afhaPLTuMXDjGDQS4XhSWTZ2a938UScEVuWZJ0zeFlssrs2UCfwOypnBIgA5FL",
+	"lqLtzuY0I1PKExUQasQBpKzJTriJ49F0JeKEPTf7VIn5kAl8jwEDnikjkRAA1FLNUxIzfUZhIlqTKJFq",
+	"lYIbK5ObUkj7cwvHyv91xfW+PjchkqAVycWCZ1dqTlsjsUqSoBWljGYsvoKoyaA/OOru73cHR5f7x6N+",
+	"f9Tv/2erTNKLjIqYpnFh4pFMTZiNM63q4L3H0RN2dHT8pHs8HBx2h/2YdZ8Mh5Mu6x9Po/3pkz5lx5rZ",
+	"NB/l0yRIMM1zQIkrHms2bT2TKWt9DFqrZbx1xjcsVTjb/V6/128BX1giXhkitka/fLQvQUGwM9GvIm/g",
+	"Cz0NPKq2RlOaKOZNyzyJzA4bfhWzKRccKfW5VaJ+/iqzGLhkwHgrxzhGvoGbGB4pdLFaLGi6blpc5fLu",
+	"hqVrq+9TRqM5iGA2T+VqhtGNhCt9FjDzfJQzHjf8qIXFPMQzxZKpPhXQVEsX3GHk53opmCLThOqjQ4FJ",
+	"S2Telb48Ywu1jS64ZedsqmliNUqaUqCRo36du26FDu+vgK/1OlWgXfIpTxiRaezHLe51fUH+m9d0suUn",
+	"+on7oUgtz9I4hn/T5L3HmRjyrtINafVIu2YyYRAQAnKV9BJMXFtM7XZcJbBGu2L7MUnohNzya14jKQGs",
+	"+mO+Bjn5LwYxmU/dmeyaD7V57J3T2zfGVnnfdtU1X3blElfWXUo4nOO6MJhog/u/WBnMZ1ErX3Xk+1ie",
+	"35fAqP/3dFYjku8Eg1s/IqeGkqpEuDlVV4J9yhwnmF3Xmsu7UkRtXtEm+a+r96cMvHFq7t9gFlOZJPK2",
+	"OAXzWrOsiZQJo+BzO/ZrYgq8z9K+oB48QAHSdndNQmedwrLs+HarxDD3YbxACaLJptqIOs7TLMyvORH6",
+	"RDsiSyaX+jgzS+Vq6dtiuIeLMoJ+lzN1T9jj+Dg6mnQP6XDaHbKDuPs4Gky6+7Q/td/txPMFa2fY/itt",
+	"3q46omJNynqiwGjlDcdrcXv7C/fver9PSKj3KCQSY5gJ9W649Tfo8qJeqV4b+fKIiyhOI8h5u1no7JKa",
+	"nS6qjDmr9aP+8J6c91TnpQB56uR/mUptA+AuvHgNmdOytOVF4tYNitzaTdlSKp7JdE3wF4Rn4H0Dg3Ex",
+	"Y+Cd6IPoDpxW3MEaJQl3rZieQZdL7eqUVtRAQncRqandzfiC1a258Lrq22nm+yNc6VN98e07cdNWGtTt",
+	"owtGp/K2so07sqYjwmrF47r1G94tv/s5V8uEromgC1bLPzmTV4b0uX6To8fRkS0au1xMGqzbqfWfyxQx",
+	"6roynbIq9cWvid2Ak02g+B6ZzUn1501+nGILKjIeEfO40+Mm8UChN4zxbFHaHlQXd9bvmjdylWLZoige",
+	"+fwLe1zQGwVpLtC6zkY8M7kfP6V0Oa8TgDlLeUZFxDAoBk4Am05ZlPEbRhZsMWEpODmU2DySkhnRP1aZ",
+	"DbPEbGmyWPJMmFHrdIYBEKvH7d/lI8CSppin+ctHbdld5sroc2E4l4Bjx3MfFAfUqm8doY/9EUnNREzN",
+	"G/zXmRl9LBqBX4qvfamtMQXG40i4PFHGzuQtfl9eWCWvBu5drvIFmgnAKXs1wQ1EOpTtkkfv+tOvfaB0",
+	"bCXtScponM278GcnIPp4jJHLkn96r5u4k3sG/PlWxqxOn/hssD0NyZwD7cZvYnl8hixYRm7nWuJvaXKt",
+	"3WbIBAN5aE9oDBcBll5UaVFIpGIxBgXllPBYES7GApPP4Po65qmWISmIymgKEX8QLbiGJzQDLaMWNEkg",
+	"aheTdvjLaUCeBuT0Y3hCwl+eB+T5xxBi3JA2gyTAOB1X8HN5K8zrOieELZZwu5jqMdelLJZfmrW9Pp4B",
+	"HVwKnF2Ve6deHsYHZbrQry7Zk9dSLq+0ZoJ/TDaaFm9Q6zXD24s61o241daU/y7IeL185I/ct4RcZKu4",
+	"KCP5J81SYrXXPUmLG7g+vRXJ/0gZDjUMVI4BlXbYacfGfTVs741f9h6suti6pUV1V7eD5om1ycU1HDWn",
+	"sAqjmDF4xUWUrGJIoWjayl9Bw+++yW/AANfGtTwrUU8l98S9k+k0jlOmVJFKhg7OOrhnmillPqiSykjE",
+	"/dCq5Il56bBWVALPqBZVSIEbC0R3FqbW7QLH1kvWqw84mvVXFbIeMDbucY+E6PGFGLchIW5FiMmVGJM0",
+	"yb9U5d7rLU8SMpdJTHjWORmLEF1FNwrcAIWkff7iGTl60h/kl0F5+mYmgXfy0V2mFjjHZuCYJUwPnNFr",
+	"pohgPJuztEfOzOnMJQBC4NTQD1xKkxAYPj8/fXF59eb0L1dnby9fXdqMhbFwKQsHg+Ojxx1Mvjgx+XVm",
+	"4CnPCBXk1dnZWff4cEhiuZok5TTOzy0k5pXZKqRFK6h3K/2c6FGRYSCn+ZfPLbnMbwnxi3lr1NqzXj1k",
+	"BWqFslpQQSYMVF3VlytMqhJ0wnQ5l9AtVgvgX2AG5/oDw2r6a0bMta37sqJucXF3j4Ijowl2a9mh7fhS",
+	"imTdKR0LSq75A0W1Cxu4pWKBtO9asVBck3fKuEv6fomdds+kd+xWty5PWNtOsmEfAie9XNgLHZokBFK8",
+	"REWvfxUj76iW/0NJ8V6v4Z2dLUQv6KdX+Ov9PqQG+tr6QS47fDELShUPOf/UKXLIF63zd1AJmoxWLdRS",
+	"0aQcYKWKXfkhv9ZwOqBPon3WnxzHB/RwesQeR08mfbofD9jBdEgPJ0fRcfxYz8vMOZIrkQFbRSZH15xd",
+	"7xyVxWAuZpIq/2eDbv+g8DNQhv3J4fQg2qfdo3jAusPpMe0+iR5Puvt0MDmIhvEhO5oCv0DCW2v0GWgO",
+	"S7Y5Ea0I7lGcgYc7gFFrnmVLNdrb03/2DLl6MvWTk1t5vrLNqTiNY0KJ4NG1dtC0ZXLiuD3cWw3ulrem",
+	"3lkWUvCIJjYKm1s/rqDIS7tPI1McYVLCYle9cksVMbsUkIW8YfFYTGV6C6HMNdYdkIRmLDUhXXMILdpY",
+	"IQmSlVgG6PnRqrEQXnaGCw2vWaWk7A68tz2gXGDOMu3eYt6/PkKachBboYnioljxBFlTqFJg90a9zpnv",
+	"kdiXwVH1lqXMJaKulipLGV2YjNQ2npVhn4BFi3r+l13VGyrrP7Hag+immPsz/R1k3fBy8PfhQu3P87+K",
+	"r/yZX3NFrhlbEqog/DGFfMWdrhZ8fVIb6833xzx6YnKstUSousVX9NFui2/yAGxhgXYAoO6AKBalTB/+",
+	"ZUZWmKOVScwWyadbsv07qsOttwG5vryD+/UiZUzPlikyYYrHzJMmBXEbxURWsj4mI4zFV5O12eXTeMEf",
+	"0BUrqf/NwnMOD1/gs19KNqJuH+HmOpvn1lZrZabcLVi+VxsMzFZ+3m3y4Bbkczc2qjJr/XEpCNJsxbZO",
+	"bdO1yiVfMHs97V2tbNQth3cQr7rbDEMqu/zyVYbl9OLWBhXTW7ImZTbyLUFB3dztIgR2DE9UtWFJtEyG",
+	"gsVqxoq9ajxMRq6my5zsd3HS8vOYPTIVfO27HlHvcq3+jcfZzZ7XYb3n9WsceSOv1q6xcBrctbLDgLnw",
+	"mOyNc9OPLWjMSJuWHbPObklFWz0DFhOa3aNb8LUn/rqwzwJiPDwLyDVb4/GSXLNl5q5Q4cKC4P40hARK",
+	"/N2g+L5fnMBUZpUD1k7W7u9AX5uE8EB5BxuCB6Xkb9xfFB+FnjMgd2CgGDe5tL/Iw0SmdTv9q0QVGrjo",
+	"PqMKm03wB/xum+h+q9XdLZbhhN7ygacEv9pwvuaqORayyVy6fM6KNdhwKclEVso12Plg5hv7bdcBOGDz",
+	"ytH03C2EfwphUgR2IXgZA+UnhCtieWtEws9fQi2EQgEKBpxJywElcumFHMZiyYXIw/ImKmEqppO1DUC0",
+	"w5KPFVrHBnEWOieEjkX1IRB6AELgivCZkKkeTGt3kHoMkRpYlE6PhOYAEhIax4pQjBCPRc4GoD0EIxFN",
+	"ksCiRTCSrkzibPj+3cUlsTAtsEy19xnKmr/s5aNjOHMsrC4aQTyTpozQKGJLuMXC4CZph8P+k3AvHA4G",
+	"IRF0YS/z8X53SnmiPzEzpGos7CL23oaByf7PQzxGTjoNlwmYIfIQFws0jj2taVnmKpedva6vRam6skeK",
+	"1he4Rt454rY1vHb30Nkr5JwTv0xyyYXvRRQZmGf4WCkacIeAlReQPxruHL9STQ6o0hOkmiJY2UfaNVdV",
+	"z16evv3p7CIMiKur7fe/MpJUvC/cFiPfnlS5DvTUEyDJ7sGeAtKN/9oHDl+ItX81SNqgGCE6hxBinR55",
+	"W73xG4vSlR9pY0j1aNidaK7CWCIU7XVOsDBXgdYIh/1+STuwJAZdOxZmhVr8sdbNhldAO1hgAPthgBV2",
+	"crGkgDBgARpIOF71+wdRGJh/MfuvwVEYjMWHfx/0B4/hcfjnE8JURJcsDoiSrgDP4jjoyVgOVPwThA3x",
+	"ptdM0Ux6LJbJyuQGQcUDLEyR9kpo1b1/RP7En1a12fePFH2fYI9/TdcfPt5BLzQEclyWspuN3pCJXGXg",
+	"IFOScLF7oMeb1kGNkH3Z7IrEW3HrPpy/xoRNzwm5mAMgkojYiVa3eUloyiJ5w9JKcUA+3tUqTTw6z1cT",
+	"n8zGav/b3WCSdrmFyotxL+gNwzO4Xlq3aQHkVKy1D2CKTPUz5IazW0y8i3nmQVX1agITpRXXYECmLNNb",
+	"fW3tFww1srKuDSPKuiUKfg7+jFMCOSCWuRSx2IL1bH0v5L6HqD1pG9N3efk6NGGRyFxjdO4xiu92vXrM",
+	"SNmCgx7LJBowPckP569L1QIPwSzbTmYl3inFKe2aGg8Zz/l0Wip5/1WOTHoeZ3qMbz015QPV55ta/1tb",
+	"Oj6dljPKLcxAQ8BowqYGGreaZGK88btEQX/IzCBHg/sL2f3wIbp8X++26PyenlmMpdvaeNXWFKXvs06P",
+	"RxsC4A9Vi/Tr5Zv9yoHXhmBoXe6jdvD1wSBEdgz1QUKSkCJEj8kdqI+Cdn79MOh3S6a6UzDSSHZg1Jrd",
+	"j0b7ceFuYYv79ZpPGaTdooML+u2EhAYeL4RDG8vIZO3HHqRAUCnL0Hlu0Q1NOAQ/MbUX4RKd9Y6LHO6l",
+	"JJXZEuaM8d87RwqNLczcqe+RsnXXJmRmsWhs1ZoCoHU42o0cyDYe9FRG18FYGFQ2+6kZILAqMUoYTRUJ",
+	"4bSjz6XenELNzaF3PgsNUB5McywgqgeoGF6+DYJrhC5kVzlh7hJlWnDhk2v/znGn52yZMm2S41Ft6Mnc",
+	"1ekBeuTCVOL4wPGIz62PdkTIrlyeEFoG7+aKQITxG5Kr7hSrKkqwfbb31vzjF3zsY0GW+WIpU3Dsjb6Z",
+	"8UwfIyK52JN0ybuRjNmMiT336i+7266NgadzZDTjfORfnZQ4r1RBdMeg1G+MYl8VMitQEjOvbWCqPXXh",
+	"tE7vhw7kFBZhkCb1k9vY4f5COj8cM6gGw/ZOJGsSGhMTkgVd6+OqVrZwH9PW51Fw4yc0uiaUGMulD98n",
+	"JHR2DCwgJLKxeCy04cu186a7FjsAAGuT0NlCTCnX9tR8xMWsNxYXDDEMsdLDKUWyEglTqpgmS5OU0XhN",
+	"OOTEto1q7fTIU/AJvEtDFYzF+9PLZy9JBADjevXe0iBwJSRJpJixVDv9RgnvaNZ3NeYNMcACM8Mz29j4",
+	"DiHA3xQX1wUoz1yKSW1UQnv5rnWGPaxZPPly5PEeAEhOydxzqR8yhapSgd6MkdZctV6tQ//yVVntXw0v",
+	"YvbGpKFDArUP0ICxMFv2Q2OoFDTfjYVMXfcbwrMO+ec//gdSa/NcRHPNZ5LTe+RUuEAFEexWSzM+kjB6",
+	"wxSWsY3FLUWnAG80Qu+qOoBPAPWWQk8QZSCGC7nxplgaFzWncLdr/L+HzI3fBrbiVdT9yqArZha8dPFa",
+	"lp7tSeC712CZoDdyIsk58ddJvfpB8F+wkpPHlmtZEX+ksytx7gHrzu1VCetOyyTAljfuIGlfs7UqlpF3",
+	"6iDymnAkbJDhqgDBkddkf3wwL3YrYI0nLA8CXFOX6FVN5rKRlXromOrmfwNuDMoORgQbEcZeyltI7zGU",
+	"cRf6gMEMsPFwjjOYNoTGNzxiFRCyxbI10od/ADy7l1h8yqiSApinJnVmRMCAkULWzMca+C89sfKSn64W",
+	"Sz+WtKD/BfO283dxrZwt7Ff/6sHY+i6Km7pRVUZ0G1d1vuGLEirFzpsb3O3SrLUdpaIksM2Rz2KEFJgq",
+	"X+cGyZOrWgyP1/zGq31bsrRKYe0G2h9bpN19H0TnIGjFVM0nkqYxfIVQU37Ibd0aPYbmQ3Boh28c9AHW",
+	"65lOaq3RvqaNzGjSGu0f13ik9euA9cH8vbZlNoEH/s0VMWHMgPw3S6XDqOg0wEE/8BqbIIybSh8tPmjb",
+	"AAW6IkhMo0zoWq5KFQP1dZAe+FFjmSU+w0sZdAd143lkaR7QPaS2T9BStnk0A0e3fah8Z5oHy/ehMN7j",
+	"uvHyzW0ez3Uf3D49jz2ax8shQrYPmHNY83iuWeK24TbAnFiy+kvw3u72MMhhgXM28chYp6+M7FeyZVYL",
+	"d+IHHVCc/vH2+aPmsC9oVpV/YuvaLoP2LpguEI8XtAqcFsu5TnfxLiqa4Ae43tzRGDWTcDtwszU5Pxpy",
+	"c+FAuhtws7OezcjNjmYV5OZ7CU4JA84M4YmICkKjbESoNodKQttCqv87o4L/NzWefB0Q3+YA1sF0PxrQ",
+	"J6z7eHIcd4fREevSw+mw24/32WB6QIeTw6jmFNYcv/qWc9sOway7Vd1/FwjnbU2KHxziOUc0rM2Hm7KU",
+	"QYstCRUk8HBgAfsdDkWxa8kG3bcbwONdNCB2JjHTjHeHhGuImbzKFIGvioCtZn71Y28NXrnVVSafrhi+",
+	"QEiSOMcbENRQc5TW01DxWa+eCyCwdg7NPHBZe8rS9L3mIoZ0CJF3aMV3jOB0bjie8dk8g4eV/agahDP9",
+	"QExjZuvC0tTH25CStGmipKk2yut6eOo6thSaagQE08/DPeMIhmMB10x75gVh56TiGT9SxDnO+v22c0Dh",
+	"yueBfJzdDqsvOEti10WxajqxsSiXIveDvJaquQTeW0vVslyagesLQE3Td3CPoF0WxVifCY11E35tkEAh",
+	"/QnyJ2S8Ju3Q3EOHAQlBo+3193gcOgRS2+4dg/OuLKwonDk2QFX03fJrnIIUS0fkdGrSN2xWhh8jMc2c",
+	"LPFMu2vTlLewvebJ3ZOQfzboq9gN1uQOl5ZmsSnHdpXjlv6JFfFtVsKtPzAbuDl/+AXHi8xaFpykkGie",
+	"rhJs8XhLIbWtg7ULoB0wtcgeTZtu5GKIKgkr3ldOp985NqclOv+EM7WHvwHAtQKrG0TRMWpyJCLitxTT",
+	"biGjztygQV8vxW5YCreR2P+r7p4sblCmmlQBoURlAAujBL1mVxFVjNzKNB6RUBOBxvrLK70UkAIBF85X",
+	"ABnn/c3jMBiLMF5hjzPoBOJ9jdoXPomvFlxB/2X9p/HAnP7QnxnuuQKWgGHrdgN+zZJp8ROeIx5fQfKc",
+	"/tCyqf0EYBzz/i/2MefbuVibvGFpQpcwKYQoV5FcMu9v0AMwol2qiQCHpI0N2TonJJTpck71R4YpR9rK",
+	"GuB5AK33gu4d0+/bIIPYSmb/x9mOQA5FsKh4LKDD2fnZ6fM3Z71FHJBx688utwIrVcetwHZmpBkCpC4Y",
+	"FSVbVGIMwEbN+cL7Ewy/zxTed6YVnPbgHUvkPrnjiNxjuLI6okE4i9yQA7bmzODZTvdBmRN8J7/MCDlU",
+	"PfBB/iewgbe2HNoetz5HenGV6cUgdv2KvuHy0TdRlEy5weIGXZhhO1t7lwVPGGxIpP69RMULE9KP7D6l",
+	"3aPoqGLrXq2/CUjKNBfdMFvF5C07lTKrfVFVUe9uNM19XNkD2EG712FaNGdx76MH8x49GMKFKzXV6y77",
+	"J3i/WWnjVTQl1RtWZ1uq5WH4je+JMNPc2mipIn+zYufrBnfAvTBAq7Upy9roHePw7OA1qMarPc0teY6Z",
+	"Zcz85IBAA9ZfCDDGV+0wtL6ypnYFvVav8gjv4EvenrPvSKTwi1KwPR+m/jK77mISureW562HKcxxUBsi",
+	"L1Yv2zGWLEVXqjJKw/IqZLfr/dz0CjkldsNJCE8XI1D9uunmpNttXPN8uI0Q5XMrTt57X+B2po7HfoKE",
+	"s5/ZZC7l9fs8CbYcxviJZy9XE3KLD9o01xPMPAxTNg1JG7L9lys175gExzgw+JkYH8Q+JZBuaBEhPFC8",
+	"IjelddEU0I6rJMF0DMMt+oUsJimbkraeCPa4VXsLyivYwKWvWzuV9fqw5XWY+vYoIVMPzJ2WoNwRxz+B",
+	"pxwc+4Yoz/fAuL9jiMgu9JEqLLWmiYA3+SoAZL6a5lAOz7xKckKF65ayU1j5HuJShrT3FJaCjv3G74Xw",
+	"3o6NDfOdrF614zekDRTKTwD/d4h+eUfvkfUCe+RdErO0i0Eb47iDMdAC6J7ahbYVZtrUvwJj5zGLEppC",
+	"cePIuDImAV6fbSGsgcFebPJht9okOMJcIRcQcnxAQdLEPQWQC2DstEqIucKeMfpngH+mT88w0IKm19Br",
+	"y5KK3HKhTkzhyC1XzIOg4YIUmoyQtrbaHdN1o5SW2BAf3SGg6L6v0tUXlM2Rx7zNSN39mqMmlL/Zlgk2",
+	"lMDLnaVKGun+WgxVG4Ys65zEi7lMM80Fwl2t+nNUGVu61u4+I9V2vaq9zd2i5L6mNcoPFgents2Ldtap",
+	"7S9u1ZCTzbsooo3daoSM2SO/z5EibRbPmPPngLM2YO48WJeaO8T0A8OR+VrrZO0lo0kt27L0hkeMzOH7",
+	"shDRjOoTtD6nSSFYhDKd0oxdQTj5CtKyW6PWgi1Q9pWgSzWXWTld/C4p0DMmbMXp6CBoaXdtywWoyiDL",
+	"oWUq7Xyg3RaurK7zj1td4/UwSSElNUv5EuorpMpmKbv43681R0aMxQzheLggA6JYJEVcCBX7VIMADvYL",
+	"L10CeA9VU9YqtK4PW+vnuvAcmaziGdMSzG/YiIS4NSFpc9FdpjJiSnUg8hZzFZK2mtOUxR2o0pylmtLh",
+	"WLTP9bcAUSbFlM9WqZFFbxEn2L8fqulokpjSoUyS/D12Ktr8jEUYcwDDjsNiZMvxDkwJ+Bknov9pflJK",
+	"ebS/qJ6fPfbbdMl7YZ67AMbZUDgVGvYJ89xpyzcG7c6gMvnxbWKnARREnjwpElhlPEnIoN/vbBp4svLK",
+	"HNygUKY3pTwxcE5wV5gyiPiNBUKdFefD8Ud6RKiK0pNJKYdjGmkf9g86Xm8AU9eq5qtMkVjeCmjuIxwh",
+	"7PPlWccce9vj7It7bIWwuLlmCiAc9onCRuc/2xLFsFjOTqZrJMfjjjoNWVPvXnvpUa3p70Gzo7kpbtM2",
+	"PoQ7RT9cpPJ7LlTmJVX7NZX8lQu5VC5qNDwWRpqLN4BFXMgbW4oXyeU6LEWoinnfhQLZwbBG6GRNIvO7",
+	"Qhoz4g2mTL8Y/mHXaT7Qs4DbVFUK0uZP7hire0/LiHSOhtsXYqjcEKxawcE9pHGMNxcwM0NGPfOQtC3U",
+	"XOnwXti1EuvKpd3uOqbE+/LnUK+/oZOuuSlUXqYmzMu/JneX5xUkLvuTSh8222EdIBXKbddZWk3d+OjF",
+	"9u2A9nfPZMrM/X+Nx+3a0YJBTFmrMNb6KkqkWqXsW0fMk0mtj2Z7e3vL+vj1XcoLa8fXfiwH/J7lewRh",
+	"+YjGbMEjg/9netpHUmTsE3q5X1Mv6Jrj5/Tx6GFf0/rqXua1aVwFVipRtIk2xfl8qYFNy8fccOyxrVqM",
+	"QNiTe6ntZGDPMNiW0GQybWxFuFvO0t2Sy0wL2Sropk+i2l4juKxy/stXrNGXoS3C88wKz04rRH7btkJP",
+	"oOubS5p9dN6mqzMvqLS2t+UGNYR9Mmn8pearPzJZcq20fQh7pXI/5Xj45mo53iYb4XVrzenwMKVzJVvp",
+	"Uqy8+ZTEppbH6kjVbG23ZyvXFRz8AMnKjUGQDdnKtpV/c7Ky4/lqsnKDCb2apXKl3RrbnfjeDOqzWoPq",
+	"bB28VwVE4XvRB8q0CoFbb6UgyApZ/8C6h/RxfBQNWXcw3Z90h+yAdp9Ex3H3aHJIh9MDNoj3/RTm13RS",
+	"sqP4yVeZ0LspDk/qHzwr+cGzjnNduDXr2PDnHZOO7+4gWiVWlMl7CI8Wp3CfycLG7N0xWbiw7C3p1Naw",
+	"xtUlbT2R52/ZLQu5yObNJx2q4Iak6RTjdJH102zv83vSQBXdc6aUdhctNqRz6sWamH5UX+O9lxi3zKhf",
+	"7bXXutaGZluca55fh9U2b/dJvUt3/q9s3v7VECSmYSZoOtfG0sJ9fzvoBs8eEmxj27nAWnFvk7Sk+D/c",
+	"/RLjTmJ/59YB5tLTvgTEpfii7SK1dbt+ZDCOTfahag82K2vnvu+6WVuRKHj2MAgUnjrauBALQmlRHYom",
+	"1jWft9AlpN1c7mzU3p0dmrigcpvgMPJ004IarRxHvhoi430qJwlb1N6Nn794Rp4MD4/JEh+yiJ4kltFq",
+	"Ue3VGZsAorHwcPecu1CQBgxSefr+VbGMxCSU/ZKXkeSlFV4hiSl08JLrt1QpQA8Zc+UyhCYFBsHzKY2J",
+	"7VOS65aJXGWjSULFdc01XkNw9OzTMqHCq5DhisgIb2NKMCF3JUs1Kbch8c7hP0ByX15Wgt2aZOoVyrS9",
+	"dEgcrqbt/S/3WM6z6wHEq0Oq0fZN92aaoi8vL98TfKCa0zjs1yYbNqDjQXYFUegeuvw5w/xVEJBaLiqb",
+	"rKrl+3D+yjt/cH2G5NO1hXH1X3dCQo8pQ0zYx9uzfL2Y1c8zQpNiilKBobfpI5OIa5ug5lddyPcNqkNr",
+	"yeZrA1P6lt8bLPK6PFNql4dRiAmjNF0g1EbpXaz9ay8BXHjNzPW+oPsuMipiaJEOZXpIgkh6JYhf6bM/",
+	"N12antryP7eaQujCLAcXaX6za4/55trpfKCc6uaVX+oymL41CgtBAziHWdZ5VIzMYquzzD6EwdnfXEh2",
+	"i7tttAKIEqT7fZ9QfPC5HJLa8BP9xP2QxBPETWMY5XO/cWrz7keKtFFuH6nOlph14QbzKgFCVW7HEjqx",
+	"h4qy4ARAuo/fJ7JtaZtP45sC2WYPtkeybQ30v0Io29VzN8eyc+X7IMgboDQRe4PmV7kJnTxS2HFMMBar",
+	"EVkyuUxYYOLVntHVTiaNMuvOW0v0hD2Oj6OjSfeQDqfdITuIu4+jwaS7T/tT+91O3F0wRobBSyapJDH3",
+	"CKxRVQy//VB2aU0bXK3GwOXv3Ke5J4Th33R4b5eAmeWjuojZTvv/LxQ0q7Blc9xse8A0qSST54z9UDFS",
+	"X2A+b3R3ym/IpevHie3VBdC8FTZF0Lw9+oYw2TnUeDc19Akj7TiE7ubMokGW6vRVfVG/4nAPaR92LcgR",
+	"OnxBY219crQArGEAlHGF6Bf6sbZiLH9KhZ0eOaPR3OKG206aLB0Lo8sWEkDKAfdfuFdX+2lPZXpL0/hE",
+	"P2qGZ7FZV45rrn9WgrUBZ8rr2F5MRzffVvirmDNdy7dcdDE3uyYV2s9SNv2YTY1lyqjR1QXKYKMcdjsW",
+	"eUHAifsJjjOHzghyCr0fvPT8168uLs/e7r19d/nqxV8B3oGoW7p0IJkwrJsa9GDm8EZMk6425P41Sxnu",
+	"ZiIb0PdpRvLJ9B4Mnd5fcD2HwN7mj5la7xPSN7nphFr8Oi09DtS/BDzq9BIX2dGwVRdK9IjdALrtMaRJ",
+	"j/e6GGJCvP68cql/F125lWKqXpxCwwChaTbleHWau7keFQuL0VIREzk9IaGZP44yFujE+OUJQrragDXT",
+	"q1cZTZh5K7zFKzdwlQ5FOR6LwhQ5dkNoQ8liBrfHk7UJAXVKqshwOe4W1gLABEo6yT22vQ6gJHYl05Iz",
+	"RZ0xuViLqMmU5PBQ89WEKO1yKYdNVsU6C/LaTimKWqtaM06zjC2WWyHisQxkLSL9+jSrN+GDbn942X/y",
+	"rWy5Tc0UO3uUABv03hec8c4J0W+0drgq37aW1rrziqzEtZC3D6iqcuzo7Rm7Bi8b0E8Q82D7tUkRAgMK",
+	"yHGtmze5TEqfSg1UfEA20Ht4xepR6H6er0tsiVrCnyXP8lK5Hnmr5YDMZRIrEqUsxnt+tdMZrRlXAeJH",
+	"Dkjh3dvLd6/f/fTXq/Oz9++uzs9ehAXmC+V0Wip4MYAKO8xgIbPNPQI9ycjKU8MAYKw9RFc8hUPmR9cp",
+	"y6K5o6AxiHl1N3z9cBLRZIo0yUZO9Zl4nXan/e4cJcJ/OH8dkpVQLOv0SKi5A80QzSvVuCLmcyLkbc8i",
+	"koxqmYq0w5wXQwuYtT4pFLqZ6rdY6w/8nBki6klM2JyLOBx5lNcuvdM4tqmQ/pUFn5QpoWMB89CbRNW1",
+	"6TqhLSFmIWQkXQltPM06mX2FmUv+Av+9RTuIv9PGDwkCPU31bO0lfCtoyem0aBXdj6obaUWuWdVQJC6S",
+	"2UnoFkWy/7WKpAK+7ZlkXy0GzoRXha2gjIIcwNtpZNQRQdGalohRZ/U/QI3pLjioymFVG4QIDGO7PKWV",
+	"KnTTqAUN/ViH5li3iR8Ui5+u67ZP6hfp01Etgsvm+i6Ec7HbtEupSxmV5YbTHInlox1jAwzMRtQXH/e+",
+	"HnBhUwWQV0u1gos2nhURa+yFpYfFULgS4JXruPsn0E7Rcdzthu74PpF3Li/yyVqFz7ffQfzLS3FAfmrT",
+	"5FZrWB89zo3X+XoKxnHKlPJp6D5poKL5/n7oWAurUK4n8ehWry3yF2zoCwDqAcS0AhxTzp8w5DJ3XrV4",
+	"p5WWfht5rnLhb96wEbaoDIppDmwnBOblHjOCVGlH2XhjtwW2BMXWQ8zYgtDUjIy4LVt/13GasYvs9aXN",
+	"fvBnXoXp2QmVCPZtOxJRZXPaptwNtgX3t9O7J3Afwy44uToRyBFMz5ltA1pdgVxlkVyYVup5dtvIOxgj",
+	"4lio3TftWdrGqqTbRSeDAOYtWaZcQPvWZbJShXisybYC9NVb6CdTidxhgBcUk2kGtjSwp/fdDAzoZ6PI",
+	"rY9aZeWnxV+8jMdCB1n4txNjzCqtny4GQa7Kef3maq8VtLSLojfKeMPF2TmGwjWNiOslplYz44EVh95v",
+	"famxxpae9R3FNuSZ73DKLvSDq7GC/uG7Horw615vUa43JjhuGgA69JvI0Re3p5WuO9JBsPqIieDR7qYt",
+	"HHuUh/6z+ebr1m9+fQod9LaaTVydl4roeeCWPby51mqQwgvrERdMWz8tBV4hGLWXnAWc1TzwFGohCD3o",
+	"0JDHIfoxHcy/2NIhsEbKBr2Dll/t6iTNFaRukjMcuVHODupKc75Dd8DyOuvvEhJGFYvzbHx0CG38ImV4",
+	"bi75NI5ku90x73iJijQv//pPXMQFmlTaMDh1WCRMY83FHbsENu/3fTcFrOWgWt8B97YgQixu2jzTLEii",
+	"pLVDs/48xlIpqzjo9bc6FtcYvMAmhSVec40Kq+vZ3LzQoL2es4jxZbYhW0J7EzFHcC5CHfhrzBJ+w5Dy",
+	"pQh8VH9nFS6lmIXmBLTkYnaCQZ4r59G7L1dqbiGv/bhfISAg8YajMEA1qON9V5svgotogojAbx8pEv6l",
+	"i+C33efmwzDA3VflEpHW8SA+2D8asG4UHT/u7u+zg+7jfTrpDqMnB0fHcdR/cvh4p1bNN9rr3H1mZ/r5",
+	"UjxWU3K743qD7q3ZuCq3fIGI+1TinSnk1el/QkxCC6ExGC9XE7KgXGSUCwb4w6tUn7TmWbZUo709v689",
+	"uqn2/6tQznqVExpdM+yY479jRCapvDVQnYi5VtOqnrTzk2jgtSLE/gT5wRQzB1mMoFJ+8r5NguzYv5ZS",
+	"MZflkEkoR1DoPyvsrSNXGQDVRhBR643FWPzbvxGo+FBjgYng4KLAjbxXfBTSJXYZ4FLsmeqIf0eP3dYh",
+	"kXaotyUMSAgFDNBBAtyGEBDnMsqTsHMyFrb6ploFQ+NYvxWDwwpBYomgC620oFnCprKa3licYpuZiCYJ",
+	"cwphwbK5jAuF5Gq11GcZA1+mSDjsH4bmeUHCUy3RIcE2LydwKtOzVkspFCPt8A2M+FZmpyj6oe1K5Llb",
+	"9nEVdsiEJVLMYEv0/BRJqTlbUkEyORYOXkwByJuQOeCYjy0Lm3U553nt11hceihuFg0OsfyghEkzQLgn",
+	"l0zQJe+t6SIJSXuyzhhoMvgHtXHxjMW2O4b7hWlEohmMfVomEhFykVQXt3Q2Yyn58IrQjIR7sYz0VtMk",
+	"cbyW6hMelC8pO//z/KOxMIU72JcJPmQx1E9FCdcs9eo9ZNnLVYqdoJka2WSelAF9AvM3jQCFsP3T2WVA",
+	"3p9ePnuJS3l+9vrs8gwPpvBkJ0C2YiKGWxqUJcXFLGFd27oJ8lRUj4R7CEsXgvmEGy0zyx4BaRkLO2u7",
+	"4QGG2JWarhLNn0JmAYlo6mCLXp1dvgAqvAYIR+Qy5GdFQvdFF/4LvU/yz87ZwkL5ARaZ/41iWUjaBpmy",
+	"0yOnrsxN3rhAhn4jIEaGw8ETZHn9Apal6+6pPlmb+wx0tXN8WzMsWYmMJ3lWrn3DrVwlMZSdoUTYzX5t",
+	"9hk1ywQQNq3QAQ/5qsSfsqYKadu/Ei6w3yYSS3VgSWMRvjn9y9XLs9PnZ+dXT/96eXYRknZsEgaPhuRP",
+	"/GnHrvZgPzzRBwoZr5Ee8Nun757/1f4yHO4fhD3yswVHHIuJjCGhgWmFA5lLkzWwN3KnFugZRomgagaH",
+	"fPX2xetXP7289McO4CrMkAq0DAy+NpM77B8Y7VPYCU0PqHiAR21hH9xYZSmPMqcFRqhKyYfLF93HARFy",
+	"LBJ4bJWmcqbljamILrWdEZK4fjHkmq3hI5PG7traAABe4EoIj4YkYTcsUSRmbBlgxzVkDYUhKyrIq7Oz",
+	"s+7x4ZDEcjVJmLn4bStp8iGOht0JhBQhZwcVCnxhnudqLCzgvt6ohGcAoa01p1WVR0Nt3bRaY6mC+7oJ",
+	"W0sRk////9vvPWYH/cem/ZiQoguNns0oYwHTBIRXUMP6y0DLdDjs90NrYvDylSVxp0fOPi2ZUPzGxXMV",
+	"+ec//odQYvLtZWps8VhMeQJVneHf8s5FYSfw0fUBXFh/slIs7k7WMFa6Eo7GwDpnf3l/9vbi1Z/Prt6f",
+	"nV+dPn9+Ho6FY+hhRz9NScYXzNORJ8ARC5mysmAXuGlE9sMeeYb4s9rSjIUhHrz62bu3by/y1yJ6tR6Y",
+	"YlAeCJs/GWq1bBU9VmfzGMocWIb8PBYNU/i5GXw08PStM80gHDmE6YmWHStLiKyaroSA7AiXVjFfZXo8",
+	"IJUi2hBtFjSjrZ7RJZ3whGdr8uH8tdL+BBoXvPwl8lawtEeegenBSi+SsmyVCgWMEaUsI1FhEK1IFSPT",
+	"lM7AR0KxoGMxPOg6XiaZvGbiRD/rJU1wbOhqOlTE2pkT6NTEKb3NQ6M9on0AGEJztJrLWzEWkOcIggpD",
+	"AixqTNrQCYNnily8PO0ODo9IzE0CZqdHPmAaTkAWNJnKdMH0iz8tucW9te8WYwGvU8ACestdmDcc9ocG",
+	"8zfhERMIuWwc8TevLis+t3Y00Ob2ZDrbMz9Se/rZvEa46MOfvn9Vj3livJbWqHXQ60NUAvwtPYU9uuR7",
+	"N/u2T6T+aMayhq74tlulX0+En2HjtTwVTK8Zy0fIks64qUGnqtDl2Dlzr6BKj6vsqZkFAHmj+4px4LrI",
+	"Xf7I3vuU3XB2CyHIS70FUCG45UdghHd5EMtu4P7Nua+aQoN+356szInPPw1AE6fRZ1Outi38iCuHajU4",
+	"tjXXq9k2nXpjhziDuoHdTPee0tgWguufDJ5s/8mllG+oWFs3VP/ucJdX2VoJVyt/2D/Y/isDwP5B0BvK",
+	"8Wz9BSI9pqIIWMOuW5+KKdwmtOwnUN9bYuS9z44xvzQy9WmhWqSmCJxkKRWKQysvWwKO6X5+eThnyiZl",
+	"W9uHvTMKAF1QtmIgvGyzQaMSioLwE8tcVcd3EINX07dSsDcQN/0OLG4q8muYHEIH8EzPNROFSZxd0lnT",
+	"4OaxPXgGBj3oD7ez3FuZvZExn3IWf60c7fiaF9q5+q0K3rl27iGDzJUZVWSvwqRNuwo32ZgWC2Vc0AfK",
+	"nohDPFJ3mkp9uMBrwHkrsGbTCXhNLkDOkR7k9eDwEC4KHAR2NcD20dMkXl++z+5C9Mse+KyNKqXUhsTr",
+	"dANY1LaHiyLtxSrJ+DIp9HEZkdB0sAi9Mg0H7qMPvfi9+xqxf6RgHe/s4HJY4Ajv2lpBUjoU6JvmNFiT",
+	"zwXCxQZjgZ03aXoNB3fTasfrRZRb+BzGzO/21CPP1hEUleXA+ISmTLumS5lm2nNCx8uFh6cy1R80KEKT",
+	"3LSGPjn/YvqwuLYGhega+/yhD38Affiq3HIJA2h+P02jH13VaY2C3MKAmAjw6vl7re0KGglD1nodS6lq",
+	"lM9FBoFIaoPesYl6G1x1PJEhRr5/GMOTkj6V2XOSgYqyZ6WIirFAuZ3oo10kb7T/3/OClpX4ZDs8P708",
+	"u3r96s2ry6vn56cvLq+enZ+dXp6FAbFH90F/by5XaadO+OE0yUB0jX5nKnsq4/W9yR+Mja9BSSkakS8V",
+	"0d9/iFfHTZKPR2woysQHS1rgGY3mrPtMiiyVyTZ18FYCb+C7vkq6dxDWZ7aYUv9gfwd5My0rL6V8TdMZ",
+	"Q60w2P67D8J010ER/W3qEtx+G373VIeR8sKpBj/b+wzxhS8o+Qmrq1T42QQjvCQx0lZymhH8RadHTl2q",
+	"GCgDDJHM+A1TJk5REcbn8NNcGAtiMWy463T86+Ijvy4H72CfYIW/dSNlOWATawX13uu5sRE566Cv56wF",
+	"8oq5IMokWg7v+zlV8/xOCE0Oaq6Ka9fATf37VbIbtesf/PjdDpEbefFu/pHvzn+0GV81rAzNiRyaKjaX",
+	"hmuMEfSBZ0mMtzRcETpR2m1RGV0DajDUKp1UHlumTMHtsul8ZOEOIYaM7ZHaoQH7DImpRqYRYLbLhAWI",
+	"qcnSGYs7rsg6SqCA3yYHjEXoLSSE+wXTX/SWX/Ow57IHyIKusYXzRC8zI5kk4RLzAEKDuQC0+gBpvZBj",
+	"ACUMeKdtL4yp0LMyjmI7HPafhJ0eCTHAra5oFhppBkyGOlcNx39wVw1fs5ur9j21iHdDiFT8DaqV7+fe",
+	"/QYdNXOG+gpHbc9LFW8MFxWBVbQkY+dj8/fSVtetCzVHtsZmvcQzGo/rr1TwqOFSkh9WTvA9+rVNEpMv",
+	"8g/j+92uTmiJx9RDmOHaiMRpHCts471eunCE8RodJ9jbX3Pn38D7ShJqP8/kWFBRhTKiScpovHbJflwZ",
+	"c2tbT1Jr6UZjMRZ/dz+w8UoY5e9EsFv7qr+TlKlVkpG/j8Xfu92u+5/++T//8T/k7yTEA3pI/m6O6tiU",
+	"y8wOElS8WyBhfOpy4mOH+ENiKY4eEv9VHRKGO4G+mxEmYoHwshhTHIvD4dlPD4f/ahjO/MisojANmLRL",
+	"LsNkAfNq+97Sb/N3mlSaUWEQPeM4lcslFLYP+sPQvN0suPB2zRP416jyWpNwbECy7KJKQ1UIAN/bf/tb",
+	"aH5jRgVOQP2ofzIWp3aFckposdQRm3IH+mMzCPRth1fIad7N3t4LYv4gdYha0O2n7J/RFLIHnkDa09Lg",
+	"sfuXi5oMa9KmmONpXVVzwRgQOhZTyhMuZqZFZwfzewaDQn5PnljZRvruvQ0hWc5KnB4X09nYp4ixeCxC",
+	"jOpB8svL07c/nV2gt5p/fPb28tWlSySrey3EDnvkrcm14mosjDstBbS7wMIgcirWxKZB2SlZjLDQlZKF",
+	"hma2DbPzhuu81tM49mzWAzmuOLizPL+C62qW12COkX1z54Mqz48F3SzkrUu8uTeT3Rg0Mi+OqIgYJCsX",
+	"kOes5jCIOzj5k+qMbXbcQj8hxb1O/V/RJ/+9hFxP49j3Ib7Jpd/7bGpnTYJJUzz2nKGeyr2ak1qdNdP6",
+	"vKq4yOmOJ/ZNMVtPxe0SuTUj31JFsF91/HuQnt9kZE3vTs7SkJ36QJG2oJlTHimoMP0qZNyavA4nVxvz",
+	"OrZA6tbcmzoJjvl02ngifyFTrKnBaQQ+4oABo2o75z2wQTysf0PPEDMxMCjULnxvbmACl17mGumjY+ey",
+	"i43zCdA6zcHz53odD+0/wEsaUhLzvj6WWFsDFH+c+B9aKXhxSe0dx8gk93vcb5Yta9cgSeH+4wnP5iy6",
+	"Vg0n6Dw7qRTusEdFL0M5dd1LkNsxQwmB3B4p8uwVYWIq08h22IaMZiZmUHGjqngd+rBkARjgzAaB+Wwu",
+	"FUNoUNwSKB9UtyyFVjJTmY5MypYDRRDeqZI7cGZzVBT5g1CJU0OD/FxoQhtzesP08dDr6pSRSSqvAUkg",
+	"WkfQOBzSW1msj3xjYa5u537dpEVKNqUNkJXmUKLtQ1BOQEmYMoPUbHChx+KWplCMAMrCfAzli7DSHvkZ",
+	"CyZMlWVOsAnD7DLfYfrnP/7HgNQlaz3yWutLk26fgnuV0MwpJQyH+OFVc3LkWa2/BUWmBYeL6x+z6Frr",
+	"tZW9JQrdU7WnS4MPwx78lrMCRNNw0sMEPNKmiZJ5SUhex4G1pZ0/dPT30NGWO3Y8gbhksianBbFZTURF",
+	"i7tWAOhtxJ0cm09O0bXRNjnweq5kMqOJPmrgfWEXtHA4FqYGc4lplH5aAEAnUJXj+iIKoCnwTuUqY3gD",
+	"CZBqVsmPReEFKK+dE5JjT5rWrTGxeM55XEqZ+K0e0YAbs9iWHI7FNWNLkHPFZ4JmqxQmIGJXlpuXGrJY",
+	"q/lOQ8ppAe32AQW3iKrbcFsC3/6eSj2AHjnHanNhu/9VMytrRMSlautfNVd+nHkiYa8nCmVNLuHbljVV",
+	"qpl65GeaXIMNw6RrOnNlb2OBn4EwGmPOPlFEZAT8RXbDBKpht1btNdA4xoxrI7xkwrJbxgSMjrXiF1ho",
+	"2Q7/FnYwog5NLyF3c5lgLakktzKNFWknLNPOFWaf8xnPVOfEczCgvydTZiJYuK1/iY0HIqpYlwvFbAnM",
+	"MmVT/glzXuEx6DqgfGqRNtT8qwgyURXTsp8xnE4nGAt4HFDCIFgMfxbyHdo4czkl1bkHJJG3LO3qiWlX",
+	"BZK0XdwYoWbxDCy8Pgy4IBGzTzZwWOnM0CPncMmDmwB4tlSAvV9rxzBhN5idn83ZGvpKwDD+soF3DIQA",
+	"/LvjFJZXAIeug8o044OrEf4t9AAo1mbNwAB6xUGhznfQ73uFvgQ7QS0QHpkK8thsuiZGoX43/BvGkUoV",
+	"usQU6CKkBSsX9qL+xkr1zgjrZ8fCeQ4m09d6melKKJJJSRZUrIFP3xRe0nYFwCPrGrOCYQJSmYlpBw/T",
+	"lD0kEIN7NxZFTBDiQYJk6LH6gKisudwBh6RivXlI16jbIk5gG0eHw+f9VgtGklivPx+lR06FBXP32n57",
+	"RaHVe/uzvG3Rj1gLWQkHGbUELHhCrOnPzbf3NERD5vIW1Q+UKMv0ugThvgQoKWLwc7nf3NfEif7Waqrz",
+	"6fe31fkEVUSqWp7ktiRQi7YtYtcC36kF7KqbpkPZ+uqapAd3QnYpO80Ld/+oD9mcbcFqfIv7rAy5XC9Z",
+	"tTak3gHyK9canSG9zb6nYqzkjGsfBTpLkwsmYjAT4dklnYUnJHw17b6VgnXf4GW8qaC1aeQHtWnkzrv+",
+	"F6vkMovaeMf6Rw3Xj1bT6qCvH0Ayg2+o8touyXsGLmWXKlSEV0Ig7iLAuY8y7SHGt8HJBSwonnU8APmx",
+	"8CpVSZsKV93qXCO82ggsHKB5k+kD5DtVBs8Z8bvq9IRB/v/X0hNmUQ16YqVYqoq5DX8ojR+lpgYDXvXC",
+	"A62aFCJV7qBKqjuP0QfceD2Qy2yBk1Lz4UQfVuH5iQnAlX3ovLVGzT2rj+e96aZ1M0eX+oZ8+SbV57Wc",
+	"b0ahsRgdfrgmd8zvAYXmjes//ntDocGV73IcMJvwu0OhyXvTW1G3nxTCkebDvc+OMTeh0JgjpkOh8eMe",
+	"+m8XFfchZ7Zg1AC+YB1EjUNuyANB34hW88aecP+VbDUuajNaDZLvDyP9o3n2ObB5RUZ3sMb48Feg1fhB",
+	"oKKpdVrggaBqLOTxZsNpnypYzrxL9R1NJ3GN/aGNnWtK0M5haRC15pEC4nVOSFgC6QpzbF6XYWFiJ3Ym",
+	"Y+ED4JihlHd3aXssNMVR31vS/P6suVn6Lubcssbvzp4vc/awysJ9VLDo9tO9z7nEbLLp5qkfDlrOMMW/",
+	"mLU2q9psrs2W/GGvfzR7vXQ8WSODO1hs8/R9A8zlgv5AZlutRdSoQn6e82he7jFdbrENt/548Q1ItF53",
+	"tvlqor/lgqiMLa0e6hlo/AyRm26KWG0TCkDtstis24EOWzMNt8lrEeHBAZvTjkXbdPJdCYD91hseuFvP",
+	"lE0DwFOoHDeWNFWMmMQeLLfTS+6QhFHjG7jLfXdxjxgN0I5WxK5Li16K3yL3pARULzNCp1MWZYDEXgCv",
+	"glzZOrT7IpDV+dnp87Apc+hCb+cDKjmvNXuDhrON0bNfF4PgNxvg27m1vaeqQIgLroLXmKgxOj9Z8SQu",
+	"tI5PLWY8yhqoMdu9yPoMto8ysr4eI4OEF9OfopDbwjPjXWOSELYYtplzUMRbr1HMO4w6EeZlY2F7FPfI",
+	"qe1U4CDLsTW3zaYBpQQQ5ImkMVShOkq66WFjh7HAAokeJppsEsQGofuz1zXpznLnN0mEZbdGrSeT/ahf",
+	"6hz+ZNqn+5NBdBAP2eH0iB5PHkd+Wy33e2yJfpeO5PmGtEYHpQb5pv30fndwdLl/NDp8Mjro/6fXBK81",
+	"at3s94YI8p3rkBq9AAz2SBm2s+xU5ZVqVyhLly1t3g0LF9mStEOj/0PXsB/gA9OYxSVLfAeyVzou+ftQ",
+	"04SznO2FeR3WuOULr3DDd9rNOoI399ZvlFibRJXPwWEMAfHNVjxc73x/8XUzr6igE9K3NVVUrLEEXHOQ",
+	"JRuRKaiQUiPZA68BOxfZ0TDnCdNHA/rs+bSv7f9eolbh1R7ptJIzigx7a9gJm4frOsaXNvleOsZ75A2a",
+	"28dXuoAFrU/dmezqD7vGsTU60zYPKGiUjerD2qN2GLMbW9WGOgWdOh5jIykGMB4lETe6ats68z54RvcU",
+	"+xfuurpmiHFfBZYcy99T/OMCVXZOjxItPB8Hneiil2MaCirTHq4ZlRZaFWpPHvvdlTsRcqZI20JswE1o",
+	"WDbVYadHzmg0d/3zALJkLCKapmsS/qX7cjXpXti8/+7g8ChE7+blm9Nn3YuXp4PDI+trpfQWGwdds7Vt",
+	"hhb+fPb05bt3f7q6OHt2fnYZnoyhdYtLzDV9hPLKAlfGxWISDvv72HbKHmm0HsOKJvx1JMWUz1apPiSZ",
+	"bigwE6iS8HqtDcMA3J88VxQgPQB1A6ozlis1D+saLI5FO3z39vLd63c//fXq/Oz9u6vzsxdhh1B1rWzr",
+	"+rWIAuitY857Expdz6D1D8CvDMLOCQmXgB3nLW8swkG/H54Uyjyg8aBFL7FNH6mQpufTNCCA59Ijz/Mt",
+	"jqhA8OAlgNnqGVd7M3ZGZqYGV9m4oibH2PCnLTZzlH6K/agAZxx6aZnQdqmT1YnPcTRlXhc29Dtrm50Z",
+	"vtE7J2JQgqb1z64HQ8P+P4GUmO6drR2CGkBkE/Ambdz7wOxQQP75j/+3U9syEuIYeJLLIxnFXpO7RjP2",
+	"+/0dMmdLfS15fJKH85H1UuY3Hb1zw83NK7K80/qmRYRqTgeHR/9P6AzDnH3aVX1AYzij1FC+T/KCwZJ7",
+	"wxJVahRs3nx8eLzfP2a0zyaDw/6TaTTY3x8M9qOIPXk8nDymB8eHx/3JUXx8+PgoGgyi4dF0eHD8JHo8",
+	"6Q8P2P5xM6EqyvFOpPr4MMA4BXEwoCTfGx+n1Eq3xl84dfJm9SE4CIP+4LtOoqmv7onVllB9UaPXAQP0",
+	"p7NL4kccw45ZRA38x6lAvZN3EHblxJF26UwjuRqd//V54Ztg1f0+iKUDO3ZONQrIiV9e/FfD+B0PGQtq",
+	"bOzioBChl/dzHw37+3mTrQ+CrrK5TPl/+92I6USustEkoeK6ePzeck+h19MYv/M9DG+it6kUsxPXklAf",
+	"VGLoOP5VVwW/I+zOostZH7Uzzm1jbS1CDryXKpul7OJ/v87LSWmCvRNJlvIlaVvfI5NkYDuDnmjvzzYj",
+	"j2iSKGx9rI9HYwFWAh0pnimLNAjBCcjrM64bDNUxXRyWMs0s8LDBoUPDlLEuNjIFBDVsR2m+zIvhakrf",
+	"3iJWt+cMNYTaXiKhHlAjmzc0oe2aG4rc926jvJIQ93CNAHQxm6U0ZrFRdN/Ef7sHEO3sWqOWdwOiqUUz",
+	"dgWUvYKdaY1auBla35hdKAd+xCpJKtEkDIVUY0nHo35/1IcwA7BEa2TbzYNiMiqttRKGSrurqx33wx77",
+	"cV9APrjIZSAgBtLBBAkB+BH7Vlr/yLam7NWcUXmkvTHDetUTqX4exm1ypP3out8L2raJ7bnmi3twSW1e",
+	"UZdCI7Tfj52czAX9miB9e7nHZaZWdTKfI3yXgTaFFi00UQFxzGIrIyHd3qQClFq15K8xQAHV1zxr7J/u",
+	"5w4bzVBFEOmVMoQ5q3uJyZHFLuxewuIJ1sgu6NrQiEhhTo0uZbSUFlU3vGkEaYa3qRNt627zlMRUzSeS",
+	"prHqnJByypHRtNmcLbzUllLnsLr32mwhOB/adpfYxbwhremEXLNlBpoacjE0UxtQgl7lKrnulS/AobOA",
+	"mDU3vILMEL/QjAWm68vHL/8nAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -87,6 +87,13 @@ ORDER BY table_name, ordinal_position`)
 		"ingests.schemas json NO NEVER",
 		"ingests.findings jsonb NO NEVER",
 		"ingests.summary jsonb NO NEVER",
+		"sync_state.id bool NO NEVER",
+		"sync_state.remote_commit_sha text YES NEVER",
+		"sync_state.last_error text YES NEVER",
+		"sync_state.attempted_at timestamptz YES NEVER",
+		"sync_state.finished_at timestamptz YES NEVER",
+		"sync_state.succeeded_at timestamptz YES NEVER",
+		"sync_state.requested_at timestamptz YES NEVER",
 	}
 	if diff := cmp.Diff(wantColumns, columns); diff != "" {
 		t.Errorf("columns (-want +got):\n%s", diff)

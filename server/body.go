@@ -49,12 +49,20 @@ var errBudget = errors.New("server: body budget exhausted")
 // (400 naming the offending value: trailing data, invalid UTF-8, lone surrogates, duplicate
 // keys, numbers outside what a 64-bit float holds). The validator and the handler then read the
 // buffer.
-func (s *Server) readBody(next http.Handler) http.Handler {
+func (s *Server) readBody(next http.Handler) http.Handler { return s.readBodyChecked(nil, next) }
+
+// readBodyChecked is readBody that first hands the raw body (nil when empty) to check, before
+// the strict-JSON check and everything after it: a webhook's signature covers the bytes as
+// sent, and an unsigned delivery is refused before its content is looked at. check answers the
+// request itself when it returns false.
+func (s *Server) readBodyChecked(check func(http.ResponseWriter, *http.Request, []byte) bool, next http.Handler) http.Handler {
 	tooLarge := newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body exceeds %d bytes.", s.cfg.MaxBodyBytes))
 	busy := newProblem(http.StatusServiceUnavailable, "The server is busy reading other request bodies; try again shortly.")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-			next.ServeHTTP(w, r)
+			if check == nil || check(w, r, nil) {
+				next.ServeHTTP(w, r)
+			}
 			return
 		}
 		if r.ContentLength > s.cfg.MaxBodyBytes {
@@ -75,6 +83,9 @@ func (s *Server) readBody(next http.Handler) http.Handler {
 		case err != nil:
 			writeProblem(w, newProblem(http.StatusBadRequest, "The request body could not be read.",
 				gen.FieldError{Location: gen.FieldErrorLocationBody, Message: "incomplete body"}))
+			return
+		}
+		if check != nil && !check(w, r, body) {
 			return
 		}
 		if isJSON(r.Header.Get("Content-Type")) {

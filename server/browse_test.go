@@ -51,8 +51,15 @@ func newBrowseEnv(t testing.TB) *browseEnv {
 // newBrowseEnvWith is newBrowseEnv with a server configuration.
 func newBrowseEnvWith(t testing.TB, cfg Config) *browseEnv {
 	t.Helper()
+	url := newOwnDatabase(t, "server_browse")
+	return &browseEnv{testEnv: newTestEnv(t, testOptions{DatabaseURL: url, Server: cfg}), t: t, ctx: context.Background()}
+}
+
+// newOwnDatabase creates and migrates a database for t alone, dropped when t ends.
+func newOwnDatabase(t testing.TB, prefix string) string {
+	t.Helper()
 	ctx := context.Background()
-	url, drop, err := testdb.Create(ctx, "server_browse")
+	url, drop, err := testdb.Create(ctx, prefix)
 	if err != nil {
 		t.Fatalf("create database: %v", err)
 	}
@@ -61,7 +68,7 @@ func newBrowseEnvWith(t testing.TB, cfg Config) *browseEnv {
 	if _, err := migrate.Apply(ctx, url, migrations.FS); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return &browseEnv{testEnv: newTestEnv(t, testOptions{DatabaseURL: url, Server: cfg}), t: t, ctx: ctx}
+	return url
 }
 
 // ingest loads a schema repository checkout into the database.

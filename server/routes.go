@@ -77,7 +77,11 @@ func (s *Server) apiRoute(v *validator, pattern string, h http.Handler) (http.Ha
 		h = s.preview(h)
 	}
 	h = v.middleware(op, h)
-	h = s.readBody(h)
+	if pattern == githubWebhookPattern {
+		h = s.webhookBody(h)
+	} else {
+		h = s.readBody(h)
+	}
 	if strings.Contains(pattern, "{token}") {
 		h = s.requireDraft(h)
 	}

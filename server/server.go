@@ -52,6 +52,10 @@ type Config struct {
 	// Metrics, when set, is served at GET /metrics (metrics.Handler); nil when the metrics are
 	// served on an address of their own, or not at all.
 	Metrics http.Handler
+	// Sync is the schema repository sync; nil when the hub follows no repository.
+	Sync Syncer
+	// WebhookSecret keys the GitHub webhook's signatures; "" (or no Sync) turns the route off.
+	WebhookSecret string
 }
 
 // DefaultMaxInflightBodyBytes is the default of Config.MaxInflightBodyBytes: sixteen bodies of
@@ -254,7 +258,7 @@ var errOntologyLoading = errors.New("server: ontology snapshot not loaded yet")
 // is loaded: an empty ontology would be a wrong answer, not a slow one.
 func (s *Server) whenLoaded(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
 	switch operationID {
-	case "GetHealth", "GetVersion", "CreateDraft", "GetDraft", "UpdateDraft", "DeleteDraft":
+	case "GetHealth", "GetVersion", "CreateDraft", "GetDraft", "UpdateDraft", "DeleteDraft", "GetSync", "ReceiveGithubWebhook":
 		return next
 	}
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/ontohub/ontohub/changeset"
 	"github.com/ontohub/ontohub/checkout"
 	"github.com/ontohub/ontohub/connguard"
+	"github.com/ontohub/ontohub/gitrepo"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/server"
 )
@@ -67,6 +70,9 @@ type config struct {
 	RateLimitIPv6Prefix int
 	RedisURL            string
 	TrustedProxies      []netip.Prefix
+
+	// Repo is the schema repository the hub follows and submits to.
+	Repo repoConfig
 }
 
 // defaultDatabaseURL is a local PostgreSQL with trust auth, as on a developer's machine.
@@ -142,6 +148,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.DraftRetention < 0 {
 		e.fail("DRAFT_RETENTION", cfg.DraftRetention.String(), "must not be negative")
 	}
+	cfg.Repo = loadRepoConfig(&e)
 	return cfg, e.err
 }
 
@@ -253,4 +260,54 @@ func (e *envReader) level(name string, def slog.Level) slog.Level {
 		return def
 	}
 	return l
+}
+
+// repoConfig is how the hub follows the schema repository and submits drafts to it.
+type repoConfig struct {
+	// URL is ONTOLOGY_REPO_URL; "" means the hub follows no repository (sync state "off").
+	URL string
+	// Ref is the branch (or full reference name) followed and submitted against.
+	Ref string
+	// Dir is the local clone; a cache, cloned again when missing.
+	Dir string
+	// Token authenticates HTTPS git and GitHub API requests; never logged.
+	Token string
+	// SyncInterval is how often serve syncs besides at start and on webhooks; 0 = never.
+	SyncInterval time.Duration
+	// WebhookSecret signs GitHub webhook deliveries; "" turns the webhook route off (404).
+	WebhookSecret string
+	// AuthorName and AuthorEmail sign the commits of submitted drafts.
+	AuthorName  string
+	AuthorEmail string
+	// GitHubAPIURL is the base of GitHub's REST API, for opening pull requests.
+	GitHubAPIURL string
+}
+
+// Remote is the followed repository as gitrepo takes it.
+func (c repoConfig) Remote() gitrepo.Remote {
+	return gitrepo.Remote{URL: c.URL, Ref: c.Ref, Token: c.Token}
+}
+
+func loadRepoConfig(e *envReader) repoConfig {
+	c := repoConfig{
+		URL:           e.str("ONTOLOGY_REPO_URL", ""),
+		Ref:           e.str("ONTOLOGY_REPO_REF", "main"),
+		Dir:           e.str("ONTOLOGY_REPO_DIR", filepath.Join(os.TempDir(), "ontohub-repo")),
+		Token:         e.str("ONTOLOGY_REPO_TOKEN", ""),
+		SyncInterval:  e.duration("SYNC_INTERVAL", 5*time.Minute),
+		WebhookSecret: e.str("WEBHOOK_SECRET", ""),
+		AuthorName:    e.str("SUBMIT_AUTHOR_NAME", "Ontology Hub"),
+		AuthorEmail:   e.str("SUBMIT_AUTHOR_EMAIL", "ontohub@localhost"),
+		GitHubAPIURL:  strings.TrimRight(e.str("GITHUB_API_URL", "https://api.github.com"), "/"),
+	}
+	if c.SyncInterval < 0 {
+		e.fail("SYNC_INTERVAL", c.SyncInterval.String(), "must not be negative (0 turns periodic syncs off)")
+	}
+	if c.URL != "" {
+		if err := c.Remote().Check(); err != nil {
+			// The message names the URL without credentials; the value is not repeated.
+			e.fail("ONTOLOGY_REPO_URL", c.Remote().Redacted(), err.Error())
+		}
+	}
+	return c
 }

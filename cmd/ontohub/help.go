@@ -13,10 +13,16 @@ Usage:
   ontohub serve [--ingest DIR [--commit SHA]]
         Serve the API on LISTEN_ADDR (default :8080). Applies pending migrations first unless
         MIGRATE_ON_START=false; with --ingest, loads the schema repository DIR before serving.
+        With ONTOLOGY_REPO_URL, syncs with it in the background at start, every SYNC_INTERVAL
+        and on signed GitHub webhooks.
   ontohub ingest DIR [--commit SHA]
         Load a schema repository checkout into the database (one transaction, all or nothing).
         commit_sha is --commit, else DIR's git HEAD, else empty. Like serve, creates the
         database and applies pending migrations first unless MIGRATE_ON_START=false.
+  ontohub sync
+        Fetch ONTOLOGY_REPO_REF of ONTOLOGY_REPO_URL into ONTOLOGY_REPO_DIR, check it out and
+        ingest that commit unless it is already served; recorded for GET /api/v1/sync. With
+        several replicas only one syncs at a time.
   ontohub validate DIR [--base DIR] [--format text|json]
         Check a schema repository checkout against the repository's rules; with --base, also
         list what changed since the checkout in that folder and the version bumps it needs.
@@ -63,6 +69,14 @@ transaction, as a new generation every replica serves. Like serve, creates the d
 applies pending migrations first unless MIGRATE_ON_START=false.
 
   --commit SHA   commit the checkout is at (default: git rev-parse HEAD in DIR)
+`,
+	"sync": syncUsage + `
+
+Fetches ONTOLOGY_REPO_REF (default main) of ONTOLOGY_REPO_URL into the clone in
+ONTOLOGY_REPO_DIR, checks it out and ingests that commit in one transaction unless it is
+already the one served. Only one replica syncs at a time; when another one is syncing, this
+does nothing and says so. Like ingest, creates the database and applies pending migrations
+first unless MIGRATE_ON_START=false.
 `,
 	"validate": validateUsage + `
 

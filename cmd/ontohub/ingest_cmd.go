@@ -26,10 +26,7 @@ func runIngest(ctx context.Context, cfg config, args []string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	if _, err := prepareDatabase(ctx, cfg); err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	st, err := openPreparedStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

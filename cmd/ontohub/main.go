@@ -89,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSchema(ctx, rest, cfg.DatabaseURL, cfg.DevDatabaseURL, ontohub.SchemaHCL, stdout)
 	case "ingest":
 		return runIngest(ctx, cfg, rest, stdout)
+	case "sync":
+		return runSync(ctx, cfg, rest, stdout, stderr)
 	}
 	return fmt.Errorf("ontohub: command %q has help but no implementation", cmd)
 }

@@ -34,7 +34,7 @@ func TestHelpVersionAndUsageErrors(t *testing.T) {
 	if err := run(ctx, []string{"help"}, env(nil), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, sub := range []string{"serve", "ingest", "migrate apply", "migrate status", "migrate diff", "schema apply", "version", "help"} {
+	for _, sub := range []string{"serve", "ingest", "sync", "migrate apply", "migrate status", "migrate diff", "schema apply", "version", "help"} {
 		if !strings.Contains(out.String(), "ontohub "+sub) {
 			t.Errorf("help does not describe %q", sub)
 		}

@@ -77,6 +77,10 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	}
 	go snapshots.Run(bgCtx)
 	go snapshots.Listen(bgCtx, st.Connect)
+	syncer, err := startSync(bgCtx, cfg, st, log)
+	if err != nil {
+		return err
+	}
 
 	api := server.New(st, snapshots, limiter, server.Config{
 		PublicBaseURL:        cfg.PublicBaseURL,
@@ -93,6 +97,8 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		DraftMaxChanges:      cfg.DraftMaxChanges,
 		DraftMaxEntityBytes:  cfg.DraftMaxEntityBytes,
 		PreviewCacheSize:     cfg.PreviewCacheSize,
+		Sync:                 syncer,
+		WebhookSecret:        cfg.Repo.WebhookSecret,
 	}, log)
 	handler, err := api.Handler()
 	if err != nil {

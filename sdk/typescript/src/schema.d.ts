@@ -555,6 +555,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the hub stands with the schema repository
+         * @description Which commit of the schema repository is served and whether the hub is in step with it.
+         *     The state lives in the database, so every replica answers the same. A sync that failed
+         *     (remote unreachable, unknown ref, a file that does not parse at the new commit) leaves the
+         *     served ontology as it was and says why in `last_error`; `/health` is not affected.
+         *     Rate limited as a single-resource read (`RATE_LIMIT_READ`).
+         */
+        get: operations["getSync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * GitHub webhook
+         * @description Receives GitHub webhook deliveries (content type `application/json`). Each delivery must
+         *     carry `X-Hub-Signature-256`, the HMAC-SHA256 of the raw body keyed with `WEBHOOK_SECRET`;
+         *     one without a valid signature is answered `401` and does nothing. Without a configured
+         *     secret the route answers `404`, as an unknown path would. A `push` to the followed ref
+         *     (`ONTOLOGY_REPO_REF`) asks for a sync, run in the background (`202`); `ping` is answered
+         *     `200`; every other event, and a push to another ref, `204`. Deliveries can be repeated
+         *     (`X-GitHub-Delivery`): a sync of a commit already served changes nothing. Bodies are
+         *     bounded by `MAX_BODY_BYTES`; deliveries are rate limited as single-resource reads of the
+         *     sender's address (`RATE_LIMIT_READ`).
+         */
+        post: operations["receiveGithubWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2546,6 +2598,116 @@ export interface components {
              */
             dependency_closure: components["schemas"]["ModuleRef"][];
         };
+        /** @description Where the hub stands with the schema repository, the same on every replica. */
+        SyncStatus: {
+            /**
+             * @description The commit of the served ontology (its last ingest); null when nothing was ingested or the commit is unknown.
+             * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+             */
+            commit_sha: string | null;
+            /**
+             * Format: date-time
+             * @description When the served ontology was ingested; null when nothing was.
+             * @example 2026-12-04T09:00:00Z
+             */
+            ingested_at: string | null;
+            /**
+             * @description `off`: the hub follows no repository (`ONTOLOGY_REPO_URL` unset). `syncing`: a replica
+             *     is syncing now. `error`: the last sync failed (`last_error` says why; the ontology
+             *     served is the one before). `behind`: the remote's commit is not the one served, or a
+             *     sync was asked for and has not run yet. `synced`: the served commit is the remote's.
+             * @example synced
+             * @enum {string}
+             */
+            state: "synced" | "syncing" | "behind" | "error" | "off";
+            /**
+             * @description The followed ref (`ONTOLOGY_REPO_REF`); null when `off`.
+             * @example main
+             */
+            ref: string | null;
+            /**
+             * @description The commit the followed ref pointed at when the remote was last fetched; null before the first fetch.
+             * @example 4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e
+             */
+            remote_commit_sha: string | null;
+            /**
+             * @description Why the last sync failed; null when it succeeded. Never holds credentials.
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description When the last sync started.
+             * @example 2026-12-04T09:00:00Z
+             */
+            attempted_at: string | null;
+            /**
+             * Format: date-time
+             * @description When a sync last succeeded.
+             * @example 2026-12-04T09:00:01Z
+             */
+            succeeded_at: string | null;
+            counts: components["schemas"]["EntityCounts"];
+            findings: components["schemas"]["FindingsSummary"];
+        };
+        /**
+         * @description The validation findings of the served ontology, counted.
+         * @example {
+         *       "errors": 0,
+         *       "warnings": 2,
+         *       "by_code": {
+         *         "unused_property": 2
+         *       }
+         *     }
+         */
+        FindingsSummary: {
+            /**
+             * @description Findings of severity `error`.
+             * @example 0
+             */
+            errors: number;
+            /**
+             * @description Findings of severity `warning`.
+             * @example 2
+             */
+            warnings: number;
+            /**
+             * @description Findings per rule code.
+             * @example {
+             *       "unused_property": 2
+             *     }
+             */
+            by_code: {
+                [key: string]: number;
+            };
+        };
+        /** @description A GitHub webhook payload; only `ref` (of a push) is read, every other member is accepted as sent. */
+        GithubWebhookPayload: {
+            /**
+             * @description The full name of the pushed ref (`refs/heads/main`).
+             * @example refs/heads/main
+             */
+            ref?: string;
+        };
+        /** @description What the hub did with a webhook delivery. */
+        WebhookReceipt: {
+            /**
+             * @description The delivery's `X-GitHub-Event`.
+             * @example push
+             */
+            event: string;
+            /**
+             * @description The delivery's `X-GitHub-Delivery`, when sent.
+             * @example 72d3162e-cc78-11e3-81ab-4c9367dc0958
+             */
+            delivery?: string | null;
+            /**
+             * @description `pong` for a ping; `sync_requested` for a push to the followed ref.
+             * @example sync_requested
+             * @enum {string}
+             */
+            action: "pong" | "sync_requested";
+        };
     };
     responses: {
         /** @description The representation has not changed since the `ETag` given in `If-None-Match`. */
@@ -3770,6 +3932,110 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sync state. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    receiveGithubWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The event's name (`push`, `ping`, …).
+                 * @example push
+                 */
+                "X-GitHub-Event": string;
+                /**
+                 * @description The delivery's id; the same for a redelivery.
+                 * @example 72d3162e-cc78-11e3-81ab-4c9367dc0958
+                 */
+                "X-GitHub-Delivery"?: string;
+                /**
+                 * @description `sha256=` and the hex HMAC-SHA256 of the raw body keyed with the webhook secret; checked before anything else.
+                 * @example sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17
+                 */
+                "X-Hub-Signature-256"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GithubWebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description A `ping`, answered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description A push to the followed ref; a sync runs in the background (see `GET /api/v1/sync`). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description An event the hub does not act on, or a push to another ref. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The signature is missing or wrong; nothing was done. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "about:blank",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The webhook signature (X-Hub-Signature-256) is missing or does not match."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
