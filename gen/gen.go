@@ -1008,6 +1008,51 @@ type DraftDiffEntryChangeType string
 // Example: pending
 type DraftStatus string
 
+// DraftSubmission Where a submitted draft went.
+//
+// Example: {"branch":"ontohub/draft-0b5f3c1a","commit_sha":"9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e4f2a","compare_url":null,"pull_request_url":null}
+type DraftSubmission struct {
+	// Branch The branch pushed to the repository.
+	//
+	// Example: ontohub/draft-0b5f3c1a
+	Branch string `json:"branch"`
+
+	// CommitSha Its commit.
+	//
+	// Example: 9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e4f2a
+	CommitSha string `json:"commit_sha"`
+
+	// CompareUrl GitHub's compare page of the branch; `null` when the remote is not on GitHub.
+	//
+	// Example: https://github.com/labki-org/labki-schemas/compare/main...ontohub/draft-0b5f3c1a
+	CompareUrl *string `json:"compare_url,omitempty"`
+
+	// PullRequestUrl The pull request opened for it; `null` when none was (not on GitHub, no token, or GitHub refused — the branch is pushed all the same).
+	//
+	// Example: https://github.com/labki-org/labki-schemas/pull/42
+	PullRequestUrl *string `json:"pull_request_url,omitempty"`
+}
+
+// DraftSubmit Options of a submit; every field is optional.
+//
+// Example: {"apply_versions":true,"title":"Add a nickname to Person"}
+type DraftSubmit struct {
+	// ApplyVersions Also set each affected module's and bundle's `version` to its suggested version in the commit.
+	//
+	// Example: true
+	ApplyVersions *bool `json:"apply_versions,omitempty"`
+
+	// Message Text for the commit message body, before the list of changes and versions.
+	//
+	// Example: Requested on the lab wiki.
+	Message *string `json:"message,omitempty"`
+
+	// Title The commit's subject (and pull request's title); default the draft's title, else a summary of the changes.
+	//
+	// Example: Add a nickname to Person
+	Title *string `json:"title,omitempty"`
+}
+
 // DraftUpdate A change to a draft's details, with replace semantics per field: absent fields stay,
 // present fields replace, `null` clears `title`, `description` or `source_wiki`. The change
 // set itself changes through `/changes`.
@@ -2067,6 +2112,11 @@ type Limit = int32
 // PreviewDraftToken defines model for PreviewDraftToken.
 type PreviewDraftToken = string
 
+// BadGateway An RFC 9457 problem details document.
+//
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+type BadGateway = Problem
+
 // BadRequest An RFC 9457 problem details document.
 //
 // Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
@@ -2296,6 +2346,9 @@ type UpdateDraftJSONRequestBody = DraftUpdate
 
 // AddDraftChangeJSONRequestBody defines body for AddDraftChange for application/json ContentType.
 type AddDraftChangeJSONRequestBody = ChangeRequest
+
+// SubmitDraftJSONRequestBody defines body for SubmitDraft for application/json ContentType.
+type SubmitDraftJSONRequestBody = DraftSubmit
 
 // ReceiveGithubWebhookJSONRequestBody defines body for ReceiveGithubWebhook for application/json ContentType.
 type ReceiveGithubWebhookJSONRequestBody = GithubWebhookPayload
@@ -2531,6 +2584,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/drafts/{token}/diff (the `GetDraftDiff` operationId).
 	GetDraftDiff(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDraftPatch The draft as a git patch
+	//
+	// The change set as a `git format-patch` email against the draft's base commit: `git am`
+	// applies it to a checkout of `base_commit_sha`. Files are written the way the repository
+	// writes them (2-space indented JSON, the original key order of an updated file kept, new
+	// keys after them, a trailing newline); deleted entities are deleted files. A draft with a
+	// rebase conflict, or one without a base commit, is `409`.
+	//
+	// Corresponds with GET /api/v1/drafts/{token}/patch (the `GetDraftPatch` operationId).
+	GetDraftPatch(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitDraftWithBody Submit a draft as a git branch
+	//
+	// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+	// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+	// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+	// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+	// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+	// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+	// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+	// is `502` with the remote's reason, and the draft stays `validated`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+	SubmitDraftWithBody(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitDraft Submit a draft as a git branch
+	//
+	// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+	// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+	// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+	// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+	// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+	// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+	// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+	// is `502` with the remote's reason, and the draft stays `validated`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+	SubmitDraft(ctx context.Context, token DraftToken, body SubmitDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ValidateDraft Validate a draft
 	//
@@ -2978,6 +3074,79 @@ func (c *Client) DeleteDraftChange(ctx context.Context, token DraftToken, change
 // Corresponds with GET /api/v1/drafts/{token}/diff (the `GetDraftDiff` operationId).
 func (c *Client) GetDraftDiff(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDraftDiffRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDraftPatch The draft as a git patch
+//
+// The change set as a `git format-patch` email against the draft's base commit: `git am`
+// applies it to a checkout of `base_commit_sha`. Files are written the way the repository
+// writes them (2-space indented JSON, the original key order of an updated file kept, new
+// keys after them, a trailing newline); deleted entities are deleted files. A draft with a
+// rebase conflict, or one without a base commit, is `409`.
+//
+// Corresponds with GET /api/v1/drafts/{token}/patch (the `GetDraftPatch` operationId).
+func (c *Client) GetDraftPatch(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDraftPatchRequest(c.Server, token)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitDraftWithBody Submit a draft as a git branch
+//
+// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+// is `502` with the remote's reason, and the draft stays `validated`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+func (c *Client) SubmitDraftWithBody(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitDraftRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitDraft Submit a draft as a git branch
+//
+// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+// is `502` with the remote's reason, and the draft stays `validated`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+func (c *Client) SubmitDraft(ctx context.Context, token DraftToken, body SubmitDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitDraftRequest(c.Server, token, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3793,6 +3962,87 @@ func NewGetDraftDiffRequest(server string, token DraftToken) (*http.Request, err
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetDraftPatchRequest constructs an http.Request for the GetDraftPatch method
+func NewGetDraftPatchRequest(server string, token DraftToken) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/drafts/%s/patch", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSubmitDraftRequest calls the generic SubmitDraft builder with application/json body
+func NewSubmitDraftRequest(server string, token DraftToken, body SubmitDraftJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSubmitDraftRequestWithBody(server, token, "application/json", bodyReader)
+}
+
+// NewSubmitDraftRequestWithBody constructs an http.Request for the SubmitDraft method, with any body, and a specified content type
+func NewSubmitDraftRequestWithBody(server string, token DraftToken, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/drafts/%s/submit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -4759,6 +5009,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/drafts/{token}/diff (the `GetDraftDiff` operationId).
 	GetDraftDiffWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*GetDraftDiffResponse, error)
+
+	// GetDraftPatchWithResponse The draft as a git patch
+	//
+	// The change set as a `git format-patch` email against the draft's base commit: `git am`
+	// applies it to a checkout of `base_commit_sha`. Files are written the way the repository
+	// writes them (2-space indented JSON, the original key order of an updated file kept, new
+	// keys after them, a trailing newline); deleted entities are deleted files. A draft with a
+	// rebase conflict, or one without a base commit, is `409`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/drafts/{token}/patch (the `GetDraftPatch` operationId).
+	GetDraftPatchWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*GetDraftPatchResponse, error)
+
+	// SubmitDraftWithBodyWithResponse Submit a draft as a git branch
+	//
+	// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+	// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+	// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+	// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+	// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+	// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+	// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+	// is `502` with the remote's reason, and the draft stays `validated`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+	SubmitDraftWithBodyWithResponse(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitDraftResponse, error)
+
+	// SubmitDraftWithResponse Submit a draft as a git branch
+	//
+	// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+	// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+	// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+	// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+	// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+	// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+	// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+	// is `502` with the remote's reason, and the draft stays `validated`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+	SubmitDraftWithResponse(ctx context.Context, token DraftToken, body SubmitDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitDraftResponse, error)
 
 	// ValidateDraftWithResponse Validate a draft
 	//
@@ -6008,6 +6303,213 @@ func (r GetDraftDiffResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetDraftDiffResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDraftPatchResponse200Headers the declared response headers of an HTTP 200 response for GetDraftPatch
+type GetDraftPatchResponse200Headers struct {
+	CacheControl *string
+}
+
+// GetDraftPatchResponse429Headers the declared response headers of an HTTP 429 response for GetDraftPatch
+type GetDraftPatchResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type GetDraftPatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *DraftNotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDraftPatchResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDraftPatchResponse429Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetDraftPatchResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDraftPatchResponse) GetApplicationproblemJSON404() *DraftNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetDraftPatchResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetDraftPatchResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDraftPatchResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetDraftPatchResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDraftPatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDraftPatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDraftPatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDraftPatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SubmitDraftResponse200Headers the declared response headers of an HTTP 200 response for SubmitDraft
+type SubmitDraftResponse200Headers struct {
+	CacheControl *string
+}
+
+// SubmitDraftResponse429Headers the declared response headers of an HTTP 429 response for SubmitDraft
+type SubmitDraftResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+type SubmitDraftResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DraftSubmission
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *DraftNotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationproblemJSON502 *BadGateway
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SubmitDraftResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SubmitDraftResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubmitDraftResponse) GetJSON200() *DraftSubmission {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON404() *DraftNotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON502() *BadGateway {
+	return r.ApplicationproblemJSON502
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SubmitDraftResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitDraftResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitDraftResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitDraftResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitDraftResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7413,6 +7915,69 @@ func (c *ClientWithResponses) GetDraftDiffWithResponse(ctx context.Context, toke
 		return nil, err
 	}
 	return ParseGetDraftDiffResponse(rsp)
+}
+
+// GetDraftPatchWithResponse The draft as a git patch
+//
+// The change set as a `git format-patch` email against the draft's base commit: `git am`
+// applies it to a checkout of `base_commit_sha`. Files are written the way the repository
+// writes them (2-space indented JSON, the original key order of an updated file kept, new
+// keys after them, a trailing newline); deleted entities are deleted files. A draft with a
+// rebase conflict, or one without a base commit, is `409`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/drafts/{token}/patch (the `GetDraftPatch` operationId).
+func (c *ClientWithResponses) GetDraftPatchWithResponse(ctx context.Context, token DraftToken, reqEditors ...RequestEditorFn) (*GetDraftPatchResponse, error) {
+	rsp, err := c.GetDraftPatch(ctx, token, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDraftPatchResponse(rsp)
+}
+
+// SubmitDraftWithBodyWithResponse Submit a draft as a git branch
+//
+// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+// is `502` with the remote's reason, and the draft stays `validated`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+func (c *ClientWithResponses) SubmitDraftWithBodyWithResponse(ctx context.Context, token DraftToken, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitDraftResponse, error) {
+	rsp, err := c.SubmitDraftWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitDraftResponse(rsp)
+}
+
+// SubmitDraftWithResponse Submit a draft as a git branch
+//
+// Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+// (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+// the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+// the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+// changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+// On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+// answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+// is `502` with the remote's reason, and the draft stays `validated`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/drafts/{token}/submit (the `SubmitDraft` operationId).
+func (c *ClientWithResponses) SubmitDraftWithResponse(ctx context.Context, token DraftToken, body SubmitDraftJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitDraftResponse, error) {
+	rsp, err := c.SubmitDraft(ctx, token, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitDraftResponse(rsp)
 }
 
 // ValidateDraftWithResponse Validate a draft
@@ -8905,6 +9470,237 @@ func ParseGetDraftDiffResponse(rsp *http.Response) (*GetDraftDiffResponse, error
 	return response, nil
 }
 
+// ParseGetDraftPatchResponse parses an HTTP response from a GetDraftPatchWithResponse call
+func ParseGetDraftPatchResponse(rsp *http.Response) (*GetDraftPatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDraftPatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DraftNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDraftPatchResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetDraftPatchResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSubmitDraftResponse parses an HTTP response from a SubmitDraftWithResponse call
+func ParseSubmitDraftResponse(rsp *http.Response) (*SubmitDraftResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitDraftResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DraftSubmission
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DraftNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SubmitDraftResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers SubmitDraftResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseValidateDraftResponse parses an HTTP response from a ValidateDraftWithResponse call
 func ParseValidateDraftResponse(rsp *http.Response) (*ValidateDraftResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10221,6 +11017,12 @@ type ServerInterface interface {
 	// GetDraftDiff The draft as a diff
 	// (GET /api/v1/drafts/{token}/diff)
 	GetDraftDiff(w http.ResponseWriter, r *http.Request, token DraftToken)
+	// GetDraftPatch The draft as a git patch
+	// (GET /api/v1/drafts/{token}/patch)
+	GetDraftPatch(w http.ResponseWriter, r *http.Request, token DraftToken)
+	// SubmitDraft Submit a draft as a git branch
+	// (POST /api/v1/drafts/{token}/submit)
+	SubmitDraft(w http.ResponseWriter, r *http.Request, token DraftToken)
 	// ValidateDraft Validate a draft
 	// (POST /api/v1/drafts/{token}/validate)
 	ValidateDraft(w http.ResponseWriter, r *http.Request, token DraftToken)
@@ -10672,6 +11474,58 @@ func (siw *ServerInterfaceWrapper) GetDraftDiff(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetDraftDiff(w, r, token)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetDraftPatch operation middleware
+func (siw *ServerInterfaceWrapper) GetDraftPatch(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token DraftToken
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetDraftPatch(w, r, token)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SubmitDraft operation middleware
+func (siw *ServerInterfaceWrapper) SubmitDraft(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token DraftToken
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SubmitDraft(w, r, token)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -11507,6 +12361,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/api/v1/drafts/{token}/changes/{change_id}", wrapper.DeleteDraftChange)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/drafts/{token}/validate", wrapper.ValidateDraft)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/drafts/{token}/diff", wrapper.GetDraftDiff)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/drafts/{token}/patch", wrapper.GetDraftPatch)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/api/v1/drafts/{token}/submit", wrapper.SubmitDraft)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/entities", wrapper.GetEntityCounts)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/entities/{entity_type}", wrapper.ListEntities)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/v1/entities/{entity_type}/{entity_id}", wrapper.GetEntity)
@@ -11523,6 +12379,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 
 	return m
 }
+
+type BadGatewayApplicationProblemPlusJSONResponse Problem
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
 
@@ -13039,6 +13897,323 @@ type GetDraftDiff503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetDraftDiff503ApplicationProblemPlusJSONResponse) VisitGetDraftDiffResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftPatchRequestObject struct {
+	Token DraftToken `json:"token"`
+}
+
+type GetDraftPatchResponseObject interface {
+	VisitGetDraftPatchResponse(w http.ResponseWriter) error
+}
+
+type GetDraftPatch200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type GetDraftPatch200TextxPatchResponse struct {
+	Body          io.Reader
+	Headers       GetDraftPatch200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetDraftPatch200TextxPatchResponse) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/x-patch")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetDraftPatch400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftPatch400ApplicationProblemPlusJSONResponse) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftPatch404ApplicationProblemPlusJSONResponse struct {
+	DraftNotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftPatch404ApplicationProblemPlusJSONResponse) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftPatch409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftPatch409ApplicationProblemPlusJSONResponse) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftPatch429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftPatch429ApplicationProblemPlusJSONResponse) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftPatch500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftPatch500ApplicationProblemPlusJSONResponse) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDraftPatch503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetDraftPatch503ApplicationProblemPlusJSONResponse) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraftRequestObject struct {
+	Token DraftToken `json:"token"`
+	Body  *SubmitDraftJSONRequestBody
+}
+
+type SubmitDraftResponseObject interface {
+	VisitSubmitDraftResponse(w http.ResponseWriter) error
+}
+
+type SubmitDraft200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type SubmitDraft200JSONResponse struct {
+	Body    DraftSubmission
+	Headers SubmitDraft200ResponseHeaders
+}
+
+func (response SubmitDraft200JSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft400ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft404ApplicationProblemPlusJSONResponse struct {
+	DraftNotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft404ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft409ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft413ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft429ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RateLimitLimit != nil {
+		w.Header().Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		w.Header().Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		w.Header().Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft500ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft502ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitDraft503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SubmitDraft503ApplicationProblemPlusJSONResponse) VisitSubmitDraftResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -14581,6 +15756,12 @@ type StrictServerInterface interface {
 	// GetDraftDiff The draft as a diff
 	// (GET /api/v1/drafts/{token}/diff)
 	GetDraftDiff(ctx context.Context, request GetDraftDiffRequestObject) (GetDraftDiffResponseObject, error)
+	// GetDraftPatch The draft as a git patch
+	// (GET /api/v1/drafts/{token}/patch)
+	GetDraftPatch(ctx context.Context, request GetDraftPatchRequestObject) (GetDraftPatchResponseObject, error)
+	// SubmitDraft Submit a draft as a git branch
+	// (POST /api/v1/drafts/{token}/submit)
+	SubmitDraft(ctx context.Context, request SubmitDraftRequestObject) (SubmitDraftResponseObject, error)
 	// ValidateDraft Validate a draft
 	// (POST /api/v1/drafts/{token}/validate)
 	ValidateDraft(ctx context.Context, request ValidateDraftRequestObject) (ValidateDraftResponseObject, error)
@@ -14969,6 +16150,68 @@ func (sh *strictHandler) GetDraftDiff(w http.ResponseWriter, r *http.Request, to
 	}
 }
 
+// GetDraftPatch operation middleware
+func (sh *strictHandler) GetDraftPatch(w http.ResponseWriter, r *http.Request, token DraftToken) {
+	var request GetDraftPatchRequestObject
+
+	request.Token = token
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDraftPatch(ctx, request.(GetDraftPatchRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDraftPatch")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetDraftPatchResponseObject); ok {
+		if err := validResponse.VisitGetDraftPatchResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SubmitDraft operation middleware
+func (sh *strictHandler) SubmitDraft(w http.ResponseWriter, r *http.Request, token DraftToken) {
+	var request SubmitDraftRequestObject
+
+	request.Token = token
+
+	var body SubmitDraftJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SubmitDraft(ctx, request.(SubmitDraftRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SubmitDraft")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SubmitDraftResponseObject); ok {
+		if err := validResponse.VisitSubmitDraftResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ValidateDraft operation middleware
 func (sh *strictHandler) ValidateDraft(w http.ResponseWriter, r *http.Request, token DraftToken) {
 	var request ValidateDraftRequestObject
@@ -15318,325 +16561,345 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3tchs5kjZ6KwjuecPk2SJFUZRkU3F+yLbc9o6/XkmentmmQwVWgSRWRYBTKErmehwxF7HXcP6fWziX",
-	"MlfyBjIBFOqLpGzJ7Z7uH9NjkUUUkMgvJDKf/NyK5GIpBROZao0+t+aMxiyFf55d0pn+/5ipKOXLjEvR",
-	"GrXORMazNcnojMgpyeaMpGyZMsVERvUjAZnKlISvpt23UrDuG5pF87DXClrsE10sE9Yatcatw3i4P+wP",
-	"6CQaTgb0+Gjy5Hj/Sfxkf7+/fxwdPhmMW62gpaI5W1A9g2y91L9TWcrFrPXlS9B6Ky8ymbLq9E6TW7pW",
-	"JBSyq/QT4QmJUzrNSMrUUgrFFFmsVEaEzMiEkYhGcxYXp2d/umUK5zRjr/mCZ/Cf6kzO2d9WTGWK0CSR",
-	"tywmS5aSWy5ieUu4INmcKxIlVKnC2wf9mrdykbEZS4uvPWcLyoWeTfOrEzbN8GWMRKs0ZSIzUyi89A7v",
-	"VKxmqRcskiJWZCUynsDLJqt4xjLCFZmukmStqa9JWqT0wVF/65tZlq5PpxlLq2/9eS4TRlTl3YJ90tsN",
-	"JCC3cpXEeqfNLhQmsP948/u/BK0lTemCZUYknq1SJWum8m5J/7YCEiuZkmkqF4SSZcpuuFwpsqQz9kjz",
-	"JPuUXeEz4QmhEy0zIC161lOeqgweLXIjW/9H+uq/JP/w05/X0eDJ6pXot4IW12/924ql61bQEnShn8SR",
-	"C1y7oJ9eMzHL5q3Rfn8wDFoLLtwHQQ1TP9eycimvmagu8lIzEV3SCU9AA+inRjj3lM4WejFGI3hPfTh/",
-	"TdrDAxLNaUojTceATKhiR8NVmnR65FSsx0Jmc5aSG5qsGFF8sUzWZMr1pgqJ0tsbiwJRDv426B7fnp6e",
-	"nj7v6v82/31qibWk2TynFUy+FbQ0m/CUxa1Rlq7YZoFHzffq+Xs9Ui11GDzxSBEejwjP9M5nczJhiRb5",
-	"TJFrLuJHikxlEoMuyOZylZGw919KirBHXsUKKMgWy4RmTBEq4rFImZKrNGKKRFJklAsS7oWkHb5P5ZKl",
-	"2XrvPZ2xsHNCFBMx4ZnWMxETWZeJSMYsJlSR8H8NXoRWEehJjUU73KNLvnezvwez5kzt2Rfv2aH/1+AF",
-	"Dh7oQfRvZ0ywlGYsJlHCtc0gsSxvznuWKinq6Y4UuuLxRtp7bDs4PNzOtbgzl+sl27Y3RP+4KGARzdhM",
-	"giA1TxjeuWnK/1fKpq1R69/2cnO6h9+qvXx6MNtXU20ZwTDW2C9BQm14Q6NFBGE0TThLnQE7IbdzJvRG",
-	"q4wnCVnogRhuDxXqlqVa7YYH/eHXmV0gAroBORkK5nyziqluT4OB1KxFFP9vFpB9kkmy3+9XTGGdnktg",
-	"OH8OMZvSVZLhT6YyXdAM9fjBoBXoGfLFaqHn1wdeMn8FdQbnvVba7HaTHjSPjCy1jWhIkclEzta5ydEC",
-	"jnYelNgjpbWgmGnBXi4TzmLS1j8EXaQFn45FUXN2euRiFc3NixSJaJquSfhMOy3dZ1JkqUxGZJnyG5qx",
-	"gDifBxVH+GearkcEltKFtWirI8hKXAt5K4hMCfu01OxspsBxIYouGAmH/WGol8ZuWLq+nbOUEZYodg+a",
-	"uMxb3gRbjVrgqMpYX7Q8GqdOP/+Uxsbx0X9pZckE/BOoHYF3urdM5SRhi3/XKld/51aidzmjPDHqwvoP",
-	"sWQKnEUQM6DP6ftXoIq1PQOGTVOp3YNfPremnCWxx6KJxNd6TLxgStEZ+JmrxYSl6I5qByUjC6kyLQat",
-	"Lx+DlspotlKt0VBzbcYzIPdTGhO7SEcROpGrbDRJqLhufdlVKb1HQiAdq+rSrv+GS7RFYNfNqkl7QRMt",
-	"Zywm/3Hx7m1AblMpZqBcA8dfTKwWaNQDIldZV067qWZ/ggsPyIIrxcWMWK1KgHydnl7EMymmCY++dSuR",
-	"iCSiQu8hih9qVrWaLHiWAfOTJROxZiqf6k9yqrvJPCjJzew48ps9NRij7TSI8eL1PBlQCsTnrcxeyJWI",
-	"v5FcMBa8fgqj+fQY5vR4KzPywjzwQAR5azw/4x9r1aQVRI98QO4KiGPBwKkxKmJQunFKbwX+AI5fRJ9F",
-	"YBDQbVZrBGSyzhi8Qf8DqPlKZCwVNDnTQv2N1DwVhJvhCCgJIiPYPziFWMoe+vJtX08uWHrDUoLTeDAq",
-	"n2prwD4tWaQFQeE7Yao9gu7+SgFHJnI205QW2hyQlGWrVOhlwFH8XljPxBV+EN5T2uxaz5u0ZaqPIvCh",
-	"dg87duFvZMynnMX1LmcxMELmFCUb5TwmiouIgXAbj2/Gb7QVFnXRk5q4TN3qzGN78Aws7T1dJ5LGl1K+",
-	"pumM3aNpnMh4TdiniLFYkf3+8PHh8REIkvLZe7h/kG+emQy5lJLgdL6LEYOZai7Wr9TqhAoSvjn9y9XT",
-	"d8//evX0r5dnFyFpGy+S7JM3/GmnR97KbK7N0y1VxEYvvgQtLZk8Yh8EvaE8oZPkPmga04zqY7Ge5Sof",
-	"+YRk6ZrQmT71qblMs2RdVB0ebc28iD+xB6Vuw5wDdCJRl3BFJiu1Jimj2sASPOl7+8KZCrQnyjPC1Vio",
-	"+SrL9IOxvBUnJIT4TxcCQCFRdK3w8JPJnDDaI/0StC6lfEPF2oa+vnFPzmnGCHhxhsNZfKLVnn6pngzZ",
-	"f9y3oacCtw88t0FzuZ4TcZN6sP14d8MwjJTmE3eWE4/qYB0h4AgEbytGU31wDMhCxquEkSlPMD4zS+ly",
-	"roKxWCkWdyfrwJjiJR58VIdkUpKFXpm2HULxGydrCr2rwnszIkVkTg6eHnNRxa47IG5SaaV4qx+W7BZi",
-	"oTsNkv+iNJAJcO44iH7ahim7Lk658cd5RBP28YNYpjLSh4Jv1yRLbS72+iNteRIaMbKX0AlL1AgDUe4s",
-	"wz5xOD/UnFzMEMWzi9afhaPLTuMXDjGDQS4XhSWTZ2a938UScEVuWZJ0zeFlssrs2UCfwOypnBIgA5FL",
-	"lqLtzuY0I1PKExUQasQBpKzJTriJ49F0JeKEPTf7VIn5kAl8jwEDnikjkRAA1FLNUxIzfUZhIlqTKJFq",
-	"lYIbK5ObUkj7cwvHyv91xfW+PjchkqAVycWCZ1dqTlsjsUqSoBWljGYsvoKoyaA/OOru73cHR5f7x6N+",
-	"f9Tv/2erTNKLjIqYpnFh4pFMTZiNM63q4L3H0RN2dHT8pHs8HBx2h/2YdZ8Mh5Mu6x9Po/3pkz5lx5rZ",
-	"NB/l0yRIMM1zQIkrHms2bT2TKWt9DFqrZbx1xjcsVTjb/V6/128BX1giXhkitka/fLQvQUGwM9GvIm/g",
-	"Cz0NPKq2RlOaKOZNyzyJzA4bfhWzKRccKfW5VaJ+/iqzGLhkwHgrxzhGvoGbGB4pdLFaLGi6blpc5fLu",
-	"hqVrq+9TRqM5iGA2T+VqhtGNhCt9FjDzfJQzHjf8qIXFPMQzxZKpPhXQVEsX3GHk53opmCLThOqjQ4FJ",
-	"S2Telb48Ywu1jS64ZedsqmliNUqaUqCRo36du26FDu+vgK/1OlWgXfIpTxiRaezHLe51fUH+m9d0suUn",
-	"+on7oUgtz9I4hn/T5L3HmRjyrtINafVIu2YyYRAQAnKV9BJMXFtM7XZcJbBGu2L7MUnohNzya14jKQGs",
-	"+mO+Bjn5LwYxmU/dmeyaD7V57J3T2zfGVnnfdtU1X3blElfWXUo4nOO6MJhog/u/WBnMZ1ErX3Xk+1ie",
-	"35fAqP/3dFYjku8Eg1s/IqeGkqpEuDlVV4J9yhwnmF3Xmsu7UkRtXtEm+a+r96cMvHFq7t9gFlOZJPK2",
-	"OAXzWrOsiZQJo+BzO/ZrYgq8z9K+oB48QAHSdndNQmedwrLs+HarxDD3YbxACaLJptqIOs7TLMyvORH6",
-	"RDsiSyaX+jgzS+Vq6dtiuIeLMoJ+lzN1T9jj+Dg6mnQP6XDaHbKDuPs4Gky6+7Q/td/txPMFa2fY/itt",
-	"3q46omJNynqiwGjlDcdrcXv7C/fver9PSKj3KCQSY5gJ9W649Tfo8qJeqV4b+fKIiyhOI8h5u1no7JKa",
-	"nS6qjDmr9aP+8J6c91TnpQB56uR/mUptA+AuvHgNmdOytOVF4tYNitzaTdlSKp7JdE3wF4Rn4H0Dg3Ex",
-	"Y+Cd6IPoDpxW3MEaJQl3rZieQZdL7eqUVtRAQncRqandzfiC1a258Lrq22nm+yNc6VN98e07cdNWGtTt",
-	"owtGp/K2so07sqYjwmrF47r1G94tv/s5V8uEromgC1bLPzmTV4b0uX6To8fRkS0au1xMGqzbqfWfyxQx",
-	"6roynbIq9cWvid2Ak02g+B6ZzUn1501+nGILKjIeEfO40+Mm8UChN4zxbFHaHlQXd9bvmjdylWLZoige",
-	"+fwLe1zQGwVpLtC6zkY8M7kfP6V0Oa8TgDlLeUZFxDAoBk4Am05ZlPEbRhZsMWEpODmU2DySkhnRP1aZ",
-	"DbPEbGmyWPJMmFHrdIYBEKvH7d/lI8CSppin+ctHbdld5sroc2E4l4Bjx3MfFAfUqm8doY/9EUnNREzN",
-	"G/zXmRl9LBqBX4qvfamtMQXG40i4PFHGzuQtfl9eWCWvBu5drvIFmgnAKXs1wQ1EOpTtkkfv+tOvfaB0",
-	"bCXtScponM278GcnIPp4jJHLkn96r5u4k3sG/PlWxqxOn/hssD0NyZwD7cZvYnl8hixYRm7nWuJvaXKt",
-	"3WbIBAN5aE9oDBcBll5UaVFIpGIxBgXllPBYES7GApPP4Po65qmWISmIymgKEX8QLbiGJzQDLaMWNEkg",
-	"aheTdvjLaUCeBuT0Y3hCwl+eB+T5xxBi3JA2gyTAOB1X8HN5K8zrOieELZZwu5jqMdelLJZfmrW9Pp4B",
-	"HVwKnF2Ve6deHsYHZbrQry7Zk9dSLq+0ZoJ/TDaaFm9Q6zXD24s61o241daU/y7IeL185I/ct4RcZKu4",
-	"KCP5J81SYrXXPUmLG7g+vRXJ/0gZDjUMVI4BlXbYacfGfTVs741f9h6suti6pUV1V7eD5om1ycU1HDWn",
-	"sAqjmDF4xUWUrGJIoWjayl9Bw+++yW/AANfGtTwrUU8l98S9k+k0jlOmVJFKhg7OOrhnmillPqiSykjE",
-	"/dCq5Il56bBWVALPqBZVSIEbC0R3FqbW7QLH1kvWqw84mvVXFbIeMDbucY+E6PGFGLchIW5FiMmVGJM0",
-	"yb9U5d7rLU8SMpdJTHjWORmLEF1FNwrcAIWkff7iGTl60h/kl0F5+mYmgXfy0V2mFjjHZuCYJUwPnNFr",
-	"pohgPJuztEfOzOnMJQBC4NTQD1xKkxAYPj8/fXF59eb0L1dnby9fXdqMhbFwKQsHg+Ojxx1Mvjgx+XVm",
-	"4CnPCBXk1dnZWff4cEhiuZok5TTOzy0k5pXZKqRFK6h3K/2c6FGRYSCn+ZfPLbnMbwnxi3lr1NqzXj1k",
-	"BWqFslpQQSYMVF3VlytMqhJ0wnQ5l9AtVgvgX2AG5/oDw2r6a0bMta37sqJucXF3j4Ijowl2a9mh7fhS",
-	"imTdKR0LSq75A0W1Cxu4pWKBtO9asVBck3fKuEv6fomdds+kd+xWty5PWNtOsmEfAie9XNgLHZokBFK8",
-	"REWvfxUj76iW/0NJ8V6v4Z2dLUQv6KdX+Ov9PqQG+tr6QS47fDELShUPOf/UKXLIF63zd1AJmoxWLdRS",
-	"0aQcYKWKXfkhv9ZwOqBPon3WnxzHB/RwesQeR08mfbofD9jBdEgPJ0fRcfxYz8vMOZIrkQFbRSZH15xd",
-	"7xyVxWAuZpIq/2eDbv+g8DNQhv3J4fQg2qfdo3jAusPpMe0+iR5Puvt0MDmIhvEhO5oCv0DCW2v0GWgO",
-	"S7Y5Ea0I7lGcgYc7gFFrnmVLNdrb03/2DLl6MvWTk1t5vrLNqTiNY0KJ4NG1dtC0ZXLiuD3cWw3ulrem",
-	"3lkWUvCIJjYKm1s/rqDIS7tPI1McYVLCYle9cksVMbsUkIW8YfFYTGV6C6HMNdYdkIRmLDUhXXMILdpY",
-	"IQmSlVgG6PnRqrEQXnaGCw2vWaWk7A68tz2gXGDOMu3eYt6/PkKachBboYnioljxBFlTqFJg90a9zpnv",
-	"kdiXwVH1lqXMJaKulipLGV2YjNQ2npVhn4BFi3r+l13VGyrrP7Hag+immPsz/R1k3fBy8PfhQu3P87+K",
-	"r/yZX3NFrhlbEqog/DGFfMWdrhZ8fVIb6833xzx6YnKstUSousVX9NFui2/yAGxhgXYAoO6AKBalTB/+",
-	"ZUZWmKOVScwWyadbsv07qsOttwG5vryD+/UiZUzPlikyYYrHzJMmBXEbxURWsj4mI4zFV5O12eXTeMEf",
-	"0BUrqf/NwnMOD1/gs19KNqJuH+HmOpvn1lZrZabcLVi+VxsMzFZ+3m3y4Bbkczc2qjJr/XEpCNJsxbZO",
-	"bdO1yiVfMHs97V2tbNQth3cQr7rbDEMqu/zyVYbl9OLWBhXTW7ImZTbyLUFB3dztIgR2DE9UtWFJtEyG",
-	"gsVqxoq9ajxMRq6my5zsd3HS8vOYPTIVfO27HlHvcq3+jcfZzZ7XYb3n9WsceSOv1q6xcBrctbLDgLnw",
-	"mOyNc9OPLWjMSJuWHbPObklFWz0DFhOa3aNb8LUn/rqwzwJiPDwLyDVb4/GSXLNl5q5Q4cKC4P40hARK",
-	"/N2g+L5fnMBUZpUD1k7W7u9AX5uE8EB5BxuCB6Xkb9xfFB+FnjMgd2CgGDe5tL/Iw0SmdTv9q0QVGrjo",
-	"PqMKm03wB/xum+h+q9XdLZbhhN7ygacEv9pwvuaqORayyVy6fM6KNdhwKclEVso12Plg5hv7bdcBOGDz",
-	"ytH03C2EfwphUgR2IXgZA+UnhCtieWtEws9fQi2EQgEKBpxJywElcumFHMZiyYXIw/ImKmEqppO1DUC0",
-	"w5KPFVrHBnEWOieEjkX1IRB6AELgivCZkKkeTGt3kHoMkRpYlE6PhOYAEhIax4pQjBCPRc4GoD0EIxFN",
-	"ksCiRTCSrkzibPj+3cUlsTAtsEy19xnKmr/s5aNjOHMsrC4aQTyTpozQKGJLuMXC4CZph8P+k3AvHA4G",
-	"IRF0YS/z8X53SnmiPzEzpGos7CL23oaByf7PQzxGTjoNlwmYIfIQFws0jj2taVnmKpedva6vRam6skeK",
-	"1he4Rt454rY1vHb30Nkr5JwTv0xyyYXvRRQZmGf4WCkacIeAlReQPxruHL9STQ6o0hOkmiJY2UfaNVdV",
-	"z16evv3p7CIMiKur7fe/MpJUvC/cFiPfnlS5DvTUEyDJ7sGeAtKN/9oHDl+ItX81SNqgGCE6hxBinR55",
-	"W73xG4vSlR9pY0j1aNidaK7CWCIU7XVOsDBXgdYIh/1+STuwJAZdOxZmhVr8sdbNhldAO1hgAPthgBV2",
-	"crGkgDBgARpIOF71+wdRGJh/MfuvwVEYjMWHfx/0B4/hcfjnE8JURJcsDoiSrgDP4jjoyVgOVPwThA3x",
-	"ptdM0Ux6LJbJyuQGQcUDLEyR9kpo1b1/RP7En1a12fePFH2fYI9/TdcfPt5BLzQEclyWspuN3pCJXGXg",
-	"IFOScLF7oMeb1kGNkH3Z7IrEW3HrPpy/xoRNzwm5mAMgkojYiVa3eUloyiJ5w9JKcUA+3tUqTTw6z1cT",
-	"n8zGav/b3WCSdrmFyotxL+gNwzO4Xlq3aQHkVKy1D2CKTPUz5IazW0y8i3nmQVX1agITpRXXYECmLNNb",
-	"fW3tFww1srKuDSPKuiUKfg7+jFMCOSCWuRSx2IL1bH0v5L6HqD1pG9N3efk6NGGRyFxjdO4xiu92vXrM",
-	"SNmCgx7LJBowPckP569L1QIPwSzbTmYl3inFKe2aGg8Zz/l0Wip5/1WOTHoeZ3qMbz015QPV55ta/1tb",
-	"Oj6dljPKLcxAQ8BowqYGGreaZGK88btEQX/IzCBHg/sL2f3wIbp8X++26PyenlmMpdvaeNXWFKXvs06P",
-	"RxsC4A9Vi/Tr5Zv9yoHXhmBoXe6jdvD1wSBEdgz1QUKSkCJEj8kdqI+Cdn79MOh3S6a6UzDSSHZg1Jrd",
-	"j0b7ceFuYYv79ZpPGaTdooML+u2EhAYeL4RDG8vIZO3HHqRAUCnL0Hlu0Q1NOAQ/MbUX4RKd9Y6LHO6l",
-	"JJXZEuaM8d87RwqNLczcqe+RsnXXJmRmsWhs1ZoCoHU42o0cyDYe9FRG18FYGFQ2+6kZILAqMUoYTRUJ",
-	"4bSjz6XenELNzaF3PgsNUB5McywgqgeoGF6+DYJrhC5kVzlh7hJlWnDhk2v/znGn52yZMm2S41Ft6Mnc",
-	"1ekBeuTCVOL4wPGIz62PdkTIrlyeEFoG7+aKQITxG5Kr7hSrKkqwfbb31vzjF3zsY0GW+WIpU3Dsjb6Z",
-	"8UwfIyK52JN0ybuRjNmMiT336i+7266NgadzZDTjfORfnZQ4r1RBdMeg1G+MYl8VMitQEjOvbWCqPXXh",
-	"tE7vhw7kFBZhkCb1k9vY4f5COj8cM6gGw/ZOJGsSGhMTkgVd6+OqVrZwH9PW51Fw4yc0uiaUGMulD98n",
-	"JHR2DCwgJLKxeCy04cu186a7FjsAAGuT0NlCTCnX9tR8xMWsNxYXDDEMsdLDKUWyEglTqpgmS5OU0XhN",
-	"OOTEto1q7fTIU/AJvEtDFYzF+9PLZy9JBADjevXe0iBwJSRJpJixVDv9RgnvaNZ3NeYNMcACM8Mz29j4",
-	"DiHA3xQX1wUoz1yKSW1UQnv5rnWGPaxZPPly5PEeAEhOydxzqR8yhapSgd6MkdZctV6tQ//yVVntXw0v",
-	"YvbGpKFDArUP0ICxMFv2Q2OoFDTfjYVMXfcbwrMO+ec//gdSa/NcRHPNZ5LTe+RUuEAFEexWSzM+kjB6",
-	"wxSWsY3FLUWnAG80Qu+qOoBPAPWWQk8QZSCGC7nxplgaFzWncLdr/L+HzI3fBrbiVdT9yqArZha8dPFa",
-	"lp7tSeC712CZoDdyIsk58ddJvfpB8F+wkpPHlmtZEX+ksytx7gHrzu1VCetOyyTAljfuIGlfs7UqlpF3",
-	"6iDymnAkbJDhqgDBkddkf3wwL3YrYI0nLA8CXFOX6FVN5rKRlXromOrmfwNuDMoORgQbEcZeyltI7zGU",
-	"cRf6gMEMsPFwjjOYNoTGNzxiFRCyxbI10od/ADy7l1h8yqiSApinJnVmRMCAkULWzMca+C89sfKSn64W",
-	"Sz+WtKD/BfO283dxrZwt7Ff/6sHY+i6Km7pRVUZ0G1d1vuGLEirFzpsb3O3SrLUdpaIksM2Rz2KEFJgq",
-	"X+cGyZOrWgyP1/zGq31bsrRKYe0G2h9bpN19H0TnIGjFVM0nkqYxfIVQU37Ibd0aPYbmQ3Boh28c9AHW",
-	"65lOaq3RvqaNzGjSGu0f13ik9euA9cH8vbZlNoEH/s0VMWHMgPw3S6XDqOg0wEE/8BqbIIybSh8tPmjb",
-	"AAW6IkhMo0zoWq5KFQP1dZAe+FFjmSU+w0sZdAd143lkaR7QPaS2T9BStnk0A0e3fah8Z5oHy/ehMN7j",
-	"uvHyzW0ez3Uf3D49jz2ax8shQrYPmHNY83iuWeK24TbAnFiy+kvw3u72MMhhgXM28chYp6+M7FeyZVYL",
-	"d+IHHVCc/vH2+aPmsC9oVpV/YuvaLoP2LpguEI8XtAqcFsu5TnfxLiqa4Ae43tzRGDWTcDtwszU5Pxpy",
-	"c+FAuhtws7OezcjNjmYV5OZ7CU4JA84M4YmICkKjbESoNodKQttCqv87o4L/NzWefB0Q3+YA1sF0PxrQ",
-	"J6z7eHIcd4fREevSw+mw24/32WB6QIeTw6jmFNYcv/qWc9sOway7Vd1/FwjnbU2KHxziOUc0rM2Hm7KU",
-	"QYstCRUk8HBgAfsdDkWxa8kG3bcbwONdNCB2JjHTjHeHhGuImbzKFIGvioCtZn71Y28NXrnVVSafrhi+",
-	"QEiSOMcbENRQc5TW01DxWa+eCyCwdg7NPHBZe8rS9L3mIoZ0CJF3aMV3jOB0bjie8dk8g4eV/agahDP9",
-	"QExjZuvC0tTH25CStGmipKk2yut6eOo6thSaagQE08/DPeMIhmMB10x75gVh56TiGT9SxDnO+v22c0Dh",
-	"yueBfJzdDqsvOEti10WxajqxsSiXIveDvJaquQTeW0vVslyagesLQE3Td3CPoF0WxVifCY11E35tkEAh",
-	"/QnyJ2S8Ju3Q3EOHAQlBo+3193gcOgRS2+4dg/OuLKwonDk2QFX03fJrnIIUS0fkdGrSN2xWhh8jMc2c",
-	"LPFMu2vTlLewvebJ3ZOQfzboq9gN1uQOl5ZmsSnHdpXjlv6JFfFtVsKtPzAbuDl/+AXHi8xaFpykkGie",
-	"rhJs8XhLIbWtg7ULoB0wtcgeTZtu5GKIKgkr3ldOp985NqclOv+EM7WHvwHAtQKrG0TRMWpyJCLitxTT",
-	"biGjztygQV8vxW5YCreR2P+r7p4sblCmmlQBoURlAAujBL1mVxFVjNzKNB6RUBOBxvrLK70UkAIBF85X",
-	"ABnn/c3jMBiLMF5hjzPoBOJ9jdoXPomvFlxB/2X9p/HAnP7QnxnuuQKWgGHrdgN+zZJp8ROeIx5fQfKc",
-	"/tCyqf0EYBzz/i/2MefbuVibvGFpQpcwKYQoV5FcMu9v0AMwol2qiQCHpI0N2TonJJTpck71R4YpR9rK",
-	"GuB5AK33gu4d0+/bIIPYSmb/x9mOQA5FsKh4LKDD2fnZ6fM3Z71FHJBx688utwIrVcetwHZmpBkCpC4Y",
-	"FSVbVGIMwEbN+cL7Ewy/zxTed6YVnPbgHUvkPrnjiNxjuLI6okE4i9yQA7bmzODZTvdBmRN8J7/MCDlU",
-	"PfBB/iewgbe2HNoetz5HenGV6cUgdv2KvuHy0TdRlEy5weIGXZhhO1t7lwVPGGxIpP69RMULE9KP7D6l",
-	"3aPoqGLrXq2/CUjKNBfdMFvF5C07lTKrfVFVUe9uNM19XNkD2EG712FaNGdx76MH8x49GMKFKzXV6y77",
-	"J3i/WWnjVTQl1RtWZ1uq5WH4je+JMNPc2mipIn+zYufrBnfAvTBAq7Upy9roHePw7OA1qMarPc0teY6Z",
-	"Zcz85IBAA9ZfCDDGV+0wtL6ypnYFvVav8gjv4EvenrPvSKTwi1KwPR+m/jK77mISureW562HKcxxUBsi",
-	"L1Yv2zGWLEVXqjJKw/IqZLfr/dz0CjkldsNJCE8XI1D9uunmpNttXPN8uI0Q5XMrTt57X+B2po7HfoKE",
-	"s5/ZZC7l9fs8CbYcxviJZy9XE3KLD9o01xPMPAxTNg1JG7L9lys175gExzgw+JkYH8Q+JZBuaBEhPFC8",
-	"IjelddEU0I6rJMF0DMMt+oUsJimbkraeCPa4VXsLyivYwKWvWzuV9fqw5XWY+vYoIVMPzJ2WoNwRxz+B",
-	"pxwc+4Yoz/fAuL9jiMgu9JEqLLWmiYA3+SoAZL6a5lAOz7xKckKF65ayU1j5HuJShrT3FJaCjv3G74Xw",
-	"3o6NDfOdrF614zekDRTKTwD/d4h+eUfvkfUCe+RdErO0i0Eb47iDMdAC6J7ahbYVZtrUvwJj5zGLEppC",
-	"cePIuDImAV6fbSGsgcFebPJht9okOMJcIRcQcnxAQdLEPQWQC2DstEqIucKeMfpngH+mT88w0IKm19Br",
-	"y5KK3HKhTkzhyC1XzIOg4YIUmoyQtrbaHdN1o5SW2BAf3SGg6L6v0tUXlM2Rx7zNSN39mqMmlL/Zlgk2",
-	"lMDLnaVKGun+WgxVG4Ys65zEi7lMM80Fwl2t+nNUGVu61u4+I9V2vaq9zd2i5L6mNcoPFgents2Ldtap",
-	"7S9u1ZCTzbsooo3daoSM2SO/z5EibRbPmPPngLM2YO48WJeaO8T0A8OR+VrrZO0lo0kt27L0hkeMzOH7",
-	"shDRjOoTtD6nSSFYhDKd0oxdQTj5CtKyW6PWgi1Q9pWgSzWXWTld/C4p0DMmbMXp6CBoaXdtywWoyiDL",
-	"oWUq7Xyg3RaurK7zj1td4/UwSSElNUv5EuorpMpmKbv43681R0aMxQzheLggA6JYJEVcCBX7VIMADvYL",
-	"L10CeA9VU9YqtK4PW+vnuvAcmaziGdMSzG/YiIS4NSFpc9FdpjJiSnUg8hZzFZK2mtOUxR2o0pylmtLh",
-	"WLTP9bcAUSbFlM9WqZFFbxEn2L8fqulokpjSoUyS/D12Ktr8jEUYcwDDjsNiZMvxDkwJ+Bknov9pflJK",
-	"ebS/qJ6fPfbbdMl7YZ67AMbZUDgVGvYJ89xpyzcG7c6gMvnxbWKnARREnjwpElhlPEnIoN/vbBp4svLK",
-	"HNygUKY3pTwxcE5wV5gyiPiNBUKdFefD8Ud6RKiK0pNJKYdjGmkf9g86Xm8AU9eq5qtMkVjeCmjuIxwh",
-	"7PPlWccce9vj7It7bIWwuLlmCiAc9onCRuc/2xLFsFjOTqZrJMfjjjoNWVPvXnvpUa3p70Gzo7kpbtM2",
-	"PoQ7RT9cpPJ7LlTmJVX7NZX8lQu5VC5qNDwWRpqLN4BFXMgbW4oXyeU6LEWoinnfhQLZwbBG6GRNIvO7",
-	"Qhoz4g2mTL8Y/mHXaT7Qs4DbVFUK0uZP7hire0/LiHSOhtsXYqjcEKxawcE9pHGMNxcwM0NGPfOQtC3U",
-	"XOnwXti1EuvKpd3uOqbE+/LnUK+/oZOuuSlUXqYmzMu/JneX5xUkLvuTSh8222EdIBXKbddZWk3d+OjF",
-	"9u2A9nfPZMrM/X+Nx+3a0YJBTFmrMNb6KkqkWqXsW0fMk0mtj2Z7e3vL+vj1XcoLa8fXfiwH/J7lewRh",
-	"+YjGbMEjg/9netpHUmTsE3q5X1Mv6Jrj5/Tx6GFf0/rqXua1aVwFVipRtIk2xfl8qYFNy8fccOyxrVqM",
-	"QNiTe6ntZGDPMNiW0GQybWxFuFvO0t2Sy0wL2Sropk+i2l4juKxy/stXrNGXoS3C88wKz04rRH7btkJP",
-	"oOubS5p9dN6mqzMvqLS2t+UGNYR9Mmn8pearPzJZcq20fQh7pXI/5Xj45mo53iYb4XVrzenwMKVzJVvp",
-	"Uqy8+ZTEppbH6kjVbG23ZyvXFRz8AMnKjUGQDdnKtpV/c7Ky4/lqsnKDCb2apXKl3RrbnfjeDOqzWoPq",
-	"bB28VwVE4XvRB8q0CoFbb6UgyApZ/8C6h/RxfBQNWXcw3Z90h+yAdp9Ex3H3aHJIh9MDNoj3/RTm13RS",
-	"sqP4yVeZ0LspDk/qHzwr+cGzjnNduDXr2PDnHZOO7+4gWiVWlMl7CI8Wp3CfycLG7N0xWbiw7C3p1Naw",
-	"xtUlbT2R52/ZLQu5yObNJx2q4Iak6RTjdJH102zv83vSQBXdc6aUdhctNqRz6sWamH5UX+O9lxi3zKhf",
-	"7bXXutaGZluca55fh9U2b/dJvUt3/q9s3v7VECSmYSZoOtfG0sJ9fzvoBs8eEmxj27nAWnFvk7Sk+D/c",
-	"/RLjTmJ/59YB5tLTvgTEpfii7SK1dbt+ZDCOTfahag82K2vnvu+6WVuRKHj2MAgUnjrauBALQmlRHYom",
-	"1jWft9AlpN1c7mzU3p0dmrigcpvgMPJ004IarRxHvhoi430qJwlb1N6Nn794Rp4MD4/JEh+yiJ4kltFq",
-	"Ue3VGZsAorHwcPecu1CQBgxSefr+VbGMxCSU/ZKXkeSlFV4hiSl08JLrt1QpQA8Zc+UyhCYFBsHzKY2J",
-	"7VOS65aJXGWjSULFdc01XkNw9OzTMqHCq5DhisgIb2NKMCF3JUs1Kbch8c7hP0ByX15Wgt2aZOoVyrS9",
-	"dEgcrqbt/S/3WM6z6wHEq0Oq0fZN92aaoi8vL98TfKCa0zjs1yYbNqDjQXYFUegeuvw5w/xVEJBaLiqb",
-	"rKrl+3D+yjt/cH2G5NO1hXH1X3dCQo8pQ0zYx9uzfL2Y1c8zQpNiilKBobfpI5OIa5ug5lddyPcNqkNr",
-	"yeZrA1P6lt8bLPK6PFNql4dRiAmjNF0g1EbpXaz9ay8BXHjNzPW+oPsuMipiaJEOZXpIgkh6JYhf6bM/",
-	"N12antryP7eaQujCLAcXaX6za4/55trpfKCc6uaVX+oymL41CgtBAziHWdZ5VIzMYquzzD6EwdnfXEh2",
-	"i7tttAKIEqT7fZ9QfPC5HJLa8BP9xP2QxBPETWMY5XO/cWrz7keKtFFuH6nOlph14QbzKgFCVW7HEjqx",
-	"h4qy4ARAuo/fJ7JtaZtP45sC2WYPtkeybQ30v0Io29VzN8eyc+X7IMgboDQRe4PmV7kJnTxS2HFMMBar",
-	"EVkyuUxYYOLVntHVTiaNMuvOW0v0hD2Oj6OjSfeQDqfdITuIu4+jwaS7T/tT+91O3F0wRobBSyapJDH3",
-	"CKxRVQy//VB2aU0bXK3GwOXv3Ke5J4Th33R4b5eAmeWjuojZTvv/LxQ0q7Blc9xse8A0qSST54z9UDFS",
-	"X2A+b3R3ym/IpevHie3VBdC8FTZF0Lw9+oYw2TnUeDc19Akj7TiE7ubMokGW6vRVfVG/4nAPaR92LcgR",
-	"OnxBY219crQArGEAlHGF6Bf6sbZiLH9KhZ0eOaPR3OKG206aLB0Lo8sWEkDKAfdfuFdX+2lPZXpL0/hE",
-	"P2qGZ7FZV45rrn9WgrUBZ8rr2F5MRzffVvirmDNdy7dcdDE3uyYV2s9SNv2YTY1lyqjR1QXKYKMcdjsW",
-	"eUHAifsJjjOHzghyCr0fvPT8168uLs/e7r19d/nqxV8B3oGoW7p0IJkwrJsa9GDm8EZMk6425P41Sxnu",
-	"ZiIb0PdpRvLJ9B4Mnd5fcD2HwN7mj5la7xPSN7nphFr8Oi09DtS/BDzq9BIX2dGwVRdK9IjdALrtMaRJ",
-	"j/e6GGJCvP68cql/F125lWKqXpxCwwChaTbleHWau7keFQuL0VIREzk9IaGZP44yFujE+OUJQrragDXT",
-	"q1cZTZh5K7zFKzdwlQ5FOR6LwhQ5dkNoQ8liBrfHk7UJAXVKqshwOe4W1gLABEo6yT22vQ6gJHYl05Iz",
-	"RZ0xuViLqMmU5PBQ89WEKO1yKYdNVsU6C/LaTimKWqtaM06zjC2WWyHisQxkLSL9+jSrN+GDbn942X/y",
-	"rWy5Tc0UO3uUABv03hec8c4J0W+0drgq37aW1rrziqzEtZC3D6iqcuzo7Rm7Bi8b0E8Q82D7tUkRAgMK",
-	"yHGtmze5TEqfSg1UfEA20Ht4xepR6H6er0tsiVrCnyXP8lK5Hnmr5YDMZRIrEqUsxnt+tdMZrRlXAeJH",
-	"Dkjh3dvLd6/f/fTXq/Oz9++uzs9ehAXmC+V0Wip4MYAKO8xgIbPNPQI9ycjKU8MAYKw9RFc8hUPmR9cp",
-	"y6K5o6AxiHl1N3z9cBLRZIo0yUZO9Zl4nXan/e4cJcJ/OH8dkpVQLOv0SKi5A80QzSvVuCLmcyLkbc8i",
-	"koxqmYq0w5wXQwuYtT4pFLqZ6rdY6w/8nBki6klM2JyLOBx5lNcuvdM4tqmQ/pUFn5QpoWMB89CbRNW1",
-	"6TqhLSFmIWQkXQltPM06mX2FmUv+Av+9RTuIv9PGDwkCPU31bO0lfCtoyem0aBXdj6obaUWuWdVQJC6S",
-	"2UnoFkWy/7WKpAK+7ZlkXy0GzoRXha2gjIIcwNtpZNQRQdGalohRZ/U/QI3pLjioymFVG4QIDGO7PKWV",
-	"KnTTqAUN/ViH5li3iR8Ui5+u67ZP6hfp01Etgsvm+i6Ec7HbtEupSxmV5YbTHInlox1jAwzMRtQXH/e+",
-	"HnBhUwWQV0u1gos2nhURa+yFpYfFULgS4JXruPsn0E7Rcdzthu74PpF3Li/yyVqFz7ffQfzLS3FAfmrT",
-	"5FZrWB89zo3X+XoKxnHKlPJp6D5poKL5/n7oWAurUK4n8ehWry3yF2zoCwDqAcS0AhxTzp8w5DJ3XrV4",
-	"p5WWfht5rnLhb96wEbaoDIppDmwnBOblHjOCVGlH2XhjtwW2BMXWQ8zYgtDUjIy4LVt/13GasYvs9aXN",
-	"fvBnXoXp2QmVCPZtOxJRZXPaptwNtgX3t9O7J3Afwy44uToRyBFMz5ltA1pdgVxlkVyYVup5dtvIOxgj",
-	"4lio3TftWdrGqqTbRSeDAOYtWaZcQPvWZbJShXisybYC9NVb6CdTidxhgBcUk2kGtjSwp/fdDAzoZ6PI",
-	"rY9aZeWnxV+8jMdCB1n4txNjzCqtny4GQa7Kef3maq8VtLSLojfKeMPF2TmGwjWNiOslplYz44EVh95v",
-	"famxxpae9R3FNuSZ73DKLvSDq7GC/uG7Horw615vUa43JjhuGgA69JvI0Re3p5WuO9JBsPqIieDR7qYt",
-	"HHuUh/6z+ebr1m9+fQod9LaaTVydl4roeeCWPby51mqQwgvrERdMWz8tBV4hGLWXnAWc1TzwFGohCD3o",
-	"0JDHIfoxHcy/2NIhsEbKBr2Dll/t6iTNFaRukjMcuVHODupKc75Dd8DyOuvvEhJGFYvzbHx0CG38ImV4",
-	"bi75NI5ku90x73iJijQv//pPXMQFmlTaMDh1WCRMY83FHbsENu/3fTcFrOWgWt8B97YgQixu2jzTLEii",
-	"pLVDs/48xlIpqzjo9bc6FtcYvMAmhSVec40Kq+vZ3LzQoL2es4jxZbYhW0J7EzFHcC5CHfhrzBJ+w5Dy",
-	"pQh8VH9nFS6lmIXmBLTkYnaCQZ4r59G7L1dqbiGv/bhfISAg8YajMEA1qON9V5svgotogojAbx8pEv6l",
-	"i+C33efmwzDA3VflEpHW8SA+2D8asG4UHT/u7u+zg+7jfTrpDqMnB0fHcdR/cvh4p1bNN9rr3H1mZ/r5",
-	"UjxWU3K743qD7q3ZuCq3fIGI+1TinSnk1el/QkxCC6ExGC9XE7KgXGSUCwb4w6tUn7TmWbZUo709v689",
-	"uqn2/6tQznqVExpdM+yY479jRCapvDVQnYi5VtOqnrTzk2jgtSLE/gT5wRQzB1mMoFJ+8r5NguzYv5ZS",
-	"MZflkEkoR1DoPyvsrSNXGQDVRhBR643FWPzbvxGo+FBjgYng4KLAjbxXfBTSJXYZ4FLsmeqIf0eP3dYh",
-	"kXaotyUMSAgFDNBBAtyGEBDnMsqTsHMyFrb6ploFQ+NYvxWDwwpBYomgC620oFnCprKa3licYpuZiCYJ",
-	"cwphwbK5jAuF5Gq11GcZA1+mSDjsH4bmeUHCUy3RIcE2LydwKtOzVkspFCPt8A2M+FZmpyj6oe1K5Llb",
-	"9nEVdsiEJVLMYEv0/BRJqTlbUkEyORYOXkwByJuQOeCYjy0Lm3U553nt11hceihuFg0OsfyghEkzQLgn",
-	"l0zQJe+t6SIJSXuyzhhoMvgHtXHxjMW2O4b7hWlEohmMfVomEhFykVQXt3Q2Yyn58IrQjIR7sYz0VtMk",
-	"cbyW6hMelC8pO//z/KOxMIU72JcJPmQx1E9FCdcs9eo9ZNnLVYqdoJka2WSelAF9AvM3jQCFsP3T2WVA",
-	"3p9ePnuJS3l+9vrs8gwPpvBkJ0C2YiKGWxqUJcXFLGFd27oJ8lRUj4R7CEsXgvmEGy0zyx4BaRkLO2u7",
-	"4QGG2JWarhLNn0JmAYlo6mCLXp1dvgAqvAYIR+Qy5GdFQvdFF/4LvU/yz87ZwkL5ARaZ/41iWUjaBpmy",
-	"0yOnrsxN3rhAhn4jIEaGw8ETZHn9Apal6+6pPlmb+wx0tXN8WzMsWYmMJ3lWrn3DrVwlMZSdoUTYzX5t",
-	"9hk1ywQQNq3QAQ/5qsSfsqYKadu/Ei6w3yYSS3VgSWMRvjn9y9XLs9PnZ+dXT/96eXYRknZsEgaPhuRP",
-	"/GnHrvZgPzzRBwoZr5Ee8Nun757/1f4yHO4fhD3yswVHHIuJjCGhgWmFA5lLkzWwN3KnFugZRomgagaH",
-	"fPX2xetXP7289McO4CrMkAq0DAy+NpM77B8Y7VPYCU0PqHiAR21hH9xYZSmPMqcFRqhKyYfLF93HARFy",
-	"LBJ4bJWmcqbljamILrWdEZK4fjHkmq3hI5PG7traAABe4EoIj4YkYTcsUSRmbBlgxzVkDYUhKyrIq7Oz",
-	"s+7x4ZDEcjVJmLn4bStp8iGOht0JhBQhZwcVCnxhnudqLCzgvt6ohGcAoa01p1WVR0Nt3bRaY6mC+7oJ",
-	"W0sRk////9vvPWYH/cem/ZiQoguNns0oYwHTBIRXUMP6y0DLdDjs90NrYvDylSVxp0fOPi2ZUPzGxXMV",
-	"+ec//odQYvLtZWps8VhMeQJVneHf8s5FYSfw0fUBXFh/slIs7k7WMFa6Eo7GwDpnf3l/9vbi1Z/Prt6f",
-	"nV+dPn9+Ho6FY+hhRz9NScYXzNORJ8ARC5mysmAXuGlE9sMeeYb4s9rSjIUhHrz62bu3by/y1yJ6tR6Y",
-	"YlAeCJs/GWq1bBU9VmfzGMocWIb8PBYNU/i5GXw08PStM80gHDmE6YmWHStLiKyaroSA7AiXVjFfZXo8",
-	"IJUi2hBtFjSjrZ7RJZ3whGdr8uH8tdL+BBoXvPwl8lawtEeegenBSi+SsmyVCgWMEaUsI1FhEK1IFSPT",
-	"lM7AR0KxoGMxPOg6XiaZvGbiRD/rJU1wbOhqOlTE2pkT6NTEKb3NQ6M9on0AGEJztJrLWzEWkOcIggpD",
-	"AixqTNrQCYNnily8PO0ODo9IzE0CZqdHPmAaTkAWNJnKdMH0iz8tucW9te8WYwGvU8ACestdmDcc9ocG",
-	"8zfhERMIuWwc8TevLis+t3Y00Ob2ZDrbMz9Se/rZvEa46MOfvn9Vj3livJbWqHXQ60NUAvwtPYU9uuR7",
-	"N/u2T6T+aMayhq74tlulX0+En2HjtTwVTK8Zy0fIks64qUGnqtDl2Dlzr6BKj6vsqZkFAHmj+4px4LrI",
-	"Xf7I3vuU3XB2CyHIS70FUCG45UdghHd5EMtu4P7Nua+aQoN+356szInPPw1AE6fRZ1Outi38iCuHajU4",
-	"tjXXq9k2nXpjhziDuoHdTPee0tgWguufDJ5s/8mllG+oWFs3VP/ucJdX2VoJVyt/2D/Y/isDwP5B0BvK",
-	"8Wz9BSI9pqIIWMOuW5+KKdwmtOwnUN9bYuS9z44xvzQy9WmhWqSmCJxkKRWKQysvWwKO6X5+eThnyiZl",
-	"W9uHvTMKAF1QtmIgvGyzQaMSioLwE8tcVcd3EINX07dSsDcQN/0OLG4q8muYHEIH8EzPNROFSZxd0lnT",
-	"4OaxPXgGBj3oD7ez3FuZvZExn3IWf60c7fiaF9q5+q0K3rl27iGDzJUZVWSvwqRNuwo32ZgWC2Vc0AfK",
-	"nohDPFJ3mkp9uMBrwHkrsGbTCXhNLkDOkR7k9eDwEC4KHAR2NcD20dMkXl++z+5C9Mse+KyNKqXUhsTr",
-	"dANY1LaHiyLtxSrJ+DIp9HEZkdB0sAi9Mg0H7qMPvfi9+xqxf6RgHe/s4HJY4Ajv2lpBUjoU6JvmNFiT",
-	"zwXCxQZjgZ03aXoNB3fTasfrRZRb+BzGzO/21CPP1hEUleXA+ISmTLumS5lm2nNCx8uFh6cy1R80KEKT",
-	"3LSGPjn/YvqwuLYGhega+/yhD38Affiq3HIJA2h+P02jH13VaY2C3MKAmAjw6vl7re0KGglD1nodS6lq",
-	"lM9FBoFIaoPesYl6G1x1PJEhRr5/GMOTkj6V2XOSgYqyZ6WIirFAuZ3oo10kb7T/3/OClpX4ZDs8P708",
-	"u3r96s2ry6vn56cvLq+enZ+dXp6FAbFH90F/by5XaadO+OE0yUB0jX5nKnsq4/W9yR+Mja9BSSkakS8V",
-	"0d9/iFfHTZKPR2woysQHS1rgGY3mrPtMiiyVyTZ18FYCb+C7vkq6dxDWZ7aYUv9gfwd5My0rL6V8TdMZ",
-	"Q60w2P67D8J010ER/W3qEtx+G373VIeR8sKpBj/b+wzxhS8o+Qmrq1T42QQjvCQx0lZymhH8RadHTl2q",
-	"GCgDDJHM+A1TJk5REcbn8NNcGAtiMWy463T86+Ijvy4H72CfYIW/dSNlOWATawX13uu5sRE566Cv56wF",
-	"8oq5IMokWg7v+zlV8/xOCE0Oaq6Ka9fATf37VbIbtesf/PjdDpEbefFu/pHvzn+0GV81rAzNiRyaKjaX",
-	"hmuMEfSBZ0mMtzRcETpR2m1RGV0DajDUKp1UHlumTMHtsul8ZOEOIYaM7ZHaoQH7DImpRqYRYLbLhAWI",
-	"qcnSGYs7rsg6SqCA3yYHjEXoLSSE+wXTX/SWX/Ow57IHyIKusYXzRC8zI5kk4RLzAEKDuQC0+gBpvZBj",
-	"ACUMeKdtL4yp0LMyjmI7HPafhJ0eCTHAra5oFhppBkyGOlcNx39wVw1fs5ur9j21iHdDiFT8DaqV7+fe",
-	"/QYdNXOG+gpHbc9LFW8MFxWBVbQkY+dj8/fSVtetCzVHtsZmvcQzGo/rr1TwqOFSkh9WTvA9+rVNEpMv",
-	"8g/j+92uTmiJx9RDmOHaiMRpHCts471eunCE8RodJ9jbX3Pn38D7ShJqP8/kWFBRhTKiScpovHbJflwZ",
-	"c2tbT1Jr6UZjMRZ/dz+w8UoY5e9EsFv7qr+TlKlVkpG/j8Xfu92u+5/++T//8T/k7yTEA3pI/m6O6tiU",
-	"y8wOElS8WyBhfOpy4mOH+ENiKY4eEv9VHRKGO4G+mxEmYoHwshhTHIvD4dlPD4f/ahjO/MisojANmLRL",
-	"LsNkAfNq+97Sb/N3mlSaUWEQPeM4lcslFLYP+sPQvN0suPB2zRP416jyWpNwbECy7KJKQ1UIAN/bf/tb",
-	"aH5jRgVOQP2ofzIWp3aFckposdQRm3IH+mMzCPRth1fIad7N3t4LYv4gdYha0O2n7J/RFLIHnkDa09Lg",
-	"sfuXi5oMa9KmmONpXVVzwRgQOhZTyhMuZqZFZwfzewaDQn5PnljZRvruvQ0hWc5KnB4X09nYp4ixeCxC",
-	"jOpB8svL07c/nV2gt5p/fPb28tWlSySrey3EDnvkrcm14mosjDstBbS7wMIgcirWxKZB2SlZjLDQlZKF",
-	"hma2DbPzhuu81tM49mzWAzmuOLizPL+C62qW12COkX1z54Mqz48F3SzkrUu8uTeT3Rg0Mi+OqIgYJCsX",
-	"kOes5jCIOzj5k+qMbXbcQj8hxb1O/V/RJ/+9hFxP49j3Ib7Jpd/7bGpnTYJJUzz2nKGeyr2ak1qdNdP6",
-	"vKq4yOmOJ/ZNMVtPxe0SuTUj31JFsF91/HuQnt9kZE3vTs7SkJ36QJG2oJlTHimoMP0qZNyavA4nVxvz",
-	"OrZA6tbcmzoJjvl02ngifyFTrKnBaQQ+4oABo2o75z2wQTysf0PPEDMxMCjULnxvbmACl17mGumjY+ey",
-	"i43zCdA6zcHz53odD+0/wEsaUhLzvj6WWFsDFH+c+B9aKXhxSe0dx8gk93vcb5Yta9cgSeH+4wnP5iy6",
-	"Vg0n6Dw7qRTusEdFL0M5dd1LkNsxQwmB3B4p8uwVYWIq08h22IaMZiZmUHGjqngd+rBkARjgzAaB+Wwu",
-	"FUNoUNwSKB9UtyyFVjJTmY5MypYDRRDeqZI7cGZzVBT5g1CJU0OD/FxoQhtzesP08dDr6pSRSSqvAUkg",
-	"WkfQOBzSW1msj3xjYa5u537dpEVKNqUNkJXmUKLtQ1BOQEmYMoPUbHChx+KWplCMAMrCfAzli7DSHvkZ",
-	"CyZMlWVOsAnD7DLfYfrnP/7HgNQlaz3yWutLk26fgnuV0MwpJQyH+OFVc3LkWa2/BUWmBYeL6x+z6Frr",
-	"tZW9JQrdU7WnS4MPwx78lrMCRNNw0sMEPNKmiZJ5SUhex4G1pZ0/dPT30NGWO3Y8gbhksianBbFZTURF",
-	"i7tWAOhtxJ0cm09O0bXRNjnweq5kMqOJPmrgfWEXtHA4FqYGc4lplH5aAEAnUJXj+iIKoCnwTuUqY3gD",
-	"CZBqVsmPReEFKK+dE5JjT5rWrTGxeM55XEqZ+K0e0YAbs9iWHI7FNWNLkHPFZ4JmqxQmIGJXlpuXGrJY",
-	"q/lOQ8ppAe32AQW3iKrbcFsC3/6eSj2AHjnHanNhu/9VMytrRMSlautfNVd+nHkiYa8nCmVNLuHbljVV",
-	"qpl65GeaXIMNw6RrOnNlb2OBn4EwGmPOPlFEZAT8RXbDBKpht1btNdA4xoxrI7xkwrJbxgSMjrXiF1ho",
-	"2Q7/FnYwog5NLyF3c5lgLakktzKNFWknLNPOFWaf8xnPVOfEczCgvydTZiJYuK1/iY0HIqpYlwvFbAnM",
-	"MmVT/glzXuEx6DqgfGqRNtT8qwgyURXTsp8xnE4nGAt4HFDCIFgMfxbyHdo4czkl1bkHJJG3LO3qiWlX",
-	"BZK0XdwYoWbxDCy8Pgy4IBGzTzZwWOnM0CPncMmDmwB4tlSAvV9rxzBhN5idn83ZGvpKwDD+soF3DIQA",
-	"/LvjFJZXAIeug8o044OrEf4t9AAo1mbNwAB6xUGhznfQ73uFvgQ7QS0QHpkK8thsuiZGoX43/BvGkUoV",
-	"usQU6CKkBSsX9qL+xkr1zgjrZ8fCeQ4m09d6melKKJJJSRZUrIFP3xRe0nYFwCPrGrOCYQJSmYlpBw/T",
-	"lD0kEIN7NxZFTBDiQYJk6LH6gKisudwBh6RivXlI16jbIk5gG0eHw+f9VgtGklivPx+lR06FBXP32n57",
-	"RaHVe/uzvG3Rj1gLWQkHGbUELHhCrOnPzbf3NERD5vIW1Q+UKMv0ugThvgQoKWLwc7nf3NfEif7Waqrz",
-	"6fe31fkEVUSqWp7ktiRQi7YtYtcC36kF7KqbpkPZ+uqapAd3QnYpO80Ld/+oD9mcbcFqfIv7rAy5XC9Z",
-	"tTak3gHyK9canSG9zb6nYqzkjGsfBTpLkwsmYjAT4dklnYUnJHw17b6VgnXf4GW8qaC1aeQHtWnkzrv+",
-	"F6vkMovaeMf6Rw3Xj1bT6qCvH0Ayg2+o8touyXsGLmWXKlSEV0Ig7iLAuY8y7SHGt8HJBSwonnU8APmx",
-	"8CpVSZsKV93qXCO82ggsHKB5k+kD5DtVBs8Z8bvq9IRB/v/X0hNmUQ16YqVYqoq5DX8ojR+lpgYDXvXC",
-	"A62aFCJV7qBKqjuP0QfceD2Qy2yBk1Lz4UQfVuH5iQnAlX3ovLVGzT2rj+e96aZ1M0eX+oZ8+SbV57Wc",
-	"b0ahsRgdfrgmd8zvAYXmjes//ntDocGV73IcMJvwu0OhyXvTW1G3nxTCkebDvc+OMTeh0JgjpkOh8eMe",
-	"+m8XFfchZ7Zg1AC+YB1EjUNuyANB34hW88aecP+VbDUuajNaDZLvDyP9o3n2ObB5RUZ3sMb48Feg1fhB",
-	"oKKpdVrggaBqLOTxZsNpnypYzrxL9R1NJ3GN/aGNnWtK0M5haRC15pEC4nVOSFgC6QpzbF6XYWFiJ3Ym",
-	"Y+ED4JihlHd3aXssNMVR31vS/P6suVn6Lubcssbvzp4vc/awysJ9VLDo9tO9z7nEbLLp5qkfDlrOMMW/",
-	"mLU2q9psrs2W/GGvfzR7vXQ8WSODO1hs8/R9A8zlgv5AZlutRdSoQn6e82he7jFdbrENt/548Q1ItF53",
-	"tvlqor/lgqiMLa0e6hlo/AyRm26KWG0TCkDtstis24EOWzMNt8lrEeHBAZvTjkXbdPJdCYD91hseuFvP",
-	"lE0DwFOoHDeWNFWMmMQeLLfTS+6QhFHjG7jLfXdxjxgN0I5WxK5Li16K3yL3pARULzNCp1MWZYDEXgCv",
-	"glzZOrT7IpDV+dnp87Apc+hCb+cDKjmvNXuDhrON0bNfF4PgNxvg27m1vaeqQIgLroLXmKgxOj9Z8SQu",
-	"tI5PLWY8yhqoMdu9yPoMto8ysr4eI4OEF9OfopDbwjPjXWOSELYYtplzUMRbr1HMO4w6EeZlY2F7FPfI",
-	"qe1U4CDLsTW3zaYBpQQQ5ImkMVShOkq66WFjh7HAAokeJppsEsQGofuz1zXpznLnN0mEZbdGrSeT/ahf",
-	"6hz+ZNqn+5NBdBAP2eH0iB5PHkd+Wy33e2yJfpeO5PmGtEYHpQb5pv30fndwdLl/NDp8Mjro/6fXBK81",
-	"at3s94YI8p3rkBq9AAz2SBm2s+xU5ZVqVyhLly1t3g0LF9mStEOj/0PXsB/gA9OYxSVLfAeyVzou+ftQ",
-	"04SznO2FeR3WuOULr3DDd9rNOoI399ZvlFibRJXPwWEMAfHNVjxc73x/8XUzr6igE9K3NVVUrLEEXHOQ",
-	"JRuRKaiQUiPZA68BOxfZ0TDnCdNHA/rs+bSv7f9eolbh1R7ptJIzigx7a9gJm4frOsaXNvleOsZ75A2a",
-	"28dXuoAFrU/dmezqD7vGsTU60zYPKGiUjerD2qN2GLMbW9WGOgWdOh5jIykGMB4lETe6ats68z54RvcU",
-	"+xfuurpmiHFfBZYcy99T/OMCVXZOjxItPB8Hneiil2MaCirTHq4ZlRZaFWpPHvvdlTsRcqZI20JswE1o",
-	"WDbVYadHzmg0d/3zALJkLCKapmsS/qX7cjXpXti8/+7g8ChE7+blm9Nn3YuXp4PDI+trpfQWGwdds7Vt",
-	"hhb+fPb05bt3f7q6OHt2fnYZnoyhdYtLzDV9hPLKAlfGxWISDvv72HbKHmm0HsOKJvx1JMWUz1apPiSZ",
-	"bigwE6iS8HqtDcMA3J88VxQgPQB1A6ozlis1D+saLI5FO3z39vLd63c//fXq/Oz9u6vzsxdhh1B1rWzr",
-	"+rWIAuitY857Expdz6D1D8CvDMLOCQmXgB3nLW8swkG/H54Uyjyg8aBFL7FNH6mQpufTNCCA59Ijz/Mt",
-	"jqhA8OAlgNnqGVd7M3ZGZqYGV9m4oibH2PCnLTZzlH6K/agAZxx6aZnQdqmT1YnPcTRlXhc29Dtrm50Z",
-	"vtE7J2JQgqb1z64HQ8P+P4GUmO6drR2CGkBkE/Ambdz7wOxQQP75j/+3U9syEuIYeJLLIxnFXpO7RjP2",
-	"+/0dMmdLfS15fJKH85H1UuY3Hb1zw83NK7K80/qmRYRqTgeHR/9P6AzDnH3aVX1AYzij1FC+T/KCwZJ7",
-	"wxJVahRs3nx8eLzfP2a0zyaDw/6TaTTY3x8M9qOIPXk8nDymB8eHx/3JUXx8+PgoGgyi4dF0eHD8JHo8",
-	"6Q8P2P5xM6EqyvFOpPr4MMA4BXEwoCTfGx+n1Eq3xl84dfJm9SE4CIP+4LtOoqmv7onVllB9UaPXAQP0",
-	"p7NL4kccw45ZRA38x6lAvZN3EHblxJF26UwjuRqd//V54Ztg1f0+iKUDO3ZONQrIiV9e/FfD+B0PGQtq",
-	"bOzioBChl/dzHw37+3mTrQ+CrrK5TPl/+92I6USustEkoeK6ePzeck+h19MYv/M9DG+it6kUsxPXklAf",
-	"VGLoOP5VVwW/I+zOostZH7Uzzm1jbS1CDryXKpul7OJ/v87LSWmCvRNJlvIlaVvfI5NkYDuDnmjvzzYj",
-	"j2iSKGx9rI9HYwFWAh0pnimLNAjBCcjrM64bDNUxXRyWMs0s8LDBoUPDlLEuNjIFBDVsR2m+zIvhakrf",
-	"3iJWt+cMNYTaXiKhHlAjmzc0oe2aG4rc926jvJIQ93CNAHQxm6U0ZrFRdN/Ef7sHEO3sWqOWdwOiqUUz",
-	"dgWUvYKdaY1auBla35hdKAd+xCpJKtEkDIVUY0nHo35/1IcwA7BEa2TbzYNiMiqttRKGSrurqx33wx77",
-	"cV9APrjIZSAgBtLBBAkB+BH7Vlr/yLam7NWcUXmkvTHDetUTqX4exm1ypP3out8L2raJ7bnmi3twSW1e",
-	"UZdCI7Tfj52czAX9miB9e7nHZaZWdTKfI3yXgTaFFi00UQFxzGIrIyHd3qQClFq15K8xQAHV1zxr7J/u",
-	"5w4bzVBFEOmVMoQ5q3uJyZHFLuxewuIJ1sgu6NrQiEhhTo0uZbSUFlU3vGkEaYa3qRNt627zlMRUzSeS",
-	"prHqnJByypHRtNmcLbzUllLnsLr32mwhOB/adpfYxbwhremEXLNlBpoacjE0UxtQgl7lKrnulS/AobOA",
-	"mDU3vILMEL/QjAWm68vHL/8nAAD//w==",
+	"7L37chs5kjf6Kgju+cLk2SJFUZRkU3H+kG25Wzu+fZI8PbNNhwqsAkmsigCnUJTM9ThiH2Kf4fx/XuE8",
+	"yj7JF8gEUKgbSdmS2z3TG7E9MllEAYm8IZH5y8+tSC6WUjCRqdboc2vOaMxS+PPsis70/8ZMRSlfZlyK",
+	"1qh1JjKerUlGZ0ROSTZnJGXLlCkmMqofCchUpiQ8n3bfSsG6b2gWzcNeK2ixT3SxTFhr1Bq3DuPh/rA/",
+	"oJNoOBnQ46PJs+P9Z/Gz/f3+/nF0+GwwbrWClormbEH1DLL1Uv9OZSkXs9aXL0HrrbzMZMqq0ztN7uha",
+	"kVDIrtJPhCckTuk0IylTSykUU2SxUhkRMiMTRiIazVlcnJ796ZYpXNCMveYLnsF/qjO5YH9bMZUpQpNE",
+	"3rGYLFlK7riI5R3hgmRzrkiUUKUKbx/0a97KRcZmLC2+9oItKBd6Ns2vTtg0w5cxEq3SlInMTKHw0nu8",
+	"U7GapV6ySIpYkZXIeAIvm6ziGcsIV2S6SpK1pr4maZHSB0f9rW9mWbo+nWYsrb71l7lMGFGVdwv2SW83",
+	"kIDcyVUS6502u1CYwP7Tze//ErSWNKULlhmReLFKlayZyrsl/dsKSKxkSqapXBBKlim75XKlyJLO2BPN",
+	"k+xTdo3PhCeETrTMgLToWU95qjJ4tMiNbP1v6fl/SP7hpz+vo8Gz1bnot4IW12/924ql61bQEnShn8SR",
+	"C1y7oJ9eMzHL5q3Rfn8wDFoLLtwHQQ1Tv9SyciVvmKgu8kozEV3SCU9AA+inRjj3lM4WejFGI3hPfbh4",
+	"TdrDAxLNaUojTceATKhiR8NVmnR65FSsx0Jmc5aSW5qsGFF8sUzWZMr1pgqJ0tsbiwJRDv426B7fnZ6e",
+	"nr7s6v82//vUEmtJs3lOK5h8K2hpNuEpi1ujLF2xzQKPmu/85Xs9Ui11GDzxRBEejwjP9M5nczJhiRb5",
+	"TJEbLuInikxlEoMuyOZylZGw9x9KirBHzmMFFGSLZUIzpggV8VikTMlVGjFFIikyygUJ90LSDt+ncsnS",
+	"bL33ns5Y2DkhiomY8EzrmYiJrMtEJGMWE6pI+L8Gr0KrCPSkxqId7tEl37vd34NZc6b27Iv37ND/a/AK",
+	"Bw/0IPq3MyZYSjMWkyjh2maQWJY35z1LlRT1dEcKXfN4I+09th0cHm7nWtyZq/WSbdsbon9cFLCIZmwm",
+	"QZCaJwzv3DTl/ytl09ao9S97uTndw2/VXj49mO35VFtGMIw19kuQUBve0GgRQRhNE85SZ8BOyN2cCb3R",
+	"KuNJQhZ6IIbbQ4W6Y6lWu+FBf/h1ZheIgG5AToaCOd+sYqrb02AgNWsRxf+TBWSfZJLs9/sVU1in5xIY",
+	"zp9DzKZ0lWT4k6lMFzRDPX4waAV6hnyxWuj59YGXzL+COoPzXittdrdJD5pHRpbaRjSkyGQiZ+vc5GgB",
+	"RzsPSuyJ0lpQzLRgL5cJZzFp6x+CLtKCT8eiqDk7PXK5iubmRYpENE3XJHyhnZbuCymyVCYjskz5Lc1Y",
+	"QJzPg4oj/DNN1yMCS+nCWrTVEWQlboS8E0SmhH1aanY2U+C4EEUXjITD/jDUS2O3LF3fzVnKCEsUewBN",
+	"XOYtb4KtRi1wVGWsL1oejVOnn39O459oxu7oWv9LK0smgO2A2hF4p3vLVE4StvhXrXL1d24lepczyhOt",
+	"AVZqTlI2XSkWk8naOLkLmTFNbNZNWcT4LSNzKW9IzKKEC6YVmspotlKt0WF/ELQyngGBntOY2Gm5NdCJ",
+	"XGWjSULFTevLrmrkPU4dV15VcPiY9sal4plMtR3CWbu1aN+E8kQznjZHKaNKO+xC7zGhJEpZrPUdTQLN",
+	"C9rSIE3CTo+8ldmci5lh4bin5/2cxsbV/EaKXwGF0WOLJVPgnoNiA+Kfvj8H46c9CFARaSq1Q/br59aU",
+	"syT2lEIi8bWe2lgwpegMPPvVYsJSPABolzAjC6kyrXhaXz7m+zfUesLfP7vIR90/u/5bLtH6gydlVk3a",
+	"C5pozcZi8m+X794G5C6VYgbmLHASzcRqgW5UQOQq68ppN9W7RXDhAVlwpfQmWjtGgHwd2MwXUkwTHn3r",
+	"ViIRSUSF3kPkFrRlajVZ8CwDdUOWTMRajH2qP8up7ibzqCQ3s+PIb/acZtwkp7PNuUnPkwGlQGG9ldkr",
+	"uRLxN5ILxoLXT2E0nx7DnB5vZUZemQceiSBvja9tTiTaGGiV3CMfkLsC4lgwcIaDihjMXJzSO4E/gAMv",
+	"0ac/GASsidXTAZmsMwZv0H8ANc9FxlJBkzMt1N9IzVNBuBmOgJIgMoL9g3Nfrp89+bavJ5cs1WoQp/Fo",
+	"VD7V9pd9WrJIC4LCd8JUewQPWCsFHJnI2UxTGpVzyrJVKozafSDWM5GcH4T3lHZ07FmHtGWqD3/woXbI",
+	"O3bhb2TMp5zF9U5+MRRF5hQl29gsoriIGAi38bFn/Fb7PaIuXlUTCatbnXlsD56Bpb2n60TS+ErK1zSd",
+	"sQc0jRMZrwn7FDEWK7LfHz49PD4CQVI+ew/3D/LNM5MhV1ISnM53MWIwU83F+pVanVBBwjenf7l+/u7l",
+	"X6+f//Xq7DIkbeO3k33yhj/3fIw7qoiNF30JWloyecQ+CHpLeUInyUPQNKYZnVCUtVU+8gnJ0jWhM33O",
+	"VnOZZsm6qDo82pp5EX9ij0rdhjkH6LajLuGKTFZqrZ07bWAJxla8feFMBdoT5BnhaizUfJVl+sFY3okT",
+	"EkLErQsht5AoulZ43MxkThh9BvgStK6kfEPF2gYbv3FPLmjGCHhxhsNZfKLVnn6pngzZf9q3wb4Ctw88",
+	"t0FzuZ4TcZN6tP14d8swcJfmE3eWE4MjYB0hxAsEbytGU31UD8hCxquEkSlPMCI2S+lyroKx0G56d7IO",
+	"jCle4lFTdUgmJVnolWnbIZQ+fqQ2ygveVeG9GZEiMmc1T4+5OG7XHck3qbRShNsPBHcL0eedBsl/URrI",
+	"hJR3HEQ/bQPDXRcZ3vjjPIYM+/hBLFMZ6UPBt2uSpTYXe/2RtjwJjRjZS+iEJWqEoT93lmGfOJwfak4u",
+	"Zoji2UXrz8LRZafxC4eYgXcILSyZvDDr/S6WgCtyx5Kkaw4vk1Vmzwb6BGbjIJQAGYhcshRtdzanGZxW",
+	"VUCoEQeQsiY74SaOwYCViBP20uxTJcpGJvA9hmj0WRglEkKuWqp5SmKmzyhMRGsSJVKtUnBjZXJbukT4",
+	"3MKx8r+uud7XlyYoFbQiuVjw7FrNaWskVkkStKKU0YzF1xCnGvQHR939/e7g6Gr/eNTvj/r9f2+VSXqZ",
+	"URHTNC5MPJKpCWxyplUdvPc4esaOjo6fdY+Hg8PusB+z7rPhcNJl/eNptD991qfsWDOb5qN8mgQJpnkO",
+	"KHHNY82mrRcyZa2PQWu1jLfO+JalCme73+v3+i3gC0vEa0PE1ujXj/YlKAh2JvpV5A18oaeBR9XWaEoT",
+	"xbxpmSeR2WHDr2M25YIjpT63StTPX2UWA9c6GOHmGDnKN3ATwyOFLleLBU3XTYurXJfesnRt9X3KaDQH",
+	"EczmqVzNMLqRcKXPAmaeT3LG44YftbCYh3imWDLVpwKaaumCW6P8XC8FU2Sa0NmsxKQlMu9KX56xhdpG",
+	"F9yyCzbVNLEaJU0p0MhRv85dt0KHN4bA13qdKtAu+ZQnjMg09uMWD7q+IP/NazrZ8hP9xMNQpJZnaRzD",
+	"3zR573EmXjJU6Ya0eqJdM5kwCAgBuUp6CSauLaZ2O64TWKNdsf2YJHRC7vgNr5GUAFb9MV+DnPwHg5jM",
+	"p+5Mds2H2jz2LujdG2OrvG+76oYvu3KJK+suJRzOcV0YvrXXKb9aGcxnUStfdeT7WJ7fl8Co//d0ViOS",
+	"7wSDe1Yip4aSqkS4OVXXgn3KHCeYXdeay7vERW1e0Sb5r6s31gy8cWpuPGEWU5kk8q44BfNas6yJlAmj",
+	"4HM79mtiCrxB1L6gHjxAAcIwduisU1iWHd9ulRjmIYwXKEE02VQbUcd5moX5DSdCn2hHZMnkUh9nZqlc",
+	"LX1bDDefUUbQ73Km7hl7Gh9HR5PuIR1Ou0N2EHefRoNJd5/2p/a7nXi+YO0M23+lzdtVR1SsSVlPFBit",
+	"vOGYiGDv2yHjQe/3CQn1HoVEYgwzoV5Ogf4GXV7UK9WLOl8ecRHFaQQ5bzcLnV1Ss9NFlTFntX7UH96T",
+	"857qvBQgT538L1OpbQBkHxQvfnNalra8SNzPjZdK3fxSieAvCM/A+wYG42LGwDvRB9EdOK24gzVKEm63",
+	"MSGGLpfa1SmtqIGE7upXU7ub8QWrW3PhddW308z3R7jSp/ri23fipq00qNtHF4xO5V1lG3dkTUeE1YrH",
+	"des3vFt+90uulgldE0EXrJZ/ciavDOlz/SZHj6MjWzR2uZg0WLdT6z+XKWLUdWU6ZVXqi18TuwEnu8vN",
+	"B2M2J9WfN/lxii2oyHhEzONOj5tUD4XeMMazRWl7UF3cW79r3shVimWLonjk8y/scUFvFKS5QOs6G/HC",
+	"ZNv8lNLlvE4A5izlGRURw6AYOAFsOmVRxm8ZWbDFhKXg5FBiM3dKZkT/WGU2zBKzpckbynOPRq3TGQZA",
+	"rB63/y4fAZY0xczYXz9qy+5yhUafC8O5lCc7nvugOKBWfesIfeyPSGomYmre4L/OzOhj0Qj8Wnztz9oa",
+	"U2A8joTLU5PsTN7i9+WFVTKZ4N7lOl+gmQCcslcT3ECkQ9kuefSuP/3aB0rHVtKepIzG2bwL/+wERB+P",
+	"MXJZ8k8fdBN3cs+AP9/KmNXpE58Ntid+mXOg3fhNLI/PkAXLyN1cS/wdTW602wy5dyAP7QmN4SLA0osq",
+	"LQqJVCzGoKCcEh4rwsVYYLofXF/HPNUyJAVRGU0h4g+iBdfwhGagZdSCJglE7WLSDn89DcjzgJx+DE9I",
+	"+OvLgLz8GEKMGxKVkAQYp+MKfi7vhHld54SwxRJuF1M95rqUN/Rrs7bXxzOgg0s6tKty79TLw/igTBf6",
+	"1SV78lrK5bXWTPDHZKNp8Qa1XjO8vahj3YhbbU353wUZr5eP/JGHlpDLbBUXZST/pFlKrPZ6IGlxA9cn",
+	"FCP5nyjDoYaByjGg0g477di4r4btvfHL3oNVF1u3tKju6nbQPLE22c+Go+YUVmEUMwavuIiSVQwpFE1b",
+	"+Rto+N03+Q0Y4Nq4lmcl6qnknnhwMp3GccqUKlLJ0MFZB/dMM6XMB1VSGYl4GFqVPDEvAdmKSuAZ1aIK",
+	"KXBjgejOwtS6XeDYesl69QFHs/6qQtYDxsY97pEQPb4Q4zYkxK0IMZ0VY5Im3Zqq3Hu940lC5jKJCc86",
+	"J2MRoqvoRoEboJC0L169IEfP+oP8MihPmM0k8E4+usvUAufYDByzhOmBM3rDFBGMZ3OW9siZOZ25BEAI",
+	"nBr6gUtpEgLDlxenr66u35z+5frs7dX5lc1YGAuXsnAwOD562sHkixOTX2cGnvKMUEHOz87OuseHQxLL",
+	"1SQpJ85+biExr81WIS1aQb1b6Wehj4oMA1nkv35uyWV+S4hfzFuj1p716iErUCuU1YIKMmGg6qq+XGFS",
+	"laATpsu5FHqxWgD/AjM41x8YVtNfM2Kubd2XFXWLi7t/FBwZTbA7yw5tx5dSJOtO6VhQcs0fKapd2MAt",
+	"NSKYhXufGpHimrxTxn0KJkrstHvtgmO3unV5wtp2kg37EDjp5cJe6NAkIZDiJSp6/asYeUe1/G9Kivd6",
+	"De/sbCF6QT+d46/3+5Aa6GvrR7ns8MUsKNWY5PxTp8ghX7TO30ElaDJatVBLRZNygJUqdu2H/FrD6YA+",
+	"i/ZZf3IcH9DD6RF7Gj2b9Ol+PGAH0yE9nBxFx/FTPS8z50iuRAZsFZkcXXN2vXdUFoO5mEmq/J8Nuv2D",
+	"ws9AGfYnh9ODaJ92j+IB6w6nx7T7LHo66e7TweQgGsaH7GgK/AIJb63RZ6A5LNnmRLQiuEdxBh7uAEat",
+	"eZYt1WhvT/+zZ8jVk6mfnNzK85VtTsVpHBNKBI9utIOmLZMTx+3h3mpwt7w19c6ykIJHNLFR2Nz6cQVl",
+	"ddp9GplyFJMSFrt6oTuqiNmlgCzkLYvHYirTOwhlrrHSgyQ0Y6kJ6ZpDaNHGCkmQrMQyQM+PVo2F8LIz",
+	"XGh4zSpFfPfgve0B5QJzlmn3FvP+9RHSFODYmlgUF8WKJ8ia0qACuzfqdc58j8S+DI6qdyxlLhF1tVRZ",
+	"yujCZKS28awM+wQsWtTzv+6q3lBZ/4nVHkQ3xdxf6O8g64aXg7+PF2p/mf+r+Mpf+A1X5IaxJaEKwh9T",
+	"yFfc6WrB1ye1sd58f8yjJybHWkuEqlt8RR/ttvgmD8AWFmgHAOoOiGJRyvThX2ZkhTlamcRskXy6Jdu/",
+	"ozrcehuQ68t7uF+vUsb0bJkiE6Z4zDxpUhC3UUxkJetjMsJYfD1Zm10+jRf8EV2xkvrfLDwX8PAlPvul",
+	"ZCPq9hFurrN5bm21VmbK3YLle7XBwGzl590mD25BPndjoyqz1h+XgiDNVmzr1DZdq1zxBbPX097Vykbd",
+	"cngP8aq7zTCksssvX2VYTi9ubVAxvSVrUmYj3xIU1M39LkJgx/BEVRuWRMtkKFisH63Yq8bDZORquszJ",
+	"fhcnLT+P2SNTwde+7xH1Ptfq33ic3ex5HdZ7Xr/FkTfyau0aS9XBXSs7DJgLj8neODf92ILGjLRp2THr",
+	"7JZUtNUzYDGh2QO6BV974q8L+ywgxsOzgNywNR4vyQ1bZu4KFS4sCO5PQ0igxN8Niu/7xQlMZVY5YO1k",
+	"7eEO9LVJCI+Ud7AheFBK/sb9RfFR6DkDVgoGinGTS/uLPExkWrfTv0lUoYGLHjKqsNkEf8Dvtonut1rd",
+	"3WIZTugtH3hK8KsN52uummMhm8yly+esWIMNl5JMZKVcg50PZr6x33YdgAM2rxxNz/1C+KcQJkUoHYKX",
+	"MVB+QrgilrdGJPz8JdRCKBTgjsCZtBxQIldeyGEsllyIPCxvohKmYjpZ2wBEOyz5WKF1bBDZonNC6FhU",
+	"HwKhB+gJrgifCZnqwbR2B6nHEKkBoun0SGgOICGhcawIxQjxWORsANpDMBLRJAksPgcj6cokzobv311e",
+	"EQuMA8tUe5+hrPnLXj46hjPHwuqiEcQzacoIjSK2zBBqQeg3tcNh/1m4Fw4Hg5AIurCX+Xi/O6U8yUEV",
+	"CFVjYRex9zYMTPZ/HuIxctJpuEzADJHHuFigcexpTcsy17ns7HV9LUrVtT1StL7ANfLOEbet4bX7h87O",
+	"kXNO/DLJJRe+F1FkYJ7hY6VowD0CVl5A/mi4c/xKNTmgSk+QaopgZR9p11xVvfj59O1PZ5dhQFxdbb//",
+	"lZGk4n3hthj59qTKdaCnngBJdg/2FLCF/Nc+cvhCrP2rQdIGxQjROQRt6/TI2+qN31iUrvxIG0OqR8Pu",
+	"RHMVxhKhaK9zgoW5CrRGOOz3S9qBJTHo2rEwK9Tij7VuNrwC2sECA9gPA6ywk4slBYQBC9BAwvGq3z+I",
+	"wsD8xexfg6MwGIsP/zroD57C4/DnM8JURJcsDoiSrgDP4jjoyVgOVPwThA3xptdM0Ux6LJbJyuQGQcUD",
+	"LEyR9kpo1b1/RP7En1e12fePFH2fYI9/TdcfPt1BLzQEclyWspuN3pCJXGXgIFOScLF7oMeb1kGNkH3Z",
+	"7IrEW5ECP1y8xoRNzwm5nAMElYjYiVa3eUloyiJ5y9JKcUA+3vUqTTw6z1cTn8zGav/L/YCpdrmFyotx",
+	"L+ktwzO4Xlq3aQHkVKy1D2CKTPUz5JazO0y8i3nmgYP1agITpRXXoG6mLNNbfWPtFww1srKuDSPKuiUK",
+	"fg7+jFMCOQSZuRSxaI71bP0g5H6AqD1pG9N3dfU6NGGRyFxjdB4wiu92vXrMSNmCgx7LJBowPckPF69L",
+	"1QKPwSzbTmYl3inFKe2aGg8ZL/l0Wip5/02OTHoeZ3qMbz015QPV55ta/1tbOj6dljPKLcxAQ8BowqYG",
+	"jLiaZGK88ftEQX/IzCBHg4cL2f3wIbp8X++36PyenlmMpbvaeNXWFKXvs06PRxsC4I9Vi/Tb5Zv9xoHX",
+	"hmBoXe6jdvD1wSBEdgz1QUKSkCJEj8kdqI+Cdn77MOh3S6a6VzDSSHZg1Jrdj0b7celuYYv79ZpPGaTd",
+	"ooML+u2EhAYeL4RDG8ssiKiJPUiBoFKWofPcoluacAh+YmovwiU66x0XOdxLSSqzJc5ZD6BUw4mcpYxQ",
+	"D5MRVfNd9dp+klKhWbUlRSbnqwl6fF2bf1Cq0G3tEiAZTgfmd0uaMvRuMRtsuUqSa3P8yz+vhnzMnGqL",
+	"6uA7slypeR6ZzAtYi5LduKZ7VcqeZ8qEjoqj34MWde/LiVN+4U88+3k1eaKIecrhGWSOAMUSwhzC1qJd",
+	"SkFwlHo3f8Yz7elHcqGVww3val8f/7Lybt69t6Bc9Hq9RlJuPeRWN732jmiVJA5VSC6ZYLEJFRWXCmHX",
+	"O6owucYtMyBC4jkHwLjwQ4eM+z//9d8e7TSNDP/QJHGgyJ2vJpWe+95wcO8iTcPnBe5r1lEgy/dN7l+i",
+	"kQH1hdrgxGQCVm4Iyl7xcpmsr02BqPOG7h+/LY9TbemhJGhRLHeDWlCHl/MEYSJcJW1oxgn1GyEgtZqZ",
+	"FETzjcv9qwpsYUu8C/LGM+AV+5R3cDDBY/MwQCAGBA2Nw/nxcxD1vO2qi5x1YeNfOY4DAlbsGBRtSv9x",
+	"k3yi6WKCm3oavmw9UQR+3zlxcWQ/BQW+CwALHDgGwB5c4wdc2tdEngb3iTzh1ea9L8HMMS9zAc0nykKK",
+	"mNsgC7NmC7IVdG0BSRi5jh0Yw1QZXQdjYQBH7admgMCqpChhNFUkBLKFAQm9OYVaEYVe6DE0GLAwzbGA",
+	"CysAfPJSSRE3KnS3UZXg6S4CuODCJ9f+va9UXrJlyvRpMx7V3qqYNBSQMHJpikz9LjTY7IPrA7eQXbk8",
+	"IbTcCYQrApdn35A3fK9rmKJzap/tvTV//IqPfSy4qXyxlCnoXONKe8ZA0iXvRjJmMyb23Ku/7H4s23in",
+	"coGMZs7V+VcnJc4r+yT3u2/5nVHsq26DCpTEoiJ759KeupuiTu+HvqMoLMKAKOsnt7HDw91W/HDMoBrO",
+	"bO9EsiahOT2FZEHXZILZAXAoavPMFA5OaHRDKDGHMi5F54SE7ogGhzvI0WbxWOgzXa6dN6UR2AGgSwcJ",
+	"3QkMq6X0UdF8xMWsNxaXDOF5sYjRKUWyEglTqlgBQpOU0XitPRyuLTuq1k6PPEcvJE+EUMFYvD+9evEz",
+	"iaBbiV69tzS4kxGSJFLMWEoiKowS3vHEuus5tcFRKTAzPLONje9xu/W74uI6D+jMZU/WBtx5lrtjLg5p",
+	"m9OUL9UeAFvrlMy9aNFjZgdXwFWa4T+bAVmqECtfvqpg66uRs8zemAorqA3ysYfwmsdWtNIYiuDNd2Mh",
+	"U9dKj/CsA+dWfczN0+xNBoupu+qRU+Fi8ESwOy3N+EjC6K0+hWhhGgt9YNZOAV7Wh14WVgCfAKA7hQZj",
+	"yqDn90oRBmpfS+YU0paM//eYZV/bcMS8YvHfGE/MzIKXD0cl6dle37R7ebE56FYaA/02WcU/CLQZghTw",
+	"OI+LFaC1OrsS5wFgXN1elWBctUxCR47GHSTtG7ZWRYSUTh36axNEkg0yXRfQpXK4kY+P5sVuxWLzhOVR",
+	"MNnqcpirecr20qAeFa26+d8AiYayg5ddjeCZP8s7yFw1lHG5atBeADqiwDnOxrhofMsjVsHXXCxbI334",
+	"ByzPB7lmxh5iwDw1WaEjAgaMFBJCP9YgW+qJlZf8fLVY+tckC/ofMG87f3dlk7OF/eof/Z6xviXzptaW",
+	"lRHdxlWdb/iiBLi08+YG98sHaW0HYCoJbPOlXvHyD5gqX+cGyZOrWniq1/zWK+tesrRKYe0G2h9bEPl9",
+	"Hx/uIGjFVM0nkqYxfIVRaz/ktm6NnkInQzi0wzcO1QdL0U1b1tZoX9NGZjRpjfaPazzS+nXA+mD+Xg9U",
+	"m5sKf3NFTBgzIP/JUunglzoNnQ4eeY1N6PxNVf0W+rptMHBdfT9WCCR0LVelYrj6En8P168RQQCf4aUo",
+	"90HdeB5Zmgd0D6ntE7SUbR7NIK1uHyrfmebB8n0ojPe0brx8c5vHc62Mt0/PY4/m8XL0q+0D5hzWPJ7r",
+	"vLxtuA0IXpas/hK8t7s9DHLE+5xNPDLW6Ssj+5VE0NXCnfhBBxSnf7x9/qg57AuaVeWf2Lq2ZbFNc6IL",
+	"0zFVaxU4LZbTeO/jXVQ0wQ+QubOjMWom4faeBNbk/GhNCZpuRzf0JHDWs7kpgaNZpSnBgwSnhOk7AOGJ",
+	"iApCo2xEqDaHSkIPZKr/O6OC/yc1nnwdxuzmANbBdD8a0Ges+3RyHHeH0RHr0sPpsNuP99lgekCHk8Oo",
+	"5hTWHL/6lnPbDsGs+wHKfJfuBLnMsvW/pef/IfmHn/68jgbPVuei/z26F+RgvbWp3lOWMugeKaE4Eh4O",
+	"bC8aB7FUbMi1Qffthl18Hw2ITbfMNOPd0U4bYibnmSLwVTG7xsyvfuytwSu3usrk0xWz6TskcY43gIOi",
+	"5iitpwHMoF49F/DN7RyaeeCq9pSl6XvDRQypMiJv947vGMHp3HA847N5Bg8r+1E1CGdaXSls1m5dWJr6",
+	"UFJSkjbF9Jf0lsV5ySpPXTOyQr+ogGBlVbhnHMFwLOCaac+8IOycVDzjJ4o4x1m/3zbFKVz5PJKPs9th",
+	"9RVnSewaBFdNJ/bM5lLkfpDXLTyXwAfrFl6WSzNwPbZBShcsYym4R5B8RjHWZ0Jj3YTfGJBryOyF/AkZ",
+	"r0k7NPfQYUBC0Gh7/T0ehw5c22YeYXDeVTwXhTOHvamKvlt+fX4oMMp0atI3bFaGHyMxfQot8eD+y7ac",
+	"LG6veXL3+ppfDLA4Njo3ZTGlpVnY5bFd5bilf2JFfJuVcOsPzAZuLo15xfEis5YFJynUUKWrBLsX31HI",
+	"2u5gWR5oB0wtskfTphu5GKJKwor3tdPp947NaYnOP+FM7eFvAEu0wOoGLHuMmhyJiNBkxYoSSBY3N2jQ",
+	"slKxW5bCbSS2tqy7J4sblKkmVUAoURkgnilBb9h1RBUjdzKNRyTURKCx/vJaLwWkQMCF8zWgoXr/5nEY",
+	"jEUYr7B9JzS58r5G7QufxNcLrhYANRyQ0HhgTn/ozwz3XANLwLB1uwG/Zsm0+AnPwfyvIS9cf2jZ1H4C",
+	"CMV5azP7mPPtXKxN3rI0oUuYFHbfUJFcMu/foAdgRLtUl//Yxl6jnRMSynQ5p/ojw5QjbWVNTxXox+IF",
+	"3Ttoj0IDemVBOvwfZztiFBVxEOOxgOadF2enL9+c9RZxQMatP7vcCgRhGLcC23SYmoTPBaOiZItKjAGw",
+	"3zlfeP8Ew+8zhfed6XKqPXjHErlP7jgi9xiurY5oEM4iN+RY5DkzeLbTfVDmBN/JLzNC3oUF+CD/J7CB",
+	"t7a8awtufQ5i5kBXikHs+hV9w+Wjb6IomXLTZgJ0YTEhHw2igT1G6j9IVLwwIf3I7lPaPYqOKrbu1fqb",
+	"gKRMc9Etq9YhkFTKrPZFVUW9u9E093FlD2AH7V4H19RcoLSPHsx79GAIFw5FQa+77J/g/WalQ2XRlFRv",
+	"WJ1tqVY+4ze+J4LmJ2gZLVXkb/vlZnfAvTBAq7WpgMjoHePw7OA1qMarPc0teY6ZZcz85IAYOtZfCDDG",
+	"V22et762pnYFbcSv8wjv4EveebrvSKTwi1KwPR+m/jK77mISGpOX562HKcxxUBsiLwJz2DGWLEVXqjJK",
+	"w/IqZLfr/dz0CjkldsNJCE8XI1D9uunmpNttXPN8uI0Q5XMrTt57X+B2po7HfoKEs1/YZC7lzfs8CbYc",
+	"xjBVL3f4oE1zPcHMwzBl05C0oRJkuVLzjklwjANTEILxQWzBBemGFuzIw3stclNaF00B7bhKEkzHMNxi",
+	"ym1SNiVtPRFs366guKgMe1/6urVT3YDfkaOuXYw9SsjU61NCS11KsEVNAk+5TiMbojzfo33LPUNEdqFP",
+	"VGGpNf1xvMlXsY3z1TSHcnjmgaQQKlwjsJ3Cyg8QlzKkfaCwlFpFc+v3Qnhvx569+U5Wr9rxG9IGCuUn",
+	"gP87RL+8o/fIlV+Rd0nM0i4GbYzjDsZAC2BtkVYTbSvMtKk1E8bOYxYlNIW6/ZFxZfIiJQxrYLAX+1fZ",
+	"rTYJjjBXyAWEHB9QkDRxTwGakC2zIzFX2A4NKqZ4FsDpGQZa0PQG2khaUpE7LtSJKRy544p56GpckEL/",
+	"LNLWVrtjGkqV0hIb4qM7BBTd91W6+oKyOfKYd9Cqu19z1ITKbtsNyIYSeLlpYkkjPVz3vGovrGWdk3g5",
+	"l2mmuUC4q1V/jipjS6MUioxU29Cx9jZ3i5L7mq5fP1gcnNoOZtpZx3vVVebUkJPN+yiijY3YhIzZE7+F",
+	"nyJtFs+Y8+eAszbAyT1aA7Z7xPQDw5H5Wutk7WdGk1q2ZektjxiZw/dlIaIZ1SdofU6TQkANqhZ+mrFr",
+	"CCdfQ1p2a9RasAXKvhJ0qeYyK6eL3ycFesaEBVMYHQQt7a5tuQBVGWQ5tEylnY8h38KV1TW1c6trvB4m",
+	"KaSkZilfQn2FVNksZZf/+7XmyIixmCHSHBdkQBSLpIgLoWKfahDAieYgI8VLAO+haspahdb1YWv9XBee",
+	"I5NVPGNagvktG5EQtyYkbS66y1RGTKkORN5irkLSVnOasrgDVZqzVFM6HIv2hf4W0DelmPLZKjWy6C3i",
+	"hMDroJqOJokpHcokyd9jp6LNz1iEMYc+D3FYjGw53oEpAT/jRPSf5iellEf7i+r52WO/TZe8l+a5S2Cc",
+	"DYVToWEfD1PA8o0BcjWAg358m9hpAAWRJ0+KBFYZTxIy6Pc7mwaerLwyBzcolOlNKU8MUiHcFaYMIn5j",
+	"gSiexflw/JEeEaqi9GRSyuGYRtqH/YOO1/bG1LWq+SpTJJZ3AvrWCUcI+3x51jGPMcQCsy/usRXC4uaa",
+	"KYBw2CcKG53/bEsUw7YpcDJdIzked9RpyBool9pLjypcTQ/6+M1NcZu28SHcKfrhIpXfc6EyL6narwGp",
+	"qVzIpXJRo+GxMNJcvAHi70Le2lK8SC7XYSlCVcz7LhTIDoY1QidrEpnfFdKYEUo3ZfrF8Iddp/lAzwJu",
+	"U1UpSJs/uWOs7j0tg606Gm5fiKFyQ7BqBQf3kMYx3lzAzAwZ9cxD0rYoqqXDe2HXSqwrl3a765gS78tf",
+	"Qr3+hibx5qZQeZmaMC//mtxdnldAJu1PKi1GL5hiNI3mgBZkfebCh6XUjY9ebN8OaH/3QqbM3P/XeNyu",
+	"0zoYxJS1CmOtr6NEqlXKvnXEPJnU+mjYwP9Xf1kfg6/OwyqsHV/7sRzwe5HvEYTlIxqzBY8MtC3OAi7z",
+	"2Sf0cr+mXtAux6OPRw/7mp36tnkN/U3f/aZSoAIrlSjaRJvifL7UIILmY2449tguZEYg7Mm91FE5sGcY",
+	"7LhrMpk2dtndLWfpfsllpjt6FU/aJ1FtGy1cVjn/5SvW6MvQFuF5YYVnpxUiv21boSfQ9X2TzT46b9PV",
+	"mRdUWtvbcoMawj6ZNP5SX/EfmSy5Vto+hL1SeZhyPAcoVCrH22QjvEbkOR0ep3SuZCtdipU3n5LY1PJY",
+	"Hamare32bOW6goMfIFm5MQiyIVvZLGVDsrLj+WqycoMJvZ6lcqXdGtt4/8EM6otag+psHbxXBUThe9EH",
+	"yrQKgVtvpSDICln/wLqH9Gl8FA1ZdzDdn3SH7IB2n0XHcfdockiH0wM2iPf9FObXdFKyo/jJV5nQ+ykO",
+	"T+ofPSv50bOOc124NevY8Oc9k47v7yBaJVaUyQcIjxan8JDJwsbs3TNZuLDsLenU1rDG1SVtPZHnb9kt",
+	"C7nI5s0nHarghqTpFON0kfXTTCLNQ2mgiu45U0q7ixb22Dn1Yk1Mq8Wv8d5LjFtm1K/22mtda0OzLc41",
+	"z6/DSmWyVVI3xsddCP8rw+LB10OQmF7QoOlch2bbyeLbQTd49phgG9vOBdaKe5ukJcX/4e6XGPcS+3t3",
+	"xTGXnvYlIC7FF20Xqa3b9SODcWyyD1V7sFlZO/d9183aikTBs8dBoPDU0caFWBBKi+pQNLE8U0XoEtJu",
+	"Lnc2au/eDk1cULlNcBh5umlBjVaOI18NkfE+lZOELWrvxi9evSDPhofHZIkPWURPEstotajiWccmgGgs",
+	"POIJOxcK0oBBKk/fnxfLSExC2a95GUleWuEVkphCBy+5fkuVArRHM1cuQ0BBNQiez2lMbAuuXLdM5Cob",
+	"TRIqbmqu8RqCo2eflgkVXoUMV0RGeBtTggm5L1mqSbkNiXcO/wGS+/KyEoQZlqlXKNP20iFxOMhQq6DZ",
+	"P1g5z64HEK8OqUbbN92baYr+fHX1nuAD1ZzGYb822bABHQ+yK8rIu5b5qyAgtVxUNllVy/fh4tw7f3B9",
+	"huTTtYVx9V93QkKPKUNM2Mfbs3y9mNXPM0KTYopSgaG36SOTiGv7e+dXXcj3DapDa8nmawNT+pbfGyzy",
+	"ujxTapeHUYgJozRdINRG6V2s/WsvAVx4zcz1oaD7LjMqYppa+GwkQSS9EsSv9NlfGuDo57b8z62mELow",
+	"y8FFmt+0dkTja66dzgfKqW5e+aUug+lbo7AW29udEtWTYmQWu3hm9iEMzv7uQrJb3G2jFUCUIN3v+4Ti",
+	"g8/lkNSGn+gnHoYkniBuGsMon4eNU5t3P1GkbWHvO1ti1oUbzOsECFW5HbMg8zWCEwDpPn6fyLalbT6N",
+	"bwpkmz3YHsm2NdD/CKFsV8/dHMvOle+jIG+A0kTsDZpf5SZ08kRhM03BWKxGZMnkMmGBiVd7Rlc7mTTK",
+	"rDtvLdEz9jQ+jo4m3UM6nHaH7CDuPo0Gk+4+7U/tdztxd8EYGQYvmaSSxDwgsEZVMfz+Q9mlNW1wtRoD",
+	"l//kPs0DIQz/rsN7uwTMLB/VRcx22v9/oKBZhS2b42bbA6ZJJZk8Z+zHipH6AvN5o7tTfkMuXT9ObK8u",
+	"gOatsCmC5u3RN4TJLqDGu6lXXRhpx8F1yXJokKU6fVVf1K843EN6nYBsmxr9+ILG2vrkaAFYwwAo4wrR",
+	"L6All2Isf0qFnR45o9Hc4obbJtEsHQvbTUkCSDng/gv36rDUoAa6at7RND7Rj5rhXVO7HNdc/6wEawPO",
+	"lKZ5XV28/bbCX8Wc6Vq+5aKLudk1qdB+ljIxScpYY5kyanR1gTLYKIfdjUVeEHDifoLjzKEzgpxC7wcv",
+	"Pf/1+eXV2du9t++uzl/9FeAdiLqjSweSCcO6qUkI98AbMU260mDoNy1luJ+JbEDfpxnJJ9N7NHR6f8H1",
+	"HAJ7mz9mar1PSN/2DaMWv05LjwP1LwGPOr3ERXY0bNWFEj1iN4Buewxp0uMLjfXgWC9pXLnUv4+u3Eox",
+	"VS9OoWGA0DSbcrw6zd1cj4qFxWipiImcnpDQzB9HGQt0YvzyBCFdbcCa6dWrjCbMvBXe4pUbuEqHohyP",
+	"RWGKHLshtKFkMYPb48nahIA6JVVkuBx3C2sBYAIlneQe214HUBK7kmnJmaLOmFyuRdRkSnJ4qPlqQpR2",
+	"uZTDJqtinQV5bacURa1VrRmnWcYWy60Q8VgGshaRfn2a1ZvwQbc/vOo/+1a23KZmip09SoANeu8Lznjn",
+	"hOg3WjtclW9SbCjIFVmJGyHvHlFV5djR2zN2DV42oJ8g5sH2a5MiBAYUkONaN29ymZQ+lRqo+IhsoPfw",
+	"mtWj0P0yX5fYErWEP0ue5aVyPfJWywGZyyRWJEpZjPf8aqczWjOuAsSPHJDCu7dX716/++mv1xdn799d",
+	"X5y9CgvMF8rptFTwYgAVdpjBQmabewR6kpGVp4YBwFh7iOX+tO7oOmVZNHcU9BppouKGrx9PIppMkSbZ",
+	"yKk+E6/T7rTfnaNE+A8Xr0OyEoplnR4JNXegGaJ5pRpXxHxOhLzrWUSSUS1TkXaY82JoAbPWJ4VCN1P9",
+	"Bh1c8XNmiKgnMWFzLuJw5FH+ifI0jm0qpH9lwSdlSuhYwDz0JlF1Y7pOaEuIWQgZSVdCG0+zTmZfYeaS",
+	"v8B/b9EO4u+08UOCQLtuPVt7Cd8KWnI6LVpF96PqRlqRa1Y1FImLZHYSukWR7H+tIqmAb3sm2VeLgTPh",
+	"VWErKKMgB/B2Ghl1RFC0piVi1Fn9D1BjugsOqnJY1QYhAsPYLk9ppQrdNGpBQz/WoTnWbeIHxeLn67rt",
+	"k/pF+nRUi+Cyub4L4VzsNu1S6lJGZbnlNEdi+WjH2AADsxH1xce9rwdc2FQB5NVSreCijWdFxBp7Yelh",
+	"MRSuBHjlOu7hCbRTdBx3+0xk9aHxnMg7lxf5ZK3C59vvIP7lpTggP7Vpcqc1rI8e58brfD0F4zhlSvk0",
+	"dJ80UNF8/zB0rIVVKNeTeHSr1xb5Czb0BQD1AGJaAY4p508Ycpk7r1q800pLv408V7nwN2/YCFtUBsU0",
+	"B7YTAvNyjxlBqrSjbLyx2wJbgmLrIWZsQWhqRkbclq2/6zjN2EX2+tJmP/gzr8L07IRKBPu2HYmosjlt",
+	"U+4G24L72+k9ELiPYRecXJ0I5AimF8y2Aa2uQK6ySCLamd9QduQdjBFxLNTum/YsbWNV0u2ik0EA85Ys",
+	"Uy6gfesyWalCPNZkWwH66h30k6lE7jDAC4rJNANbGtjTh24GBvSzUeTWR62y8tPir17GY6GDLPztxNj0",
+	"xq+dLgZBrst5/eZqrxW0tIuiN8p4w8XZOYbCNY2I6yWmVjPjgRWH3m99qbHGlp71HcU25JnvcMou9IOr",
+	"sYL+4bseivDrXm9RrjcmOG4aADr0m8jRF7enla470kGw+oiJ4NHupi0ce5SH/rP55uvWb359Ch30tppN",
+	"XJ2Xiuh54JY9vLnWapDCC+sRF0xbPy0FXiEYtZecBZzVPPAUaiEIPejQkMch+jEdzL/Y0iGwRsoGvYOW",
+	"X+3qJM0VpG6SMxy5Uc4O6kpzvkN3wPI66+8SEkYVi/NsfHQIbfwiZXhuLvk0jmS73THveImKNC//+k9c",
+	"xAWaVNowOHVYJExjzcU9uwQ27/dDNwWs5aBa3wH3tiBCLG7aPNMsSKKktUOz/jzGUimrOOj1tzoWNxi8",
+	"wCaFJV5zjQqr69ncvNCgvV6wiPFltiFbQnsTMUdwLkId+GvMEn7LkPKlCHxUf2cVLqWYheYEtORidoJB",
+	"nmvn0bsvV2puIa/9uF8hICDxhqMwQDWo431Xmy+Ci2iCiMBvnygS/qWL4Lfdl+bDMMDdV+USkdbxID7Y",
+	"PxqwbhQdP+3u77OD7tN9OukOo2cHR8dx1H92+HSnVs232uvcfWZn+vlSPFZTcrvjeovurdm4Krd8gYj7",
+	"VOKdKeTV6T8hJqGF0BiMn1cTsqBcZJQLBvjDq1SftOZZtlSjvT2/rz26qfZ/q1DOepUTGt0w7Jjjv2NE",
+	"Jqm8M1CdiLlW06qetPOTaOC1IsT+BPnBFDMHWYygUn7yvk2C7Nh/LaViLsshk1COoNB/VthbR64yAKqN",
+	"IKLWG4ux+Jd/IVDxocYCE8HBRYEbea/4KKRL7DLApdgz1RH/ih67rUMi7VBvSxiQEAoYoIMEuA0hIM5l",
+	"lCdh52QsbPVNtQqGxrF+KwaHFYLEEkEXWmlBs4RNZTW9sTjFNjMRTRLmFMKCZXMZFwrJ1WqpzzIGvkyR",
+	"cNg/DM3zgoSnWqJDgm1eTuBUpmetllIoRtrhGxjxrcxOUfRD25XIc7fs4yrskAlLpJjBluj5KZJSc7ak",
+	"gmRyLBy8mAKQNyFzwDEfWxY262rO89qvsbjyUNwsGhxi+UEJk2aAcE8umaBL3lvTRRKS9mSdMdBk8Ae1",
+	"cfGMxbY7hvuFaUSiGYx9WiYSEXKRVJd3dDZjKflwTmhGwr1YRnqraZI4Xkv1CQ/Kl5Sd/0X+0ViYwh3s",
+	"ywQfshjqp6KEa5Y6fw9Z9nKVYidopkY2mSdlQJ/A/JtGgELY/unsKiDvT69e/IxLeXn2+uzqDA+m8GQn",
+	"QLZiIoZbGpQlxcUsYV3bugnyVFSPhHsISxeC+YQbLTPLHgFpGQs7a7vhAYbYlZquEs2fQmYBiWjqYIvO",
+	"z65eARVeA4QjchnysyKh+6IL/4XeJ/lnF2xhofwAi8z/RrEsJG2DTNnpkVNX5iZvXSBDvxEQI8Ph4Bmy",
+	"vH4By9J191SfrM19BrraOb6tGZasRMaTPCvXvuFOrpIYys5QIuxmvzb7jJplAgibVuiAh3xV4k9ZU4W0",
+	"7b8SLrDfJhJLdWBJYxG+Of3L9c9npy/PLq6f//Xq7DIk7dgkDB4NyZ/4845d7cF+eKIPFDJeIz3gt8/f",
+	"vfyr/WU43D8Ie+QXC444FhMZQ0ID0woHMpcma2Bv5E4t0DOMEkHVDA55/vbV6/Offr7yxw7gKsyQCrQM",
+	"DL42kzvsHxjtU9gJTQ+oeIBHbWEf3FhlKY8ypwVGqErJh6tX3acBEXIsEnhslaZypuWNqYgutZ0Rkrh+",
+	"MeSGreEjk8bu2toAAF7gSgiPhiRhtyxRJGZsGWDHNWQNhSErKsj52dlZ9/hwSGK5miTMXPy2lTT5EEfD",
+	"7gRCipCzgwoFvjDPczUWFnBfb1TCM4DQ1prTqsqjobZuWq2xVMF93YStpYjJ////7feesoP+U9N+TEjR",
+	"hUbPZpSxgGkCwiuoYf1loGU6HPb7oTUxePnKkrjTI2eflkwofuviuYr8z3/9N6HE5NvL1NjisZjyBKo6",
+	"w7/lnYvCTuCj6wO4sP5kpVjcnaxhrHQlHI2Bdc7+8v7s7eX5n8+u359dXJ++fHkRjoVj6GFHP01JxhfM",
+	"05EnwBELmbKyYBe4aUT2wx55gfiz2tKMhSEevPrFu7dvL/PXInq1HphiUB4Imz8ZarVsFT1WZ/MYyhxY",
+	"hvw8Fg1T+KUZfDTw9K0zzSAcOYTpiZYdK0uIrJquhIDsCJdWMV9lejwglSLaEG0WNKOtXtAlnfCEZ2vy",
+	"4eK10v4EGhe8/CXyTrC0R16A6cFKL5KybJUKBYwRpSwjUWEQrUgVI9OUzsBHQrGgYzE86DpeJpm8YeJE",
+	"P+slTXBs6Go6VMTamRPo1MQpvctDoz2ifQAYQnO0mss7MRaQ5wiCCkMCLGpM2tAJg2eKXP582h0cHpGY",
+	"mwTMTo98wDScgCxoMpXpgukXf1pyi3tr3y3GAl6ngAX0lrswbzjsDw3mb8IjJhBy2Tjib86vKj63djTQ",
+	"5vZkOtszP1J7+tm8Rrjow5++P6/HPDFeS2vUOuj1ISoB/paewh5d8r3bfdsnUn80Y1lDV3zbrdKvJ8LP",
+	"sPFangqm14zlI2RJZ9zUoFNV6HLsnLlzqNLjKntuZgFA3ui+Yhy4LnKXP7L3PmW3nN1BCPJKbwFUCG75",
+	"ERjhXR7Eshu4f3Puq6bQoN+3Jytz4vNPA9DEafTZlKttCz/iyqFaDY5tzfVqtk2n3tghzqBuYDfTvec0",
+	"toXg+ieDZ9t/ciXlGyrW1g3Vvzvc5VW2VsLVyh/2D7b/ygCwfxD0lnI8W3+BSI+pKALWsOvWp2IKtwkt",
+	"+wnU95YYee+zY8wvjUx9WqgWqSkCJ1lKheLQysuWgGO6n18ezpmySdnW9mHvjAJAF5StGAgv22zQqISi",
+	"IPzEMlfV8R3E4Hz6Vgr2BuKm34HFTUV+DZND6ACe6blmojCJsys6axrcPLYHz8CgB/3hdpZ7K7M3MuZT",
+	"zuKvlaMdX/NKO1e/V8G70M49ZJC5MqOK7FWYtGlX4SYb02KhjAv6QNkTcYhH6k5TqQ8XeA04bwXWbDoB",
+	"r8kFyDnSg7weHB7CRYGDwK4G2D56msTry/fZXYh+2QOftVGllNqQeJ1uAIva9nBRpL1YJRlfJoU+LiMS",
+	"mg4WoVem4cB99KEXv3dfI/aPFKzjnR1cDgsc4V1bK0hKhwJ905wGa/K5QLjYYCyw8yZNb+DgblrteL2I",
+	"cgufw5j53Z565MU6gqKyHBif0JRp13Qp00x7Tuh4ufDwVKb6gwZFaJKb1tAn5x9MHxbX1qAQXWOfP/Th",
+	"D6APz8stlzCA5vfTNPrRVZ3WKMgtDIiJAOcv32ttV9BIGLLW61hKVaN8LjMIRFIb9I5N1NvgquOJDDHy",
+	"/cMYnpT0qcyekwxUlD0rRVSMBcrtRB/tInmr/f+eF7SsxCfb4cXp1dn16/M351fXLy9OX11dv7g4O706",
+	"CwNij+6D/t5crtJOnfDDaZKB6Br9zlT2XMbrB5M/GBtfg5JSNCJfKqK//xivjpskH4/YUJSJD5a0wAsa",
+	"zVn3hRRZKpNt6uCtBN7Ad32VdO8grC9sMaX+wf4O8mZaVl5J+ZqmM4ZaYbD9dx+E6a6DIvr71CW4/Tb8",
+	"7qkOI+WFUw1+tvcZ4gtfUPITVlep8IsJRnhJYqSt5DQj+ItOj5y6VDFQBhgimfFbpkycoiKML+GnuTAW",
+	"xGLYcNfp+NfFR35bDt7BPsEKf+9GynLAJtYK6r3XC2MjctZBX89ZC+QVc0GUSbQc3vdzqub5nRCaHNRc",
+	"FdeugZv6D6tkN2rXP/jxux0iN/Li/fwj353/aDO+algZmhM5NFVsLg3XGCPoA8+SGG9puCJ0orTbojK6",
+	"BtRgqFU6qTy2TJmC22XT+cjCHUIMGdsjtUMD9hkSU41MI8BslwkLEFOTpTMWd1yRdZRAAb9NDhiL0FtI",
+	"CPcLpr/oHb/hYc9lD5AFXWML54leZkYyScIl5gGEBnMBaPUB0nohxwBKGPBO214YU6FnZRzFdjjsPws7",
+	"PRJigFtd0yw00gyYDHWuGo7/6K4avmY3V+17ahHvhhCp+DtUK9/PvfsdOmrmDPUVjtqelyreGC4qAqto",
+	"ScbOx+bfS1tdty7UHNkam/USz2g8rr9SwaOGS0l+XDnB9+jXNklMvsg/jO93uzqhJR5Tj2GGayMSp3Gs",
+	"sI33eunCEcZrdJxgb3/NnX8D7ytJqP08k2NBRRXKiCYpo/HaJftxZcytbT1JraUbjcVY/N39wMYrYZS/",
+	"E8Hu7Kv+TlKmVklG/j4Wf+92u+7/9c//57/+m/ydhHhAD8nfzVEdm3KZ2UGCincLJIxPXU587BB/SCzF",
+	"0UPiX9UhYbgT6LsZYSIWCC+LMcWxOBye/fRw+FfDcOZHZhWFacCkXXIZJguYV9v3ln6bv9Ok0owKg+gZ",
+	"x6lcLqGwfdAfhubtZsGFt2uewH+NKq81CccGJMsuqjRUhQDwvf3b30LzGzMqcALqR/2TsTi1K5RTQoul",
+	"jtiUO9Afm0Ggbzu8Qk7zbvb2XhDzB6lD1IJuP2X/jKaQPfAM0p6WBo/dv1zUZFiTNsUcT+uqmgvGgNCx",
+	"mFKecDEzLTo7mN8zGBTye/LEyjbSd+9tCMlyVuL0uJjOxj5FjMVjEWJUD5Jffj59+9PZJXqr+cdnb6/O",
+	"r1wiWd1rIXbYI29NrhVXY2HcaSmg3QUWBpFTsSY2DcpOyWKEha6ULDQ0s22YnTdc57WexrFnsx7JccXB",
+	"neX5DVxXs7wGc4zsmzsfVHl+LOhmIe9c4s2DmezGoJF5cURFxCBZuYA8ZzWHQdzByZ9UZ2yz4xb6CSke",
+	"dOr/iD75P0vI9TSOfR/im1z6vc+mdtYkmDTFYy8Y6qncqzmp1Vkzrc+riouc7nhi3xSz9VTcLpFbM/Id",
+	"VQT7Vcf/DNLzu4ys6d3JWRqyUx8p0hY0c8oTBRWmX4WMW5PX4eRqY17HFkjdmntTJ8Exn04bT+SvZIo1",
+	"NTiNwEccMGBUbee8BzaIh/Vv6BliJgYGhdqF780NTODSy1wjfXTsXHaxcT4BWqc5eP5Sr+Ox/Qd4SUNK",
+	"Yt7XxxJra4DijxP/YysFLy6pveMYmeRhj/vNsuWi8c3ZUbmnBhMMZzwjKM1dc7JjC8oTQmeUC5UVXMAJ",
+	"VRZdboS/pItwLPAoCHH7DMMELLqRK8BmrIAG98gr6JGgT1Z3qbaseCS/o2sL7GkQ3cZCf49h/gVpD7pq",
+	"SSNGuIgZwNj92+W7t6ggZMpnXNCE3LA1CoE5H9pTKWS83bBlFiDw7g1bqzxwvAgIJVlqzmmC3SVcsM6J",
+	"URhxjq6l52w/xK4VxCbj2wKalBkioW2DCgUAYrZ1jj4RbbHHs6ZMVNj29wZ+Y4umydinbO9T17FArmXK",
+	"abflLccdLxqQV1oZ9nf8P/JGCnLJlmT/mADc46jfJ4N+f38sLleQ/TYiv0L520fylkc32tSocQ32Tf0x",
+	"CSb5hxP0e9B3mrUsXMz3UnrooUNe1sOHUN+JZF17YsgFuiryglAAAICwjUWrpAXVVodW2RmRlHXtm7Bx",
+	"m6eFa6q1DcCjkHeBUSkGCtlT81I4FHaHmeuSW8kkpSKaOwQkpG13vOr3DyKE/HxK5uwTiflMjyKnOD7S",
+	"gMfwIAtJm66yuUxJePnh+Zvzq+vTD1c/v7u4fnv65izcK3149ub0/HUYENMl0JVSY+WqxcA3Doz11RxQ",
+	"g8WUUJ0AEA+ATujTKZYVWuCF7uym9es7QbDk35Zgm+KkjNBEQW0zFEwtV0liq+t65BJHwIY6leCg3pyx",
+	"cKWjFvvBYFzD06ZkDBBVXZgNJx6T7I5HDCKLAN2Qw7GmbLpSWkVyqA8bhHnqr4MNRZiK3JvFOeEluseu",
+	"dZYFV/XoV8b4Gq11Hz3OBq9SUHnVVNuAjG7atNgNkH9Epn6Y2+LBTvT7iWbsDsFoHsaCXRo5LZsxZJj7",
+	"Raes2D2SMXqhHWvVZAyciihdN9qrGq9CMHXdA1GKsEIAbdMTRV6cEyamMo2YwqsqqChkYgYV76qKlxd2",
+	"tFuPGFzgJUNiTDaXihXshTLqEFo5TmU6MiUTDpRMeLc63DVHMVc1In8QKuFraJDfy5irxTm9ZaRN/a6q",
+	"emvlDSB5ResogU+iRCoWd3rkdCyMfZ/7uCXWuJvSYqgKcV1a7ENQzktJiA7BtevLMhZ3NIViYDism4/B",
+	"5sFKe+QXLFg2KCc5wSYMqzt89+N//uu/DUh0oo9I+tgkbblrCuHNhGYuKIDXkX56g7m54VltvBNAXgpW",
+	"jis80LGYTFbOwBRMa8XAGHxG9uhZhhUgyAbtjwUwpA2m3pVk53XUiO3S+SNG8j3ODJY7drwBcMUcTXEN",
+	"7I1gbjS1uGsFYM7pnfz0LqcYWtRnzsDreZjJjCbaC8N8vS5o4XAsDAbKEsuY/LRcgC6jKu+rgSjcBmAp",
+	"lauMYQYgQBpbJT8WhRegvHZOSI79HrMooeb6FWtA3L2wMvkTekTTXITFFvJjLG4YW4KcKz4TNFulMAER",
+	"O1icHOqDxVrNdxoiDoVuE48ouMWuFg3ZSvDtP1OpNdAj51htLmz37WplU42IuFJJ/avmyuszTyRselAB",
+	"VsAVXFpYgQqaQI/8QpMbd27D+nhT5DQW+BkIozHm7BNFRHTAP2e3TKAaLsTWaBxjxaMNsk1YdseYgNER",
+	"q+kSgU7a4d/0cVlLAzSdh9qpZYJYLpLcyTRWpJ2wTDtXWP0JB9jOiedgQH99psxE8Pipf4mNvyKqWJcL",
+	"xWwJ+jJlU/4Ja87gMej6pXxqkTZgbqkIKsEU07KfMZxOJxgLeBxQeiFZA/5ZyDdu48zllFTnHpBE3rG0",
+	"qyemXRUoknR5GxgJwDso4fVBwwWJmH2yF/eVzmg9cgFJVrgJ0E+CCrD3a+0YJuwWq2OzOVtDXzcYxl82",
+	"xlwRwgv+7jiF5QFQoOugMs344GqEfws9ALi1WTMwgF5xUMDZGfT7HtAOwU6sC2xPQgV5ajZdE6OAnxP+",
+	"De9xSwg5xADkIKQcKwProP5GpKjOCPFrxsJ5DqbSznqZ6UookklJFlSsgU/fFF7SdgA8I+sas4JhAlKZ",
+	"iWkHD8sEPSQ+gzs9FkVMPuJB8mXosfoNCVhzuTEOScV685C2U6VDfMM26g4H2/utFowksV5/PkqPnArb",
+	"TMn1rVQ+KEs1b/Ysbxv6I2KRVK5jjVoCFjwh1vTn5tt7Gm4j5/IO1Q9ABMn0ptRCaQlQrsT0r4BrWtBz",
+	"+T3t31pNdfb9/rY6+6A2ylnlSW4hObRoWxApLfCdWsDcumk6lNuvxgR4dCdkF9iXHDjnj/rszdnOrMa3",
+	"eMjK7Kv1klVrs+sdIB85otEZ0tvseyrGSs649lH0MD1yyUQMZiI8u6Kz8ISE59PuWylY9w1emRoEG1vG",
+	"eVBbxum8638wJAWzqI05jn9gKPxomDKu9cwjSGbwDSgL2yV5z8AV7oICg/Cm2Ain2GDI7/LidWxqg5ML",
+	"WKw863gNnMbCQ4ohbSocuoxzjTC1KLBw3OZNpg+n71SZfiqIn1unJ0znrX8sPWEW1aAnVoqlqphb/IfS",
+	"+FFq2jHgVS880CpVIVL8DqqkuvMYfcCN1wO5zHI4KTUfTvRhFZ6fmABc2YfOW9vV5Dn6/XQ2ZTpu5uhS",
+	"374v36T6DPzdZhRIi5Hnh2tyx/wBUCDfmFn886FA4sp3OQ6YTfinQ4FcON6wom4/KYQjzYd7nx1jbkKB",
+	"NEdMhwLpxz30v11U3Id83IIRCYkwdRCRDjktDwR9I1rkG3vC/Uey1biozWiRSL4/jPSP5tnnjYUqMrqD",
+	"NcaHvwIt0g8CFU2t0wKPBBVpW45sNpz2qYLlNB/e33SSUzsgJGm5pmDtHBYSUSOfKCBe54SEJZDcMO+N",
+	"4TIsTOzEzmQsfABKM5Ty7i5tMlxTHPW9Jc0/nzU3S9/FnFvW+Kez58ucPayycB8VLLr9dO9zLjGbbLp5",
+	"6oeDdjZM8Q9mrc2qNptrsyV/2OsfzV4vHU/WyOAOFts8/dAAz7mgP5LZVmsRNaqQX+Y8mrt89amXq+il",
+	"0cOtP158QycIrzvyfDXR33JBVMaWVg/1TGuqDJFTb4tYyRMKjZJsc5iUgTy6ph/WTMNt8lpEJr2f8oTF",
+	"Y9E2qdsrAW139IYH7tYzZdMA8Mwqx40lTRUjJrEH4S70kjskYdT4Bu5y313cI0baHTUhEdMlUS8lTKjK",
+	"riGbLTwpNYqSGaHTKYsy6IRUAI+FpNe6blNFINmLs9OXYVPm0KXezkdUcnp82+C2XsPBpsDe/qZ5fL/b",
+	"AJ+VG5VRESvPHS7LnaeqQIgLroLXGLQxOj9Z8SR2Yo0dd0zPJpQ1UGO2e6j1GYw2MKyvx8gg4cX0hyvk",
+	"tvDMeNeYJMQFNJQxmXMAolOvUcw7jDoR5mVjgQOwuEdOXbmHbRlk6j1MNg0oJWgBlEgaAwqMo6SbHjZW",
+	"GwssUO5hoskmQWwQuj97XUvvLXd+k3JYdmvUejbZj/rxgB1Mh/RwchQdx0/Zs2mf7k8G0UE8ZIfTI3o8",
+	"eRr5bW3d76/VnLZGreF0QJ9F+6w/OY4P6OH0iD2Nnk36dL80bito5RvSGh1oM2S6sUJt+aA/OOru73cH",
+	"R1f7R6PDZ6OD/r97Tahbo9btfm+ITXaaqh3zToRPlGE7y05VXql2ZbV0qb1iQlbxWLjIlqQdGv0fIi9B",
+	"ZhWL9PkzLlnie5C90vHU34eaJvjlbC/M67DGLV94hRu+027WERxfXbuXTRJrk6jyOTiMTyC+2Yoi2e+x",
+	"tq2NZ/3F1828ooJOSN9iGlCxxtowzUGWbESmoEJYsT31QZCjL3CRHQ1znjB97KDPtU/7qnMFaWwFahVe",
+	"7ZFOKzmjyLC3nZ2webhI0NpN9iYc04x1M77YgaKldrseeQOfS4pLrXThDVqfujPZ1R92jWNrdKZt3lXQ",
+	"KBvVh7VH7TBmtxZVAnUKOnU8xkauUHXJSiJudNW2deZ9qI3uKfYP33V1zS1+fBVYciz/meIfl6iyc3qU",
+	"aOH5OOhEF70c09BbmfbMzV0hoFW49uRt8WmxEzhnirQtxB3chIZlUx12euSMRnPXvxogA8ciomm6JuFf",
+	"uj+vJt1Lm/ffHRwehejd/Pzm9EX38ufTweGR9bVSeoeNO2/Y2jYjDn85e/7zu3d/ur48e3FxdhWejEUR",
+	"sQD7eOaVBa6Mi8UkHPb3se2rPdJoPYYVTfjrSIopn61SfUgy3QhhJlAl4fU6HoYBuD95rihA6gHqHVRn",
+	"LFdqHtY1OK9WU1+cvQo7hKobZaRUu6kB9LY0570JjW5m0HoT4A8HYeeEhEvAbvaWNxbhoN8PTwplHtD4",
+	"26IH2qbrVEjTc3UaEMBT7JGX+RZHVGDzjiU0k9AzrvZG74zMTE1fE+OKmhxjw5+22MxR+jn2g4U+P9DL",
+	"1oS2S51kT3yOoynzuiCj31nbbNjwjd45EYMSNK03dz0YGvb/CaTEdM9v7RDUACKbgDdp494HZocC8j//",
+	"9f92alu2QxwDT3J5JKPY633XaMZ+v79D5myprzyPT/JwPrJeyvym//dueL95RZZ3Wt+0iFDN6eDw6P8J",
+	"nWGYs0+7qg8AbzFKDeX7JC8YLLk3LFGsSAXz5uPD4/3+MaN9Nhkc9p9No8H+/mCwH0Xs2dPh5Ck9OD48",
+	"7k+O4uPDp0fRYBANj6bDg+Nn0dNJf3jA9o+bCVVRjvci1cfHKY8viIMpvf7e+JTm7SCgy9rCyVMnb1Yf",
+	"goMwwErt7zYJq2LLav/EakuovqjR64DB/9PZFfEjjmHHLKIGfu9UoN5xkZC8nDjSLp1p5Fyj878+L3xT",
+	"WyO/D3npwB5jrB8VkBO/vPivhvE7HjIt1NjYxS0svg7iZrRGw/5+3uT2g0BsD/6fzEN6oxO5ykaThIqb",
+	"4vF7yz2FXk9j/M73MLyJ3qVSzHL8DH1QiaVgva+7Kvgnws4vupz1UTvj3DbW1iLkwHupslnKLv/367yc",
+	"lCbYu5xkKV+StvU9MkkGtjP/ifb+olWaaqGKaJIoouaID8DGAqwEOlI8UxbpG4ITkNdnXDcYqmO6qC1l",
+	"6oG8sNwwZawLzgw2BMF28ObLvBiupvTtLfbK8ZyhhlDbz0ioR9TI5g1N3S7MDUXue7ctzg3u4RoBoGM2",
+	"S2nMYqPovon/dg8g2tm1Ri3vBkRTi2bsGih7DTvTGrVwM7S+MbtQDvyIVZJUokkYCqnGko4Rb+zfjf4C",
+	"DEvkOFBMRqW1VsJQaXd1teN+2GM/7gvIBxe5DATEQDqYICEAr2PfeOsf2dbwvZozKo+0N2ZYr3oi1c/D",
+	"uE2OtB9dd/kmeg4yWi2YgPgNNj/fg0tq84q6FBqh/X7spGou6NcGaqmXe1xmalUn8yXC55rWAtAikSYq",
+	"II5ZbGUkpNubVIBSq8T8NQYooPqaF37VZGPusNEMVQSRXilDmLO6l5gcWaI9jaWXsHiCNbILujY0IlKY",
+	"U6NLGS2lRdUNbxqxm+Ft6kTbuts8JTFV84mkaaw6J6SccmQ0LcAm5qktpc69de+12UJwPrTt5qGimTSk",
+	"NZ0AqiJoasjF0ExtQAl6lavkule+AofOAtLX3PAKMkP8cDMWmK4vH7/8nwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -303,3 +303,5 @@ func (p problemAnswer) VisitListDraftChangesResponse(w http.ResponseWriter) erro
 func (p problemAnswer) VisitDeleteDraftChangeResponse(w http.ResponseWriter) error { return p.write(w) }
 func (p problemAnswer) VisitValidateDraftResponse(w http.ResponseWriter) error     { return p.write(w) }
 func (p problemAnswer) VisitGetDraftDiffResponse(w http.ResponseWriter) error      { return p.write(w) }
+func (p problemAnswer) VisitGetDraftPatchResponse(w http.ResponseWriter) error     { return p.write(w) }
+func (p problemAnswer) VisitSubmitDraftResponse(w http.ResponseWriter) error       { return p.write(w) }

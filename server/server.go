@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/gitrepo"
 	"github.com/ontohub/ontohub/ratelimit"
 	"github.com/ontohub/ontohub/snapshot"
 	"github.com/ontohub/ontohub/store"
@@ -56,6 +57,12 @@ type Config struct {
 	Sync Syncer
 	// WebhookSecret keys the GitHub webhook's signatures; "" (or no Sync) turns the route off.
 	WebhookSecret string
+	// Submitter pushes submitted drafts to the schema repository; nil when the hub follows none.
+	Submitter Submitter
+	// SubmitAuthor is the author of the commits of submitted drafts.
+	SubmitAuthor gitrepo.Author
+	// GitHubAPIURL is the base of GitHub's REST API, for pull requests.
+	GitHubAPIURL string
 }
 
 // DefaultMaxInflightBodyBytes is the default of Config.MaxInflightBodyBytes: sixteen bodies of

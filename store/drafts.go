@@ -44,6 +44,10 @@ type Draft struct {
 	Revision int64
 	// ChangeCount is the number of changes in the change set.
 	ChangeCount int
+	// ValidatedRevision is the revision the last validation without errors checked.
+	ValidatedRevision *int64
+	// Submission is where the draft was submitted; nil until it is.
+	Submission *Submission
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -134,14 +138,21 @@ const liveDraft = `deleted_at IS NULL AND expires_at > now() AND status <> 'expi
 const draftColumns = `id, status::text, title, description, payload::text, source_wiki, base_commit_sha,
 	base_generation, revision,
 	(SELECT count(*) FROM draft_changes c WHERE c.draft_id = drafts.id)::int,
+	validated_revision, submitted_branch, submitted_commit_sha, pull_request_url,
 	expires_at, created_at, updated_at`
 
 func scanDraft(row pgx.CollectableRow) (Draft, error) {
 	var d Draft
 	var payload string
+	var branch, commit *string
+	var pullRequest *string
 	err := row.Scan(&d.ID, &d.Status, &d.Title, &d.Description, &payload, &d.SourceWiki, &d.BaseCommitSHA,
-		&d.BaseGeneration, &d.Revision, &d.ChangeCount, &d.ExpiresAt, &d.CreatedAt, &d.UpdatedAt)
+		&d.BaseGeneration, &d.Revision, &d.ChangeCount, &d.ValidatedRevision, &branch, &commit, &pullRequest,
+		&d.ExpiresAt, &d.CreatedAt, &d.UpdatedAt)
 	d.Payload = json.RawMessage(payload)
+	if branch != nil && commit != nil {
+		d.Submission = &Submission{Branch: *branch, CommitSHA: *commit, PullRequestURL: pullRequest}
+	}
 	return d, err
 }
 

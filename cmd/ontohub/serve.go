@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ontohub/ontohub/connguard"
+	"github.com/ontohub/ontohub/gitrepo"
 	"github.com/ontohub/ontohub/ingest"
 	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/ratelimit"
@@ -81,6 +82,12 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 	if err != nil {
 		return err
 	}
+	// A nil *reposync.Syncer must not become a non-nil interface value.
+	var sync server.Syncer
+	var submitter server.Submitter
+	if syncer != nil {
+		sync, submitter = syncer, syncer.Repo()
+	}
 
 	api := server.New(st, snapshots, limiter, server.Config{
 		PublicBaseURL:        cfg.PublicBaseURL,
@@ -97,8 +104,11 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		DraftMaxChanges:      cfg.DraftMaxChanges,
 		DraftMaxEntityBytes:  cfg.DraftMaxEntityBytes,
 		PreviewCacheSize:     cfg.PreviewCacheSize,
-		Sync:                 syncer,
+		Sync:                 sync,
 		WebhookSecret:        cfg.Repo.WebhookSecret,
+		Submitter:            submitter,
+		SubmitAuthor:         gitrepo.Author{Name: cfg.Repo.AuthorName, Email: cfg.Repo.AuthorEmail},
+		GitHubAPIURL:         cfg.Repo.GitHubAPIURL,
 	}, log)
 	handler, err := api.Handler()
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ontohub/ontohub/gitrepo"
 	"github.com/ontohub/ontohub/reposync"
-	"github.com/ontohub/ontohub/server"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -69,7 +68,7 @@ func newSyncer(cfg config, st *store.Store, log *slog.Logger) (*reposync.Syncer,
 // startSync starts serve's background syncs when ONTOLOGY_REPO_URL is set: at once (the
 // listener does not wait for it), then every SYNC_INTERVAL and on each webhook. It returns nil
 // when the hub follows no repository.
-func startSync(ctx context.Context, cfg config, st *store.Store, log *slog.Logger) (server.Syncer, error) {
+func startSync(ctx context.Context, cfg config, st *store.Store, log *slog.Logger) (*reposync.Syncer, error) {
 	if cfg.Repo.URL == "" {
 		return nil, nil
 	}

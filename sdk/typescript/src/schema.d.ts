@@ -250,6 +250,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/drafts/{token}/patch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The draft as a git patch
+         * @description The change set as a `git format-patch` email against the draft's base commit: `git am`
+         *     applies it to a checkout of `base_commit_sha`. Files are written the way the repository
+         *     writes them (2-space indented JSON, the original key order of an updated file kept, new
+         *     keys after them, a trailing newline); deleted entities are deleted files. A draft with a
+         *     rebase conflict, or one without a base commit, is `409`.
+         */
+        get: operations["getDraftPatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/drafts/{token}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a draft as a git branch
+         * @description Only a `validated` draft without a rebase conflict, on a hub that follows a repository
+         *     (`ONTOLOGY_REPO_URL`): re-validates it against the canonical ontology served now, commits
+         *     the change set on its base commit on the new branch `ontohub/draft-<first 8 hex digits of
+         *     the draft id>` (author `SUBMIT_AUTHOR_NAME`/`SUBMIT_AUTHOR_EMAIL`, message naming every
+         *     changed entity and the suggested versions), pushes it, and sets the status `submitted`.
+         *     On GitHub with a token it also opens a pull request. Submitting a submitted draft again
+         *     answers what the first submit answered; nothing is pushed twice. A push the remote refuses
+         *     is `502` with the remote's reason, and the draft stays `validated`.
+         */
+        post: operations["submitDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/entities": {
         parameters: {
             query?: never;
@@ -997,6 +1062,61 @@ export interface components {
              * @enum {string}
              */
             status?: "pending" | "validated" | "submitted";
+        };
+        /**
+         * @description Options of a submit; every field is optional.
+         * @example {
+         *       "title": "Add a nickname to Person",
+         *       "apply_versions": true
+         *     }
+         */
+        DraftSubmit: {
+            /**
+             * @description The commit's subject (and pull request's title); default the draft's title, else a summary of the changes.
+             * @example Add a nickname to Person
+             */
+            title?: string;
+            /**
+             * @description Text for the commit message body, before the list of changes and versions.
+             * @example Requested on the lab wiki.
+             */
+            message?: string;
+            /**
+             * @description Also set each affected module's and bundle's `version` to its suggested version in the commit.
+             * @example true
+             */
+            apply_versions?: boolean;
+        };
+        /**
+         * @description Where a submitted draft went.
+         * @example {
+         *       "branch": "ontohub/draft-0b5f3c1a",
+         *       "commit_sha": "9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e4f2a",
+         *       "compare_url": null,
+         *       "pull_request_url": null
+         *     }
+         */
+        DraftSubmission: {
+            /**
+             * @description The branch pushed to the repository.
+             * @example ontohub/draft-0b5f3c1a
+             */
+            branch: string;
+            /**
+             * @description Its commit.
+             * @example 9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e4f2a
+             */
+            commit_sha: string;
+            /**
+             * @description GitHub's compare page of the branch; `null` when the remote is not on GitHub.
+             * @example https://github.com/labki-org/labki-schemas/compare/main...ontohub/draft-0b5f3c1a
+             */
+            compare_url?: string | null;
+            /**
+             * @description The pull request opened for it; `null` when none was (not on GitHub, no token, or GitHub refused — the branch is pushed all the same).
+             * @example https://github.com/labki-org/labki-schemas/pull/42
+             */
+            pull_request_url?: string | null;
         };
         /**
          * @description `clean` when no entity the draft changes was changed upstream since the draft's change
@@ -2839,6 +2959,23 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The schema repository's remote refused or failed (its reason, never a credential, is in `detail`). Nothing changed. */
+        BadGateway: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Bad Gateway",
+                 *       "status": 502,
+                 *       "detail": "push refused by the remote: pre-receive hook declined"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request body is larger than `MAX_BODY_BYTES` (default 1 MiB). Nothing was stored. */
         PayloadTooLarge: {
             headers: {
@@ -3429,6 +3566,80 @@ export interface operations {
             404: components["responses"]["DraftNotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getDraftPatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The patch. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-patch": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DraftNotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The capability token: the fragment of the capability URL (43 characters, base64url). Any
+                 *     other value simply finds no draft.
+                 * @example 3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+                 */
+                token: components["parameters"]["DraftToken"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DraftSubmit"];
+            };
+        };
+        responses: {
+            /** @description The branch it was pushed to. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftSubmission"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DraftNotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
