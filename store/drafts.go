@@ -48,9 +48,9 @@ type Draft struct {
 	ValidatedRevision *int64
 	// Submission is where the draft was submitted; nil until it is.
 	Submission *Submission
-	ExpiresAt   time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ExpiresAt  time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Change types of a draft change (the draft_change_type enum).
