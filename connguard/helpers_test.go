@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ontohub/ontohub/problems"
 )
 
 // waitLimit bounds every wait for state in these tests. It is generous on purpose: it only
@@ -195,7 +197,7 @@ func checkProblem(t *testing.T, resp response, status int) problem {
 	if err := dec.Decode(&p); err != nil {
 		t.Fatalf("body %q is not a problem document: %v", resp.body, err)
 	}
-	if p.Type != "about:blank" || p.Status != status || p.Title != http.StatusText(status) || p.Detail == "" {
+	if p.Type != problems.Type(status) || p.Status != status || p.Title != http.StatusText(status) || p.Detail == "" {
 		t.Errorf("problem %+v does not describe status %d", p, status)
 	}
 	return p

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"github.com/ontohub/ontohub/problems"
 )
 
 // problem is an RFC 9457 problem document in the shape the server answers with
@@ -24,7 +26,7 @@ func problemResponse(proto string, status int, detail, extraHeaders string) []by
 	enc := json.NewEncoder(&body)
 	enc.SetEscapeHTML(false)
 	// Four plain fields always encode; an error here would be a bug in encoding/json.
-	_ = enc.Encode(problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail})
+	_ = enc.Encode(problem{Type: problems.Type(status), Title: http.StatusText(status), Status: status, Detail: detail})
 
 	var b bytes.Buffer
 	b.Grow(160 + body.Len())

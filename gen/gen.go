@@ -1712,7 +1712,7 @@ type ModuleSummary struct {
 
 // Problem An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type Problem struct {
 	// Detail Explanation of this occurrence.
 	//
@@ -1734,9 +1734,14 @@ type Problem struct {
 	// Example: Bad Request
 	Title string `json:"title"`
 
-	// Type A URI reference identifying the problem type; `about:blank` means the status code says it all.
+	// Type The kind of problem, a URI reference relative to the server: `/problems/<kind>`, one kind
+	// per status (`invalid-request`, `invalid-signature`, `not-found`, `method-not-allowed`,
+	// `conflict`, `payload-too-large`, `unprocessable-change`, `too-many-requests`,
+	// `headers-too-large`, `internal-error`, `repository-failed`, `unavailable`). `GET` on it
+	// answers what the kind means (plain text); `GET /problems` lists them all.
 	//
-	// Example: about:blank
+	//
+	// Example: /problems/invalid-request
 	Type string `json:"type"`
 }
 
@@ -2114,52 +2119,52 @@ type PreviewDraftToken = string
 
 // BadGateway An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type BadGateway = Problem
 
 // BadRequest An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type BadRequest = Problem
 
 // Conflict An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type Conflict = Problem
 
 // DraftNotFound An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type DraftNotFound = Problem
 
 // InternalError An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type InternalError = Problem
 
 // NotFound An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type NotFound = Problem
 
 // PayloadTooLarge An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type PayloadTooLarge = Problem
 
 // ServiceUnavailable An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type ServiceUnavailable = Problem
 
 // TooManyRequests An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type TooManyRequests = Problem
 
 // Unprocessable An RFC 9457 problem details document.
 //
-// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"about:blank"}
+// Example: {"detail":"The request does not match the API contract.","errors":[{"field":"payload","location":"body","message":"property \"payload\" is missing"}],"status":400,"title":"Bad Request","type":"/problems/invalid-request"}
 type Unprocessable = Problem
 
 // ListBundlesParams defines parameters for ListBundles.
@@ -2666,10 +2671,13 @@ type ClientInterface interface {
 	// `400` naming `q`. A search or module filter is an expensive request (see Limits): `429`
 	// when the client already runs too many.
 	//
-	// Module filter (`module`): only the entities of that module — its categories, plus the
-	// properties and subobjects those categories use, inherited ones included, plus any
-	// properties and subobjects the module lists itself, plus the properties of all those
-	// subobjects. An unknown module is `404`.
+	// Module filter (`module`): only the entities of that module, by `entity_type`:
+	// `category` — the categories it lists; `property` — the properties it lists, those its
+	// categories use (required or optional, inherited ones included) and those of the
+	// subobjects below; `subobject` — the subobjects it lists and those its categories use
+	// (inherited ones included); `template`, `dashboard`, `resource` — the ones it lists;
+	// `module`, `bundle` — always an empty page (modules and bundles are members of no
+	// module). An unknown module is `404`.
 	//
 	// Corresponds with GET /api/v1/entities/{entity_type} (the `ListEntities` operationId).
 	ListEntities(ctx context.Context, entityType EntityTypePath, params *ListEntitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3215,10 +3223,13 @@ func (c *Client) GetEntityCounts(ctx context.Context, reqEditors ...RequestEdito
 // `400` naming `q`. A search or module filter is an expensive request (see Limits): `429`
 // when the client already runs too many.
 //
-// Module filter (`module`): only the entities of that module — its categories, plus the
-// properties and subobjects those categories use, inherited ones included, plus any
-// properties and subobjects the module lists itself, plus the properties of all those
-// subobjects. An unknown module is `404`.
+// Module filter (`module`): only the entities of that module, by `entity_type`:
+// `category` — the categories it lists; `property` — the properties it lists, those its
+// categories use (required or optional, inherited ones included) and those of the
+// subobjects below; `subobject` — the subobjects it lists and those its categories use
+// (inherited ones included); `template`, `dashboard`, `resource` — the ones it lists;
+// `module`, `bundle` — always an empty page (modules and bundles are members of no
+// module). An unknown module is `404`.
 //
 // Corresponds with GET /api/v1/entities/{entity_type} (the `ListEntities` operationId).
 func (c *Client) ListEntities(ctx context.Context, entityType EntityTypePath, params *ListEntitiesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5097,10 +5108,13 @@ type ClientWithResponsesInterface interface {
 	// `400` naming `q`. A search or module filter is an expensive request (see Limits): `429`
 	// when the client already runs too many.
 	//
-	// Module filter (`module`): only the entities of that module — its categories, plus the
-	// properties and subobjects those categories use, inherited ones included, plus any
-	// properties and subobjects the module lists itself, plus the properties of all those
-	// subobjects. An unknown module is `404`.
+	// Module filter (`module`): only the entities of that module, by `entity_type`:
+	// `category` — the categories it lists; `property` — the properties it lists, those its
+	// categories use (required or optional, inherited ones included) and those of the
+	// subobjects below; `subobject` — the subobjects it lists and those its categories use
+	// (inherited ones included); `template`, `dashboard`, `resource` — the ones it lists;
+	// `module`, `bundle` — always an empty page (modules and bundles are members of no
+	// module). An unknown module is `404`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5237,6 +5251,11 @@ type ClientWithResponsesInterface interface {
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 }
 
+// ListBundlesResponse200Headers the declared response headers of an HTTP 200 response for ListBundles
+type ListBundlesResponse200Headers struct {
+	Link *string
+}
+
 // ListBundlesResponse429Headers the declared response headers of an HTTP 429 response for ListBundles
 type ListBundlesResponse429Headers struct {
 	RateLimitLimit     *int
@@ -5258,6 +5277,8 @@ type ListBundlesResponse struct {
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListBundlesResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListBundlesResponse429Headers
 }
@@ -5519,6 +5540,7 @@ func (r GetCategoryGraphResponse) ContentType() string {
 // CreateDraftResponse201Headers the declared response headers of an HTTP 201 response for CreateDraft
 type CreateDraftResponse201Headers struct {
 	CacheControl *string
+	Location     *string
 }
 
 // CreateDraftResponse429Headers the declared response headers of an HTTP 429 response for CreateDraft
@@ -6688,6 +6710,11 @@ func (r GetEntityCountsResponse) ContentType() string {
 	return ""
 }
 
+// ListEntitiesResponse200Headers the declared response headers of an HTTP 200 response for ListEntities
+type ListEntitiesResponse200Headers struct {
+	Link *string
+}
+
 // ListEntitiesResponse429Headers the declared response headers of an HTTP 429 response for ListEntities
 type ListEntitiesResponse429Headers struct {
 	RateLimitLimit     *int
@@ -6711,6 +6738,8 @@ type ListEntitiesResponse struct {
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListEntitiesResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListEntitiesResponse429Headers
 }
@@ -6974,6 +7003,11 @@ func (r GetUsedByResponse) ContentType() string {
 	return ""
 }
 
+// ListModulesResponse200Headers the declared response headers of an HTTP 200 response for ListModules
+type ListModulesResponse200Headers struct {
+	Link *string
+}
+
 // ListModulesResponse429Headers the declared response headers of an HTTP 429 response for ListModules
 type ListModulesResponse429Headers struct {
 	RateLimitLimit     *int
@@ -6995,6 +7029,8 @@ type ListModulesResponse struct {
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListModulesResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListModulesResponse429Headers
 }
@@ -7153,6 +7189,11 @@ func (r GetModuleResponse) ContentType() string {
 	return ""
 }
 
+// ListProfilesResponse200Headers the declared response headers of an HTTP 200 response for ListProfiles
+type ListProfilesResponse200Headers struct {
+	Link *string
+}
+
 // ListProfilesResponse429Headers the declared response headers of an HTTP 429 response for ListProfiles
 type ListProfilesResponse429Headers struct {
 	RateLimitLimit     *int
@@ -7174,6 +7215,8 @@ type ListProfilesResponse struct {
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListProfilesResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListProfilesResponse429Headers
 }
@@ -8034,10 +8077,13 @@ func (c *ClientWithResponses) GetEntityCountsWithResponse(ctx context.Context, r
 // `400` naming `q`. A search or module filter is an expensive request (see Limits): `429`
 // when the client already runs too many.
 //
-// Module filter (`module`): only the entities of that module — its categories, plus the
-// properties and subobjects those categories use, inherited ones included, plus any
-// properties and subobjects the module lists itself, plus the properties of all those
-// subobjects. An unknown module is `404`.
+// Module filter (`module`): only the entities of that module, by `entity_type`:
+// `category` — the categories it lists; `property` — the properties it lists, those its
+// categories use (required or optional, inherited ones included) and those of the
+// subobjects below; `subobject` — the subobjects it lists and those its categories use
+// (inherited ones included); `template`, `dashboard`, `resource` — the ones it lists;
+// `module`, `bundle` — always an empty page (modules and bundles are members of no
+// module). An unknown module is `404`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8297,6 +8343,16 @@ func ParseListBundlesResponse(rsp *http.Response) (*ListBundlesResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ListBundlesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListBundlesResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
@@ -8650,6 +8706,13 @@ func ParseCreateDraftResponse(rsp *http.Response) (*CreateDraftResponse, error) 
 				return nil, err
 			}
 			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 429:
@@ -9953,6 +10016,16 @@ func ParseListEntitiesResponse(rsp *http.Response) (*ListEntitiesResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ListEntitiesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListEntitiesResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
@@ -10277,6 +10350,16 @@ func ParseListModulesResponse(rsp *http.Response) (*ListModulesResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ListModulesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListModulesResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
@@ -10483,6 +10566,16 @@ func ParseListProfilesResponse(rsp *http.Response) (*ListProfilesResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers ListProfilesResponse200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListProfilesResponse429Headers
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
@@ -12425,15 +12518,25 @@ type ListBundlesResponseObject interface {
 	VisitListBundlesResponse(w http.ResponseWriter) error
 }
 
-type ListBundles200JSONResponse BundlePage
+type ListBundles200ResponseHeaders struct {
+	Link *string
+}
+
+type ListBundles200JSONResponse struct {
+	Body    BundlePage
+	Headers ListBundles200ResponseHeaders
+}
 
 func (response ListBundles200JSONResponse) VisitListBundlesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -12795,6 +12898,7 @@ type CreateDraftResponseObject interface {
 
 type CreateDraft201ResponseHeaders struct {
 	CacheControl *string
+	Location     *string
 }
 
 type CreateDraft201JSONResponse struct {
@@ -12811,6 +12915,9 @@ func (response CreateDraft201JSONResponse) VisitCreateDraftResponse(w http.Respo
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.CacheControl != nil {
 		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -14455,15 +14562,25 @@ type ListEntitiesResponseObject interface {
 	VisitListEntitiesResponse(w http.ResponseWriter) error
 }
 
-type ListEntities200JSONResponse EntityPage
+type ListEntities200ResponseHeaders struct {
+	Link *string
+}
+
+type ListEntities200JSONResponse struct {
+	Body    EntityPage
+	Headers ListEntities200ResponseHeaders
+}
 
 func (response ListEntities200JSONResponse) VisitListEntitiesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -14841,15 +14958,25 @@ type ListModulesResponseObject interface {
 	VisitListModulesResponse(w http.ResponseWriter) error
 }
 
-type ListModules200JSONResponse ModulePage
+type ListModules200ResponseHeaders struct {
+	Link *string
+}
+
+type ListModules200JSONResponse struct {
+	Body    ModulePage
+	Headers ListModules200ResponseHeaders
+}
 
 func (response ListModules200JSONResponse) VisitListModulesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -15074,15 +15201,25 @@ type ListProfilesResponseObject interface {
 	VisitListProfilesResponse(w http.ResponseWriter) error
 }
 
-type ListProfiles200JSONResponse ProfilePage
+type ListProfiles200ResponseHeaders struct {
+	Link *string
+}
+
+type ListProfiles200JSONResponse struct {
+	Body    ProfilePage
+	Headers ListProfiles200ResponseHeaders
+}
 
 func (response ListProfiles200JSONResponse) VisitListProfilesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -16561,345 +16698,354 @@ func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37chs5kjf6Kgju+cLk2SJFUZRkU3H+kG25Wzu+fZI8PbNNhwqsAkmsigCnUJTM9ThiH2Kf4fx/XuE8",
-	"yj7JF8gEUKgbSdmS2z3TG7E9MllEAYm8IZH5y8+tSC6WUjCRqdboc2vOaMxS+PPsis70/8ZMRSlfZlyK",
-	"1qh1JjKerUlGZ0ROSTZnJGXLlCkmMqofCchUpiQ8n3bfSsG6b2gWzcNeK2ixT3SxTFhr1Bq3DuPh/rA/",
-	"oJNoOBnQ46PJs+P9Z/Gz/f3+/nF0+GwwbrWClormbEH1DLL1Uv9OZSkXs9aXL0HrrbzMZMqq0ztN7uha",
-	"kVDIrtJPhCckTuk0IylTSykUU2SxUhkRMiMTRiIazVlcnJ796ZYpXNCMveYLnsF/qjO5YH9bMZUpQpNE",
-	"3rGYLFlK7riI5R3hgmRzrkiUUKUKbx/0a97KRcZmLC2+9oItKBd6Ns2vTtg0w5cxEq3SlInMTKHw0nu8",
-	"U7GapV6ySIpYkZXIeAIvm6ziGcsIV2S6SpK1pr4maZHSB0f9rW9mWbo+nWYsrb71l7lMGFGVdwv2SW83",
-	"kIDcyVUS6502u1CYwP7Tze//ErSWNKULlhmReLFKlayZyrsl/dsKSKxkSqapXBBKlim75XKlyJLO2BPN",
-	"k+xTdo3PhCeETrTMgLToWU95qjJ4tMiNbP1v6fl/SP7hpz+vo8Gz1bnot4IW12/924ql61bQEnShn8SR",
-	"C1y7oJ9eMzHL5q3Rfn8wDFoLLtwHQQ1Tv9SyciVvmKgu8kozEV3SCU9AA+inRjj3lM4WejFGI3hPfbh4",
-	"TdrDAxLNaUojTceATKhiR8NVmnR65FSsx0Jmc5aSW5qsGFF8sUzWZMr1pgqJ0tsbiwJRDv426B7fnZ6e",
-	"nr7s6v82//vUEmtJs3lOK5h8K2hpNuEpi1ujLF2xzQKPmu/85Xs9Ui11GDzxRBEejwjP9M5nczJhiRb5",
-	"TJEbLuInikxlEoMuyOZylZGw9x9KirBHzmMFFGSLZUIzpggV8VikTMlVGjFFIikyygUJ90LSDt+ncsnS",
-	"bL33ns5Y2DkhiomY8EzrmYiJrMtEJGMWE6pI+L8Gr0KrCPSkxqId7tEl37vd34NZc6b27Iv37ND/a/AK",
-	"Bw/0IPq3MyZYSjMWkyjh2maQWJY35z1LlRT1dEcKXfN4I+09th0cHm7nWtyZq/WSbdsbon9cFLCIZmwm",
-	"QZCaJwzv3DTl/ytl09ao9S97uTndw2/VXj49mO35VFtGMIw19kuQUBve0GgRQRhNE85SZ8BOyN2cCb3R",
-	"KuNJQhZ6IIbbQ4W6Y6lWu+FBf/h1ZheIgG5AToaCOd+sYqrb02AgNWsRxf+TBWSfZJLs9/sVU1in5xIY",
-	"zp9DzKZ0lWT4k6lMFzRDPX4waAV6hnyxWuj59YGXzL+COoPzXittdrdJD5pHRpbaRjSkyGQiZ+vc5GgB",
-	"RzsPSuyJ0lpQzLRgL5cJZzFp6x+CLtKCT8eiqDk7PXK5iubmRYpENE3XJHyhnZbuCymyVCYjskz5Lc1Y",
-	"QJzPg4oj/DNN1yMCS+nCWrTVEWQlboS8E0SmhH1aanY2U+C4EEUXjITD/jDUS2O3LF3fzVnKCEsUewBN",
-	"XOYtb4KtRi1wVGWsL1oejVOnn39O459oxu7oWv9LK0smgO2A2hF4p3vLVE4StvhXrXL1d24lepczyhOt",
-	"AVZqTlI2XSkWk8naOLkLmTFNbNZNWcT4LSNzKW9IzKKEC6YVmspotlKt0WF/ELQyngGBntOY2Gm5NdCJ",
-	"XGWjSULFTevLrmrkPU4dV15VcPiY9sal4plMtR3CWbu1aN+E8kQznjZHKaNKO+xC7zGhJEpZrPUdTQLN",
-	"C9rSIE3CTo+8ldmci5lh4bin5/2cxsbV/EaKXwGF0WOLJVPgnoNiA+Kfvj8H46c9CFARaSq1Q/br59aU",
-	"syT2lEIi8bWe2lgwpegMPPvVYsJSPABolzAjC6kyrXhaXz7m+zfUesLfP7vIR90/u/5bLtH6gydlVk3a",
-	"C5pozcZi8m+X794G5C6VYgbmLHASzcRqgW5UQOQq68ppN9W7RXDhAVlwpfQmWjtGgHwd2MwXUkwTHn3r",
-	"ViIRSUSF3kPkFrRlajVZ8CwDdUOWTMRajH2qP8up7ibzqCQ3s+PIb/acZtwkp7PNuUnPkwGlQGG9ldkr",
-	"uRLxN5ILxoLXT2E0nx7DnB5vZUZemQceiSBvja9tTiTaGGiV3CMfkLsC4lgwcIaDihjMXJzSO4E/gAMv",
-	"0ac/GASsidXTAZmsMwZv0H8ANc9FxlJBkzMt1N9IzVNBuBmOgJIgMoL9g3Nfrp89+bavJ5cs1WoQp/Fo",
-	"VD7V9pd9WrJIC4LCd8JUewQPWCsFHJnI2UxTGpVzyrJVKozafSDWM5GcH4T3lHZ07FmHtGWqD3/woXbI",
-	"O3bhb2TMp5zF9U5+MRRF5hQl29gsoriIGAi38bFn/Fb7PaIuXlUTCatbnXlsD56Bpb2n60TS+ErK1zSd",
-	"sQc0jRMZrwn7FDEWK7LfHz49PD4CQVI+ew/3D/LNM5MhV1ISnM53MWIwU83F+pVanVBBwjenf7l+/u7l",
-	"X6+f//Xq7DIkbeO3k33yhj/3fIw7qoiNF30JWloyecQ+CHpLeUInyUPQNKYZnVCUtVU+8gnJ0jWhM33O",
-	"VnOZZsm6qDo82pp5EX9ij0rdhjkH6LajLuGKTFZqrZ07bWAJxla8feFMBdoT5BnhaizUfJVl+sFY3okT",
-	"EkLErQsht5AoulZ43MxkThh9BvgStK6kfEPF2gYbv3FPLmjGCHhxhsNZfKLVnn6pngzZf9q3wb4Ctw88",
-	"t0FzuZ4TcZN6tP14d8swcJfmE3eWE4MjYB0hxAsEbytGU31UD8hCxquEkSlPMCI2S+lyroKx0G56d7IO",
-	"jCle4lFTdUgmJVnolWnbIZQ+fqQ2ygveVeG9GZEiMmc1T4+5OG7XHck3qbRShNsPBHcL0eedBsl/URrI",
-	"hJR3HEQ/bQPDXRcZ3vjjPIYM+/hBLFMZ6UPBt2uSpTYXe/2RtjwJjRjZS+iEJWqEoT93lmGfOJwfak4u",
-	"Zoji2UXrz8LRZafxC4eYgXcILSyZvDDr/S6WgCtyx5Kkaw4vk1Vmzwb6BGbjIJQAGYhcshRtdzanGZxW",
-	"VUCoEQeQsiY74SaOwYCViBP20uxTJcpGJvA9hmj0WRglEkKuWqp5SmKmzyhMRGsSJVKtUnBjZXJbukT4",
-	"3MKx8r+uud7XlyYoFbQiuVjw7FrNaWskVkkStKKU0YzF1xCnGvQHR939/e7g6Gr/eNTvj/r9f2+VSXqZ",
-	"URHTNC5MPJKpCWxyplUdvPc4esaOjo6fdY+Hg8PusB+z7rPhcNJl/eNptD991qfsWDOb5qN8mgQJpnkO",
-	"KHHNY82mrRcyZa2PQWu1jLfO+JalCme73+v3+i3gC0vEa0PE1ujXj/YlKAh2JvpV5A18oaeBR9XWaEoT",
-	"xbxpmSeR2WHDr2M25YIjpT63StTPX2UWA9c6GOHmGDnKN3ATwyOFLleLBU3XTYurXJfesnRt9X3KaDQH",
-	"EczmqVzNMLqRcKXPAmaeT3LG44YftbCYh3imWDLVpwKaaumCW6P8XC8FU2Sa0NmsxKQlMu9KX56xhdpG",
-	"F9yyCzbVNLEaJU0p0MhRv85dt0KHN4bA13qdKtAu+ZQnjMg09uMWD7q+IP/NazrZ8hP9xMNQpJZnaRzD",
-	"3zR573EmXjJU6Ya0eqJdM5kwCAgBuUp6CSauLaZ2O64TWKNdsf2YJHRC7vgNr5GUAFb9MV+DnPwHg5jM",
-	"p+5Mds2H2jz2LujdG2OrvG+76oYvu3KJK+suJRzOcV0YvrXXKb9aGcxnUStfdeT7WJ7fl8Co//d0ViOS",
-	"7wSDe1Yip4aSqkS4OVXXgn3KHCeYXdeay7vERW1e0Sb5r6s31gy8cWpuPGEWU5kk8q44BfNas6yJlAmj",
-	"4HM79mtiCrxB1L6gHjxAAcIwduisU1iWHd9ulRjmIYwXKEE02VQbUcd5moX5DSdCn2hHZMnkUh9nZqlc",
-	"LX1bDDefUUbQ73Km7hl7Gh9HR5PuIR1Ou0N2EHefRoNJd5/2p/a7nXi+YO0M23+lzdtVR1SsSVlPFBit",
-	"vOGYiGDv2yHjQe/3CQn1HoVEYgwzoV5Ogf4GXV7UK9WLOl8ecRHFaQQ5bzcLnV1Ss9NFlTFntX7UH96T",
-	"857qvBQgT538L1OpbQBkHxQvfnNalra8SNzPjZdK3fxSieAvCM/A+wYG42LGwDvRB9EdOK24gzVKEm63",
-	"MSGGLpfa1SmtqIGE7upXU7ub8QWrW3PhddW308z3R7jSp/ri23fipq00qNtHF4xO5V1lG3dkTUeE1YrH",
-	"des3vFt+90uulgldE0EXrJZ/ciavDOlz/SZHj6MjWzR2uZg0WLdT6z+XKWLUdWU6ZVXqi18TuwEnu8vN",
-	"B2M2J9WfN/lxii2oyHhEzONOj5tUD4XeMMazRWl7UF3cW79r3shVimWLonjk8y/scUFvFKS5QOs6G/HC",
-	"ZNv8lNLlvE4A5izlGRURw6AYOAFsOmVRxm8ZWbDFhKXg5FBiM3dKZkT/WGU2zBKzpckbynOPRq3TGQZA",
-	"rB63/y4fAZY0xczYXz9qy+5yhUafC8O5lCc7nvugOKBWfesIfeyPSGomYmre4L/OzOhj0Qj8Wnztz9oa",
-	"U2A8joTLU5PsTN7i9+WFVTKZ4N7lOl+gmQCcslcT3ECkQ9kuefSuP/3aB0rHVtKepIzG2bwL/+wERB+P",
-	"MXJZ8k8fdBN3cs+AP9/KmNXpE58Ntid+mXOg3fhNLI/PkAXLyN1cS/wdTW602wy5dyAP7QmN4SLA0osq",
-	"LQqJVCzGoKCcEh4rwsVYYLofXF/HPNUyJAVRGU0h4g+iBdfwhGagZdSCJglE7WLSDn89DcjzgJx+DE9I",
-	"+OvLgLz8GEKMGxKVkAQYp+MKfi7vhHld54SwxRJuF1M95rqUN/Rrs7bXxzOgg0s6tKty79TLw/igTBf6",
-	"1SV78lrK5bXWTPDHZKNp8Qa1XjO8vahj3YhbbU353wUZr5eP/JGHlpDLbBUXZST/pFlKrPZ6IGlxA9cn",
-	"FCP5nyjDoYaByjGg0g477di4r4btvfHL3oNVF1u3tKju6nbQPLE22c+Go+YUVmEUMwavuIiSVQwpFE1b",
-	"+Rto+N03+Q0Y4Nq4lmcl6qnknnhwMp3GccqUKlLJ0MFZB/dMM6XMB1VSGYl4GFqVPDEvAdmKSuAZ1aIK",
-	"KXBjgejOwtS6XeDYesl69QFHs/6qQtYDxsY97pEQPb4Q4zYkxK0IMZ0VY5Im3Zqq3Hu940lC5jKJCc86",
-	"J2MRoqvoRoEboJC0L169IEfP+oP8MihPmM0k8E4+usvUAufYDByzhOmBM3rDFBGMZ3OW9siZOZ25BEAI",
-	"nBr6gUtpEgLDlxenr66u35z+5frs7dX5lc1YGAuXsnAwOD562sHkixOTX2cGnvKMUEHOz87OuseHQxLL",
-	"1SQpJ85+biExr81WIS1aQb1b6Wehj4oMA1nkv35uyWV+S4hfzFuj1p716iErUCuU1YIKMmGg6qq+XGFS",
-	"laATpsu5FHqxWgD/AjM41x8YVtNfM2Kubd2XFXWLi7t/FBwZTbA7yw5tx5dSJOtO6VhQcs0fKapd2MAt",
-	"NSKYhXufGpHimrxTxn0KJkrstHvtgmO3unV5wtp2kg37EDjp5cJe6NAkIZDiJSp6/asYeUe1/G9Kivd6",
-	"De/sbCF6QT+d46/3+5Aa6GvrR7ns8MUsKNWY5PxTp8ghX7TO30ElaDJatVBLRZNygJUqdu2H/FrD6YA+",
-	"i/ZZf3IcH9DD6RF7Gj2b9Ol+PGAH0yE9nBxFx/FTPS8z50iuRAZsFZkcXXN2vXdUFoO5mEmq/J8Nuv2D",
-	"ws9AGfYnh9ODaJ92j+IB6w6nx7T7LHo66e7TweQgGsaH7GgK/AIJb63RZ6A5LNnmRLQiuEdxBh7uAEat",
-	"eZYt1WhvT/+zZ8jVk6mfnNzK85VtTsVpHBNKBI9utIOmLZMTx+3h3mpwt7w19c6ykIJHNLFR2Nz6cQVl",
-	"ddp9GplyFJMSFrt6oTuqiNmlgCzkLYvHYirTOwhlrrHSgyQ0Y6kJ6ZpDaNHGCkmQrMQyQM+PVo2F8LIz",
-	"XGh4zSpFfPfgve0B5QJzlmn3FvP+9RHSFODYmlgUF8WKJ8ia0qACuzfqdc58j8S+DI6qdyxlLhF1tVRZ",
-	"yujCZKS28awM+wQsWtTzv+6q3lBZ/4nVHkQ3xdxf6O8g64aXg7+PF2p/mf+r+Mpf+A1X5IaxJaEKwh9T",
-	"yFfc6WrB1ye1sd58f8yjJybHWkuEqlt8RR/ttvgmD8AWFmgHAOoOiGJRyvThX2ZkhTlamcRskXy6Jdu/",
-	"ozrcehuQ68t7uF+vUsb0bJkiE6Z4zDxpUhC3UUxkJetjMsJYfD1Zm10+jRf8EV2xkvrfLDwX8PAlPvul",
-	"ZCPq9hFurrN5bm21VmbK3YLle7XBwGzl590mD25BPndjoyqz1h+XgiDNVmzr1DZdq1zxBbPX097Vykbd",
-	"cngP8aq7zTCksssvX2VYTi9ubVAxvSVrUmYj3xIU1M39LkJgx/BEVRuWRMtkKFisH63Yq8bDZORquszJ",
-	"fhcnLT+P2SNTwde+7xH1Ptfq33ic3ex5HdZ7Xr/FkTfyau0aS9XBXSs7DJgLj8neODf92ILGjLRp2THr",
-	"7JZUtNUzYDGh2QO6BV974q8L+ywgxsOzgNywNR4vyQ1bZu4KFS4sCO5PQ0igxN8Niu/7xQlMZVY5YO1k",
-	"7eEO9LVJCI+Ud7AheFBK/sb9RfFR6DkDVgoGinGTS/uLPExkWrfTv0lUoYGLHjKqsNkEf8Dvtonut1rd",
-	"3WIZTugtH3hK8KsN52uummMhm8yly+esWIMNl5JMZKVcg50PZr6x33YdgAM2rxxNz/1C+KcQJkUoHYKX",
-	"MVB+QrgilrdGJPz8JdRCKBTgjsCZtBxQIldeyGEsllyIPCxvohKmYjpZ2wBEOyz5WKF1bBDZonNC6FhU",
-	"HwKhB+gJrgifCZnqwbR2B6nHEKkBoun0SGgOICGhcawIxQjxWORsANpDMBLRJAksPgcj6cokzobv311e",
-	"EQuMA8tUe5+hrPnLXj46hjPHwuqiEcQzacoIjSK2zBBqQeg3tcNh/1m4Fw4Hg5AIurCX+Xi/O6U8yUEV",
-	"CFVjYRex9zYMTPZ/HuIxctJpuEzADJHHuFigcexpTcsy17ns7HV9LUrVtT1StL7ANfLOEbet4bX7h87O",
-	"kXNO/DLJJRe+F1FkYJ7hY6VowD0CVl5A/mi4c/xKNTmgSk+QaopgZR9p11xVvfj59O1PZ5dhQFxdbb//",
-	"lZGk4n3hthj59qTKdaCnngBJdg/2FLCF/Nc+cvhCrP2rQdIGxQjROQRt6/TI2+qN31iUrvxIG0OqR8Pu",
-	"RHMVxhKhaK9zgoW5CrRGOOz3S9qBJTHo2rEwK9Tij7VuNrwC2sECA9gPA6ywk4slBYQBC9BAwvGq3z+I",
-	"wsD8xexfg6MwGIsP/zroD57C4/DnM8JURJcsDoiSrgDP4jjoyVgOVPwThA3xptdM0Ux6LJbJyuQGQcUD",
-	"LEyR9kpo1b1/RP7En1e12fePFH2fYI9/TdcfPt1BLzQEclyWspuN3pCJXGXgIFOScLF7oMeb1kGNkH3Z",
-	"7IrEW5ECP1y8xoRNzwm5nAMElYjYiVa3eUloyiJ5y9JKcUA+3vUqTTw6z1cTn8zGav/L/YCpdrmFyotx",
-	"L+ktwzO4Xlq3aQHkVKy1D2CKTPUz5JazO0y8i3nmgYP1agITpRXXoG6mLNNbfWPtFww1srKuDSPKuiUK",
-	"fg7+jFMCOQSZuRSxaI71bP0g5H6AqD1pG9N3dfU6NGGRyFxjdB4wiu92vXrMSNmCgx7LJBowPckPF69L",
-	"1QKPwSzbTmYl3inFKe2aGg8ZL/l0Wip5/02OTHoeZ3qMbz015QPV55ta/1tbOj6dljPKLcxAQ8BowqYG",
-	"jLiaZGK88ftEQX/IzCBHg4cL2f3wIbp8X++36PyenlmMpbvaeNXWFKXvs06PRxsC4I9Vi/Tb5Zv9xoHX",
-	"hmBoXe6jdvD1wSBEdgz1QUKSkCJEj8kdqI+Cdn77MOh3S6a6VzDSSHZg1Jrdj0b7celuYYv79ZpPGaTd",
-	"ooML+u2EhAYeL4RDG8ssiKiJPUiBoFKWofPcoluacAh+YmovwiU66x0XOdxLSSqzJc5ZD6BUw4mcpYxQ",
-	"D5MRVfNd9dp+klKhWbUlRSbnqwl6fF2bf1Cq0G3tEiAZTgfmd0uaMvRuMRtsuUqSa3P8yz+vhnzMnGqL",
-	"6uA7slypeR6ZzAtYi5LduKZ7VcqeZ8qEjoqj34MWde/LiVN+4U88+3k1eaKIecrhGWSOAMUSwhzC1qJd",
-	"SkFwlHo3f8Yz7elHcqGVww3val8f/7Lybt69t6Bc9Hq9RlJuPeRWN732jmiVJA5VSC6ZYLEJFRWXCmHX",
-	"O6owucYtMyBC4jkHwLjwQ4eM+z//9d8e7TSNDP/QJHGgyJ2vJpWe+95wcO8iTcPnBe5r1lEgy/dN7l+i",
-	"kQH1hdrgxGQCVm4Iyl7xcpmsr02BqPOG7h+/LY9TbemhJGhRLHeDWlCHl/MEYSJcJW1oxgn1GyEgtZqZ",
-	"FETzjcv9qwpsYUu8C/LGM+AV+5R3cDDBY/MwQCAGBA2Nw/nxcxD1vO2qi5x1YeNfOY4DAlbsGBRtSv9x",
-	"k3yi6WKCm3oavmw9UQR+3zlxcWQ/BQW+CwALHDgGwB5c4wdc2tdEngb3iTzh1ea9L8HMMS9zAc0nykKK",
-	"mNsgC7NmC7IVdG0BSRi5jh0Yw1QZXQdjYQBH7admgMCqpChhNFUkBLKFAQm9OYVaEYVe6DE0GLAwzbGA",
-	"CysAfPJSSRE3KnS3UZXg6S4CuODCJ9f+va9UXrJlyvRpMx7V3qqYNBSQMHJpikz9LjTY7IPrA7eQXbk8",
-	"IbTcCYQrApdn35A3fK9rmKJzap/tvTV//IqPfSy4qXyxlCnoXONKe8ZA0iXvRjJmMyb23Ku/7H4s23in",
-	"coGMZs7V+VcnJc4r+yT3u2/5nVHsq26DCpTEoiJ759KeupuiTu+HvqMoLMKAKOsnt7HDw91W/HDMoBrO",
-	"bO9EsiahOT2FZEHXZILZAXAoavPMFA5OaHRDKDGHMi5F54SE7ogGhzvI0WbxWOgzXa6dN6UR2AGgSwcJ",
-	"3QkMq6X0UdF8xMWsNxaXDOF5sYjRKUWyEglTqlgBQpOU0XitPRyuLTuq1k6PPEcvJE+EUMFYvD+9evEz",
-	"iaBbiV69tzS4kxGSJFLMWEoiKowS3vHEuus5tcFRKTAzPLONje9xu/W74uI6D+jMZU/WBtx5lrtjLg5p",
-	"m9OUL9UeAFvrlMy9aNFjZgdXwFWa4T+bAVmqECtfvqpg66uRs8zemAorqA3ysYfwmsdWtNIYiuDNd2Mh",
-	"U9dKj/CsA+dWfczN0+xNBoupu+qRU+Fi8ESwOy3N+EjC6K0+hWhhGgt9YNZOAV7Wh14WVgCfAKA7hQZj",
-	"yqDn90oRBmpfS+YU0paM//eYZV/bcMS8YvHfGE/MzIKXD0cl6dle37R7ebE56FYaA/02WcU/CLQZghTw",
-	"OI+LFaC1OrsS5wFgXN1elWBctUxCR47GHSTtG7ZWRYSUTh36axNEkg0yXRfQpXK4kY+P5sVuxWLzhOVR",
-	"MNnqcpirecr20qAeFa26+d8AiYayg5ddjeCZP8s7yFw1lHG5atBeADqiwDnOxrhofMsjVsHXXCxbI334",
-	"ByzPB7lmxh5iwDw1WaEjAgaMFBJCP9YgW+qJlZf8fLVY+tckC/ofMG87f3dlk7OF/eof/Z6xviXzptaW",
-	"lRHdxlWdb/iiBLi08+YG98sHaW0HYCoJbPOlXvHyD5gqX+cGyZOrWniq1/zWK+tesrRKYe0G2h9bEPl9",
-	"Hx/uIGjFVM0nkqYxfIVRaz/ktm6NnkInQzi0wzcO1QdL0U1b1tZoX9NGZjRpjfaPazzS+nXA+mD+Xg9U",
-	"m5sKf3NFTBgzIP/JUunglzoNnQ4eeY1N6PxNVf0W+rptMHBdfT9WCCR0LVelYrj6En8P168RQQCf4aUo",
-	"90HdeB5Zmgd0D6ntE7SUbR7NIK1uHyrfmebB8n0ojPe0brx8c5vHc62Mt0/PY4/m8XL0q+0D5hzWPJ7r",
-	"vLxtuA0IXpas/hK8t7s9DHLE+5xNPDLW6Ssj+5VE0NXCnfhBBxSnf7x9/qg57AuaVeWf2Lq2ZbFNc6IL",
-	"0zFVaxU4LZbTeO/jXVQ0wQ+QubOjMWom4faeBNbk/GhNCZpuRzf0JHDWs7kpgaNZpSnBgwSnhOk7AOGJ",
-	"iApCo2xEqDaHSkIPZKr/O6OC/yc1nnwdxuzmANbBdD8a0Ges+3RyHHeH0RHr0sPpsNuP99lgekCHk8Oo",
-	"5hTWHL/6lnPbDsGs+wHKfJfuBLnMsvW/pef/IfmHn/68jgbPVuei/z26F+RgvbWp3lOWMugeKaE4Eh4O",
-	"bC8aB7FUbMi1Qffthl18Hw2ITbfMNOPd0U4bYibnmSLwVTG7xsyvfuytwSu3usrk0xWz6TskcY43gIOi",
-	"5iitpwHMoF49F/DN7RyaeeCq9pSl6XvDRQypMiJv947vGMHp3HA847N5Bg8r+1E1CGdaXSls1m5dWJr6",
-	"UFJSkjbF9Jf0lsV5ySpPXTOyQr+ogGBlVbhnHMFwLOCaac+8IOycVDzjJ4o4x1m/3zbFKVz5PJKPs9th",
-	"9RVnSewaBFdNJ/bM5lLkfpDXLTyXwAfrFl6WSzNwPbZBShcsYym4R5B8RjHWZ0Jj3YTfGJBryOyF/AkZ",
-	"r0k7NPfQYUBC0Gh7/T0ehw5c22YeYXDeVTwXhTOHvamKvlt+fX4oMMp0atI3bFaGHyMxfQot8eD+y7ac",
-	"LG6veXL3+ppfDLA4Njo3ZTGlpVnY5bFd5bilf2JFfJuVcOsPzAZuLo15xfEis5YFJynUUKWrBLsX31HI",
-	"2u5gWR5oB0wtskfTphu5GKJKwor3tdPp947NaYnOP+FM7eFvAEu0wOoGLHuMmhyJiNBkxYoSSBY3N2jQ",
-	"slKxW5bCbSS2tqy7J4sblKkmVUAoURkgnilBb9h1RBUjdzKNRyTURKCx/vJaLwWkQMCF8zWgoXr/5nEY",
-	"jEUYr7B9JzS58r5G7QufxNcLrhYANRyQ0HhgTn/ozwz3XANLwLB1uwG/Zsm0+AnPwfyvIS9cf2jZ1H4C",
-	"CMV5azP7mPPtXKxN3rI0oUuYFHbfUJFcMu/foAdgRLtUl//Yxl6jnRMSynQ5p/ojw5QjbWVNTxXox+IF",
-	"3Ttoj0IDemVBOvwfZztiFBVxEOOxgOadF2enL9+c9RZxQMatP7vcCgRhGLcC23SYmoTPBaOiZItKjAGw",
-	"3zlfeP8Ew+8zhfed6XKqPXjHErlP7jgi9xiurY5oEM4iN+RY5DkzeLbTfVDmBN/JLzNC3oUF+CD/J7CB",
-	"t7a8awtufQ5i5kBXikHs+hV9w+Wjb6IomXLTZgJ0YTEhHw2igT1G6j9IVLwwIf3I7lPaPYqOKrbu1fqb",
-	"gKRMc9Etq9YhkFTKrPZFVUW9u9E093FlD2AH7V4H19RcoLSPHsx79GAIFw5FQa+77J/g/WalQ2XRlFRv",
-	"WJ1tqVY+4ze+J4LmJ2gZLVXkb/vlZnfAvTBAq7WpgMjoHePw7OA1qMarPc0teY6ZZcz85IAYOtZfCDDG",
-	"V22et762pnYFbcSv8wjv4EveebrvSKTwi1KwPR+m/jK77mISGpOX562HKcxxUBsiLwJz2DGWLEVXqjJK",
-	"w/IqZLfr/dz0CjkldsNJCE8XI1D9uunmpNttXPN8uI0Q5XMrTt57X+B2po7HfoKEs1/YZC7lzfs8CbYc",
-	"xjBVL3f4oE1zPcHMwzBl05C0oRJkuVLzjklwjANTEILxQWzBBemGFuzIw3stclNaF00B7bhKEkzHMNxi",
-	"ym1SNiVtPRFs366guKgMe1/6urVT3YDfkaOuXYw9SsjU61NCS11KsEVNAk+5TiMbojzfo33LPUNEdqFP",
-	"VGGpNf1xvMlXsY3z1TSHcnjmgaQQKlwjsJ3Cyg8QlzKkfaCwlFpFc+v3Qnhvx569+U5Wr9rxG9IGCuUn",
-	"gP87RL+8o/fIlV+Rd0nM0i4GbYzjDsZAC2BtkVYTbSvMtKk1E8bOYxYlNIW6/ZFxZfIiJQxrYLAX+1fZ",
-	"rTYJjjBXyAWEHB9QkDRxTwGakC2zIzFX2A4NKqZ4FsDpGQZa0PQG2khaUpE7LtSJKRy544p56GpckEL/",
-	"LNLWVrtjGkqV0hIb4qM7BBTd91W6+oKyOfKYd9Cqu19z1ITKbtsNyIYSeLlpYkkjPVz3vGovrGWdk3g5",
-	"l2mmuUC4q1V/jipjS6MUioxU29Cx9jZ3i5L7mq5fP1gcnNoOZtpZx3vVVebUkJPN+yiijY3YhIzZE7+F",
-	"nyJtFs+Y8+eAszbAyT1aA7Z7xPQDw5H5Wutk7WdGk1q2ZektjxiZw/dlIaIZ1SdofU6TQkANqhZ+mrFr",
-	"CCdfQ1p2a9RasAXKvhJ0qeYyK6eL3ycFesaEBVMYHQQt7a5tuQBVGWQ5tEylnY8h38KV1TW1c6trvB4m",
-	"KaSkZilfQn2FVNksZZf/+7XmyIixmCHSHBdkQBSLpIgLoWKfahDAieYgI8VLAO+haspahdb1YWv9XBee",
-	"I5NVPGNagvktG5EQtyYkbS66y1RGTKkORN5irkLSVnOasrgDVZqzVFM6HIv2hf4W0DelmPLZKjWy6C3i",
-	"hMDroJqOJokpHcokyd9jp6LNz1iEMYc+D3FYjGw53oEpAT/jRPSf5iellEf7i+r52WO/TZe8l+a5S2Cc",
-	"DYVToWEfD1PA8o0BcjWAg358m9hpAAWRJ0+KBFYZTxIy6Pc7mwaerLwyBzcolOlNKU8MUiHcFaYMIn5j",
-	"gSiexflw/JEeEaqi9GRSyuGYRtqH/YOO1/bG1LWq+SpTJJZ3AvrWCUcI+3x51jGPMcQCsy/usRXC4uaa",
-	"KYBw2CcKG53/bEsUw7YpcDJdIzked9RpyBool9pLjypcTQ/6+M1NcZu28SHcKfrhIpXfc6EyL6narwGp",
-	"qVzIpXJRo+GxMNJcvAHi70Le2lK8SC7XYSlCVcz7LhTIDoY1QidrEpnfFdKYEUo3ZfrF8Iddp/lAzwJu",
-	"U1UpSJs/uWOs7j0tg606Gm5fiKFyQ7BqBQf3kMYx3lzAzAwZ9cxD0rYoqqXDe2HXSqwrl3a765gS78tf",
-	"Qr3+hibx5qZQeZmaMC//mtxdnldAJu1PKi1GL5hiNI3mgBZkfebCh6XUjY9ebN8OaH/3QqbM3P/XeNyu",
-	"0zoYxJS1CmOtr6NEqlXKvnXEPJnU+mjYwP9Xf1kfg6/OwyqsHV/7sRzwe5HvEYTlIxqzBY8MtC3OAi7z",
-	"2Sf0cr+mXtAux6OPRw/7mp36tnkN/U3f/aZSoAIrlSjaRJvifL7UIILmY2449tguZEYg7Mm91FE5sGcY",
-	"7LhrMpk2dtndLWfpfsllpjt6FU/aJ1FtGy1cVjn/5SvW6MvQFuF5YYVnpxUiv21boSfQ9X2TzT46b9PV",
-	"mRdUWtvbcoMawj6ZNP5SX/EfmSy5Vto+hL1SeZhyPAcoVCrH22QjvEbkOR0ep3SuZCtdipU3n5LY1PJY",
-	"Hamare32bOW6goMfIFm5MQiyIVvZLGVDsrLj+WqycoMJvZ6lcqXdGtt4/8EM6otag+psHbxXBUThe9EH",
-	"yrQKgVtvpSDICln/wLqH9Gl8FA1ZdzDdn3SH7IB2n0XHcfdockiH0wM2iPf9FObXdFKyo/jJV5nQ+ykO",
-	"T+ofPSv50bOOc124NevY8Oc9k47v7yBaJVaUyQcIjxan8JDJwsbs3TNZuLDsLenU1rDG1SVtPZHnb9kt",
-	"C7nI5s0nHarghqTpFON0kfXTTCLNQ2mgiu45U0q7ixb22Dn1Yk1Mq8Wv8d5LjFtm1K/22mtda0OzLc41",
-	"z6/DSmWyVVI3xsddCP8rw+LB10OQmF7QoOlch2bbyeLbQTd49phgG9vOBdaKe5ukJcX/4e6XGPcS+3t3",
-	"xTGXnvYlIC7FF20Xqa3b9SODcWyyD1V7sFlZO/d9183aikTBs8dBoPDU0caFWBBKi+pQNLE8U0XoEtJu",
-	"Lnc2au/eDk1cULlNcBh5umlBjVaOI18NkfE+lZOELWrvxi9evSDPhofHZIkPWURPEstotajiWccmgGgs",
-	"POIJOxcK0oBBKk/fnxfLSExC2a95GUleWuEVkphCBy+5fkuVArRHM1cuQ0BBNQiez2lMbAuuXLdM5Cob",
-	"TRIqbmqu8RqCo2eflgkVXoUMV0RGeBtTggm5L1mqSbkNiXcO/wGS+/KyEoQZlqlXKNP20iFxOMhQq6DZ",
-	"P1g5z64HEK8OqUbbN92baYr+fHX1nuAD1ZzGYb822bABHQ+yK8rIu5b5qyAgtVxUNllVy/fh4tw7f3B9",
-	"huTTtYVx9V93QkKPKUNM2Mfbs3y9mNXPM0KTYopSgaG36SOTiGv7e+dXXcj3DapDa8nmawNT+pbfGyzy",
-	"ujxTapeHUYgJozRdINRG6V2s/WsvAVx4zcz1oaD7LjMqYppa+GwkQSS9EsSv9NlfGuDo57b8z62mELow",
-	"y8FFmt+0dkTja66dzgfKqW5e+aUug+lbo7AW29udEtWTYmQWu3hm9iEMzv7uQrJb3G2jFUCUIN3v+4Ti",
-	"g8/lkNSGn+gnHoYkniBuGsMon4eNU5t3P1GkbWHvO1ti1oUbzOsECFW5HbMg8zWCEwDpPn6fyLalbT6N",
-	"bwpkmz3YHsm2NdD/CKFsV8/dHMvOle+jIG+A0kTsDZpf5SZ08kRhM03BWKxGZMnkMmGBiVd7Rlc7mTTK",
-	"rDtvLdEz9jQ+jo4m3UM6nHaH7CDuPo0Gk+4+7U/tdztxd8EYGQYvmaSSxDwgsEZVMfz+Q9mlNW1wtRoD",
-	"l//kPs0DIQz/rsN7uwTMLB/VRcx22v9/oKBZhS2b42bbA6ZJJZk8Z+zHipH6AvN5o7tTfkMuXT9ObK8u",
-	"gOatsCmC5u3RN4TJLqDGu6lXXRhpx8F1yXJokKU6fVVf1K843EN6nYBsmxr9+ILG2vrkaAFYwwAo4wrR",
-	"L6All2Isf0qFnR45o9Hc4obbJtEsHQvbTUkCSDng/gv36rDUoAa6at7RND7Rj5rhXVO7HNdc/6wEawPO",
-	"lKZ5XV28/bbCX8Wc6Vq+5aKLudk1qdB+ljIxScpYY5kyanR1gTLYKIfdjUVeEHDifoLjzKEzgpxC7wcv",
-	"Pf/1+eXV2du9t++uzl/9FeAdiLqjSweSCcO6qUkI98AbMU260mDoNy1luJ+JbEDfpxnJJ9N7NHR6f8H1",
-	"HAJ7mz9mar1PSN/2DaMWv05LjwP1LwGPOr3ERXY0bNWFEj1iN4Buewxp0uMLjfXgWC9pXLnUv4+u3Eox",
-	"VS9OoWGA0DSbcrw6zd1cj4qFxWipiImcnpDQzB9HGQt0YvzyBCFdbcCa6dWrjCbMvBXe4pUbuEqHohyP",
-	"RWGKHLshtKFkMYPb48nahIA6JVVkuBx3C2sBYAIlneQe214HUBK7kmnJmaLOmFyuRdRkSnJ4qPlqQpR2",
-	"uZTDJqtinQV5bacURa1VrRmnWcYWy60Q8VgGshaRfn2a1ZvwQbc/vOo/+1a23KZmip09SoANeu8Lznjn",
-	"hOg3WjtclW9SbCjIFVmJGyHvHlFV5djR2zN2DV42oJ8g5sH2a5MiBAYUkONaN29ymZQ+lRqo+IhsoPfw",
-	"mtWj0P0yX5fYErWEP0ue5aVyPfJWywGZyyRWJEpZjPf8aqczWjOuAsSPHJDCu7dX716/++mv1xdn799d",
-	"X5y9CgvMF8rptFTwYgAVdpjBQmabewR6kpGVp4YBwFh7iOX+tO7oOmVZNHcU9BppouKGrx9PIppMkSbZ",
-	"yKk+E6/T7rTfnaNE+A8Xr0OyEoplnR4JNXegGaJ5pRpXxHxOhLzrWUSSUS1TkXaY82JoAbPWJ4VCN1P9",
-	"Bh1c8XNmiKgnMWFzLuJw5FH+ifI0jm0qpH9lwSdlSuhYwDz0JlF1Y7pOaEuIWQgZSVdCG0+zTmZfYeaS",
-	"v8B/b9EO4u+08UOCQLtuPVt7Cd8KWnI6LVpF96PqRlqRa1Y1FImLZHYSukWR7H+tIqmAb3sm2VeLgTPh",
-	"VWErKKMgB/B2Ghl1RFC0piVi1Fn9D1BjugsOqnJY1QYhAsPYLk9ppQrdNGpBQz/WoTnWbeIHxeLn67rt",
-	"k/pF+nRUi+Cyub4L4VzsNu1S6lJGZbnlNEdi+WjH2AADsxH1xce9rwdc2FQB5NVSreCijWdFxBp7Yelh",
-	"MRSuBHjlOu7hCbRTdBx3+0xk9aHxnMg7lxf5ZK3C59vvIP7lpTggP7Vpcqc1rI8e58brfD0F4zhlSvk0",
-	"dJ80UNF8/zB0rIVVKNeTeHSr1xb5Czb0BQD1AGJaAY4p508Ycpk7r1q800pLv408V7nwN2/YCFtUBsU0",
-	"B7YTAvNyjxlBqrSjbLyx2wJbgmLrIWZsQWhqRkbclq2/6zjN2EX2+tJmP/gzr8L07IRKBPu2HYmosjlt",
-	"U+4G24L72+k9ELiPYRecXJ0I5AimF8y2Aa2uQK6ySCLamd9QduQdjBFxLNTum/YsbWNV0u2ik0EA85Ys",
-	"Uy6gfesyWalCPNZkWwH66h30k6lE7jDAC4rJNANbGtjTh24GBvSzUeTWR62y8tPir17GY6GDLPztxNj0",
-	"xq+dLgZBrst5/eZqrxW0tIuiN8p4w8XZOYbCNY2I6yWmVjPjgRWH3m99qbHGlp71HcU25JnvcMou9IOr",
-	"sYL+4bseivDrXm9RrjcmOG4aADr0m8jRF7enla470kGw+oiJ4NHupi0ce5SH/rP55uvWb359Ch30tppN",
-	"XJ2Xiuh54JY9vLnWapDCC+sRF0xbPy0FXiEYtZecBZzVPPAUaiEIPejQkMch+jEdzL/Y0iGwRsoGvYOW",
-	"X+3qJM0VpG6SMxy5Uc4O6kpzvkN3wPI66+8SEkYVi/NsfHQIbfwiZXhuLvk0jmS73THveImKNC//+k9c",
-	"xAWaVNowOHVYJExjzcU9uwQ27/dDNwWs5aBa3wH3tiBCLG7aPNMsSKKktUOz/jzGUimrOOj1tzoWNxi8",
-	"wCaFJV5zjQqr69ncvNCgvV6wiPFltiFbQnsTMUdwLkId+GvMEn7LkPKlCHxUf2cVLqWYheYEtORidoJB",
-	"nmvn0bsvV2puIa/9uF8hICDxhqMwQDWo431Xmy+Ci2iCiMBvnygS/qWL4Lfdl+bDMMDdV+USkdbxID7Y",
-	"PxqwbhQdP+3u77OD7tN9OukOo2cHR8dx1H92+HSnVs232uvcfWZn+vlSPFZTcrvjeovurdm4Krd8gYj7",
-	"VOKdKeTV6T8hJqGF0BiMn1cTsqBcZJQLBvjDq1SftOZZtlSjvT2/rz26qfZ/q1DOepUTGt0w7Jjjv2NE",
-	"Jqm8M1CdiLlW06qetPOTaOC1IsT+BPnBFDMHWYygUn7yvk2C7Nh/LaViLsshk1COoNB/VthbR64yAKqN",
-	"IKLWG4ux+Jd/IVDxocYCE8HBRYEbea/4KKRL7DLApdgz1RH/ih67rUMi7VBvSxiQEAoYoIMEuA0hIM5l",
-	"lCdh52QsbPVNtQqGxrF+KwaHFYLEEkEXWmlBs4RNZTW9sTjFNjMRTRLmFMKCZXMZFwrJ1WqpzzIGvkyR",
-	"cNg/DM3zgoSnWqJDgm1eTuBUpmetllIoRtrhGxjxrcxOUfRD25XIc7fs4yrskAlLpJjBluj5KZJSc7ak",
-	"gmRyLBy8mAKQNyFzwDEfWxY262rO89qvsbjyUNwsGhxi+UEJk2aAcE8umaBL3lvTRRKS9mSdMdBk8Ae1",
-	"cfGMxbY7hvuFaUSiGYx9WiYSEXKRVJd3dDZjKflwTmhGwr1YRnqraZI4Xkv1CQ/Kl5Sd/0X+0ViYwh3s",
-	"ywQfshjqp6KEa5Y6fw9Z9nKVYidopkY2mSdlQJ/A/JtGgELY/unsKiDvT69e/IxLeXn2+uzqDA+m8GQn",
-	"QLZiIoZbGpQlxcUsYV3bugnyVFSPhHsISxeC+YQbLTPLHgFpGQs7a7vhAYbYlZquEs2fQmYBiWjqYIvO",
-	"z65eARVeA4QjchnysyKh+6IL/4XeJ/lnF2xhofwAi8z/RrEsJG2DTNnpkVNX5iZvXSBDvxEQI8Ph4Bmy",
-	"vH4By9J191SfrM19BrraOb6tGZasRMaTPCvXvuFOrpIYys5QIuxmvzb7jJplAgibVuiAh3xV4k9ZU4W0",
-	"7b8SLrDfJhJLdWBJYxG+Of3L9c9npy/PLq6f//Xq7DIk7dgkDB4NyZ/4845d7cF+eKIPFDJeIz3gt8/f",
-	"vfyr/WU43D8Ie+QXC444FhMZQ0ID0woHMpcma2Bv5E4t0DOMEkHVDA55/vbV6/Offr7yxw7gKsyQCrQM",
-	"DL42kzvsHxjtU9gJTQ+oeIBHbWEf3FhlKY8ypwVGqErJh6tX3acBEXIsEnhslaZypuWNqYgutZ0Rkrh+",
-	"MeSGreEjk8bu2toAAF7gSgiPhiRhtyxRJGZsGWDHNWQNhSErKsj52dlZ9/hwSGK5miTMXPy2lTT5EEfD",
-	"7gRCipCzgwoFvjDPczUWFnBfb1TCM4DQ1prTqsqjobZuWq2xVMF93YStpYjJ////7feesoP+U9N+TEjR",
-	"hUbPZpSxgGkCwiuoYf1loGU6HPb7oTUxePnKkrjTI2eflkwofuviuYr8z3/9N6HE5NvL1NjisZjyBKo6",
-	"w7/lnYvCTuCj6wO4sP5kpVjcnaxhrHQlHI2Bdc7+8v7s7eX5n8+u359dXJ++fHkRjoVj6GFHP01JxhfM",
-	"05EnwBELmbKyYBe4aUT2wx55gfiz2tKMhSEevPrFu7dvL/PXInq1HphiUB4Imz8ZarVsFT1WZ/MYyhxY",
-	"hvw8Fg1T+KUZfDTw9K0zzSAcOYTpiZYdK0uIrJquhIDsCJdWMV9lejwglSLaEG0WNKOtXtAlnfCEZ2vy",
-	"4eK10v4EGhe8/CXyTrC0R16A6cFKL5KybJUKBYwRpSwjUWEQrUgVI9OUzsBHQrGgYzE86DpeJpm8YeJE",
-	"P+slTXBs6Go6VMTamRPo1MQpvctDoz2ifQAYQnO0mss7MRaQ5wiCCkMCLGpM2tAJg2eKXP582h0cHpGY",
-	"mwTMTo98wDScgCxoMpXpgukXf1pyi3tr3y3GAl6ngAX0lrswbzjsDw3mb8IjJhBy2Tjib86vKj63djTQ",
-	"5vZkOtszP1J7+tm8Rrjow5++P6/HPDFeS2vUOuj1ISoB/paewh5d8r3bfdsnUn80Y1lDV3zbrdKvJ8LP",
-	"sPFangqm14zlI2RJZ9zUoFNV6HLsnLlzqNLjKntuZgFA3ui+Yhy4LnKXP7L3PmW3nN1BCPJKbwFUCG75",
-	"ERjhXR7Eshu4f3Puq6bQoN+3Jytz4vNPA9DEafTZlKttCz/iyqFaDY5tzfVqtk2n3tghzqBuYDfTvec0",
-	"toXg+ieDZ9t/ciXlGyrW1g3Vvzvc5VW2VsLVyh/2D7b/ygCwfxD0lnI8W3+BSI+pKALWsOvWp2IKtwkt",
-	"+wnU95YYee+zY8wvjUx9WqgWqSkCJ1lKheLQysuWgGO6n18ezpmySdnW9mHvjAJAF5StGAgv22zQqISi",
-	"IPzEMlfV8R3E4Hz6Vgr2BuKm34HFTUV+DZND6ACe6blmojCJsys6axrcPLYHz8CgB/3hdpZ7K7M3MuZT",
-	"zuKvlaMdX/NKO1e/V8G70M49ZJC5MqOK7FWYtGlX4SYb02KhjAv6QNkTcYhH6k5TqQ8XeA04bwXWbDoB",
-	"r8kFyDnSg7weHB7CRYGDwK4G2D56msTry/fZXYh+2QOftVGllNqQeJ1uAIva9nBRpL1YJRlfJoU+LiMS",
-	"mg4WoVem4cB99KEXv3dfI/aPFKzjnR1cDgsc4V1bK0hKhwJ905wGa/K5QLjYYCyw8yZNb+DgblrteL2I",
-	"cgufw5j53Z565MU6gqKyHBif0JRp13Qp00x7Tuh4ufDwVKb6gwZFaJKb1tAn5x9MHxbX1qAQXWOfP/Th",
-	"D6APz8stlzCA5vfTNPrRVZ3WKMgtDIiJAOcv32ttV9BIGLLW61hKVaN8LjMIRFIb9I5N1NvgquOJDDHy",
-	"/cMYnpT0qcyekwxUlD0rRVSMBcrtRB/tInmr/f+eF7SsxCfb4cXp1dn16/M351fXLy9OX11dv7g4O706",
-	"CwNij+6D/t5crtJOnfDDaZKB6Br9zlT2XMbrB5M/GBtfg5JSNCJfKqK//xivjpskH4/YUJSJD5a0wAsa",
-	"zVn3hRRZKpNt6uCtBN7Ad32VdO8grC9sMaX+wf4O8mZaVl5J+ZqmM4ZaYbD9dx+E6a6DIvr71CW4/Tb8",
-	"7qkOI+WFUw1+tvcZ4gtfUPITVlep8IsJRnhJYqSt5DQj+ItOj5y6VDFQBhgimfFbpkycoiKML+GnuTAW",
-	"xGLYcNfp+NfFR35bDt7BPsEKf+9GynLAJtYK6r3XC2MjctZBX89ZC+QVc0GUSbQc3vdzqub5nRCaHNRc",
-	"FdeugZv6D6tkN2rXP/jxux0iN/Li/fwj353/aDO+algZmhM5NFVsLg3XGCPoA8+SGG9puCJ0orTbojK6",
-	"BtRgqFU6qTy2TJmC22XT+cjCHUIMGdsjtUMD9hkSU41MI8BslwkLEFOTpTMWd1yRdZRAAb9NDhiL0FtI",
-	"CPcLpr/oHb/hYc9lD5AFXWML54leZkYyScIl5gGEBnMBaPUB0nohxwBKGPBO214YU6FnZRzFdjjsPws7",
-	"PRJigFtd0yw00gyYDHWuGo7/6K4avmY3V+17ahHvhhCp+DtUK9/PvfsdOmrmDPUVjtqelyreGC4qAqto",
-	"ScbOx+bfS1tdty7UHNkam/USz2g8rr9SwaOGS0l+XDnB9+jXNklMvsg/jO93uzqhJR5Tj2GGayMSp3Gs",
-	"sI33eunCEcZrdJxgb3/NnX8D7ytJqP08k2NBRRXKiCYpo/HaJftxZcytbT1JraUbjcVY/N39wMYrYZS/",
-	"E8Hu7Kv+TlKmVklG/j4Wf+92u+7/9c//57/+m/ydhHhAD8nfzVEdm3KZ2UGCincLJIxPXU587BB/SCzF",
-	"0UPiX9UhYbgT6LsZYSIWCC+LMcWxOBye/fRw+FfDcOZHZhWFacCkXXIZJguYV9v3ln6bv9Ok0owKg+gZ",
-	"x6lcLqGwfdAfhubtZsGFt2uewH+NKq81CccGJMsuqjRUhQDwvf3b30LzGzMqcALqR/2TsTi1K5RTQoul",
-	"jtiUO9Afm0Ggbzu8Qk7zbvb2XhDzB6lD1IJuP2X/jKaQPfAM0p6WBo/dv1zUZFiTNsUcT+uqmgvGgNCx",
-	"mFKecDEzLTo7mN8zGBTye/LEyjbSd+9tCMlyVuL0uJjOxj5FjMVjEWJUD5Jffj59+9PZJXqr+cdnb6/O",
-	"r1wiWd1rIXbYI29NrhVXY2HcaSmg3QUWBpFTsSY2DcpOyWKEha6ULDQ0s22YnTdc57WexrFnsx7JccXB",
-	"neX5DVxXs7wGc4zsmzsfVHl+LOhmIe9c4s2DmezGoJF5cURFxCBZuYA8ZzWHQdzByZ9UZ2yz4xb6CSke",
-	"dOr/iD75P0vI9TSOfR/im1z6vc+mdtYkmDTFYy8Y6qncqzmp1Vkzrc+riouc7nhi3xSz9VTcLpFbM/Id",
-	"VQT7Vcf/DNLzu4ys6d3JWRqyUx8p0hY0c8oTBRWmX4WMW5PX4eRqY17HFkjdmntTJ8Exn04bT+SvZIo1",
-	"NTiNwEccMGBUbee8BzaIh/Vv6BliJgYGhdqF780NTODSy1wjfXTsXHaxcT4BWqc5eP5Sr+Ox/Qd4SUNK",
-	"Yt7XxxJra4DijxP/YysFLy6pveMYmeRhj/vNsuWi8c3ZUbmnBhMMZzwjKM1dc7JjC8oTQmeUC5UVXMAJ",
-	"VRZdboS/pItwLPAoCHH7DMMELLqRK8BmrIAG98gr6JGgT1Z3qbaseCS/o2sL7GkQ3cZCf49h/gVpD7pq",
-	"SSNGuIgZwNj92+W7t6ggZMpnXNCE3LA1CoE5H9pTKWS83bBlFiDw7g1bqzxwvAgIJVlqzmmC3SVcsM6J",
-	"URhxjq6l52w/xK4VxCbj2wKalBkioW2DCgUAYrZ1jj4RbbHHs6ZMVNj29wZ+Y4umydinbO9T17FArmXK",
-	"abflLccdLxqQV1oZ9nf8P/JGCnLJlmT/mADc46jfJ4N+f38sLleQ/TYiv0L520fylkc32tSocQ32Tf0x",
-	"CSb5hxP0e9B3mrUsXMz3UnrooUNe1sOHUN+JZF17YsgFuiryglAAAICwjUWrpAXVVodW2RmRlHXtm7Bx",
-	"m6eFa6q1DcCjkHeBUSkGCtlT81I4FHaHmeuSW8kkpSKaOwQkpG13vOr3DyKE/HxK5uwTiflMjyKnOD7S",
-	"gMfwIAtJm66yuUxJePnh+Zvzq+vTD1c/v7u4fnv65izcK3149ub0/HUYENMl0JVSY+WqxcA3Doz11RxQ",
-	"g8WUUJ0AEA+ATujTKZYVWuCF7uym9es7QbDk35Zgm+KkjNBEQW0zFEwtV0liq+t65BJHwIY6leCg3pyx",
-	"cKWjFvvBYFzD06ZkDBBVXZgNJx6T7I5HDCKLAN2Qw7GmbLpSWkVyqA8bhHnqr4MNRZiK3JvFOeEluseu",
-	"dZYFV/XoV8b4Gq11Hz3OBq9SUHnVVNuAjG7atNgNkH9Epn6Y2+LBTvT7iWbsDsFoHsaCXRo5LZsxZJj7",
-	"Raes2D2SMXqhHWvVZAyciihdN9qrGq9CMHXdA1GKsEIAbdMTRV6cEyamMo2YwqsqqChkYgYV76qKlxd2",
-	"tFuPGFzgJUNiTDaXihXshTLqEFo5TmU6MiUTDpRMeLc63DVHMVc1In8QKuFraJDfy5irxTm9ZaRN/a6q",
-	"emvlDSB5ResogU+iRCoWd3rkdCyMfZ/7uCXWuJvSYqgKcV1a7ENQzktJiA7BtevLMhZ3NIViYDism4/B",
-	"5sFKe+QXLFg2KCc5wSYMqzt89+N//uu/DUh0oo9I+tgkbblrCuHNhGYuKIDXkX56g7m54VltvBNAXgpW",
-	"jis80LGYTFbOwBRMa8XAGHxG9uhZhhUgyAbtjwUwpA2m3pVk53XUiO3S+SNG8j3ODJY7drwBcMUcTXEN",
-	"7I1gbjS1uGsFYM7pnfz0LqcYWtRnzsDreZjJjCbaC8N8vS5o4XAsDAbKEsuY/LRcgC6jKu+rgSjcBmAp",
-	"lauMYQYgQBpbJT8WhRegvHZOSI79HrMooeb6FWtA3L2wMvkTekTTXITFFvJjLG4YW4KcKz4TNFulMAER",
-	"O1icHOqDxVrNdxoiDoVuE48ouMWuFg3ZSvDtP1OpNdAj51htLmz37WplU42IuFJJ/avmyuszTyRselAB",
-	"VsAVXFpYgQqaQI/8QpMbd27D+nhT5DQW+BkIozHm7BNFRHTAP2e3TKAaLsTWaBxjxaMNsk1YdseYgNER",
-	"q+kSgU7a4d/0cVlLAzSdh9qpZYJYLpLcyTRWpJ2wTDtXWP0JB9jOiedgQH99psxE8Pipf4mNvyKqWJcL",
-	"xWwJ+jJlU/4Ja87gMej6pXxqkTZgbqkIKsEU07KfMZxOJxgLeBxQeiFZA/5ZyDdu48zllFTnHpBE3rG0",
-	"qyemXRUoknR5GxgJwDso4fVBwwWJmH2yF/eVzmg9cgFJVrgJ0E+CCrD3a+0YJuwWq2OzOVtDXzcYxl82",
-	"xlwRwgv+7jiF5QFQoOugMs344GqEfws9ALi1WTMwgF5xUMDZGfT7HtAOwU6sC2xPQgV5ajZdE6OAnxP+",
-	"De9xSwg5xADkIKQcKwProP5GpKjOCPFrxsJ5DqbSznqZ6UookklJFlSsgU/fFF7SdgA8I+sas4JhAlKZ",
-	"iWkHD8sEPSQ+gzs9FkVMPuJB8mXosfoNCVhzuTEOScV685C2U6VDfMM26g4H2/utFowksV5/PkqPnArb",
-	"TMn1rVQ+KEs1b/Ysbxv6I2KRVK5jjVoCFjwh1vTn5tt7Gm4j5/IO1Q9ABMn0ptRCaQlQrsT0r4BrWtBz",
-	"+T3t31pNdfb9/rY6+6A2ylnlSW4hObRoWxApLfCdWsDcumk6lNuvxgR4dCdkF9iXHDjnj/rszdnOrMa3",
-	"eMjK7Kv1klVrs+sdIB85otEZ0tvseyrGSs649lH0MD1yyUQMZiI8u6Kz8ISE59PuWylY9w1emRoEG1vG",
-	"eVBbxum8638wJAWzqI05jn9gKPxomDKu9cwjSGbwDSgL2yV5z8AV7oICg/Cm2Ain2GDI7/LidWxqg5ML",
-	"WKw863gNnMbCQ4ohbSocuoxzjTC1KLBw3OZNpg+n71SZfiqIn1unJ0znrX8sPWEW1aAnVoqlqphb/IfS",
-	"+FFq2jHgVS880CpVIVL8DqqkuvMYfcCN1wO5zHI4KTUfTvRhFZ6fmABc2YfOW9vV5Dn6/XQ2ZTpu5uhS",
-	"374v36T6DPzdZhRIi5Hnh2tyx/wBUCDfmFn886FA4sp3OQ6YTfinQ4FcON6wom4/KYQjzYd7nx1jbkKB",
-	"NEdMhwLpxz30v11U3Id83IIRCYkwdRCRDjktDwR9I1rkG3vC/Uey1biozWiRSL4/jPSP5tnnjYUqMrqD",
-	"NcaHvwIt0g8CFU2t0wKPBBVpW45sNpz2qYLlNB/e33SSUzsgJGm5pmDtHBYSUSOfKCBe54SEJZDcMO+N",
-	"4TIsTOzEzmQsfABKM5Ty7i5tMlxTHPW9Jc0/nzU3S9/FnFvW+Kez58ucPayycB8VLLr9dO9zLjGbbLp5",
-	"6oeDdjZM8Q9mrc2qNptrsyV/2OsfzV4vHU/WyOAOFts8/dAAz7mgP5LZVmsRNaqQX+Y8mrt89amXq+il",
-	"0cOtP158QycIrzvyfDXR33JBVMaWVg/1TGuqDJFTb4tYyRMKjZJsc5iUgTy6ph/WTMNt8lpEJr2f8oTF",
-	"Y9E2qdsrAW139IYH7tYzZdMA8Mwqx40lTRUjJrEH4S70kjskYdT4Bu5y313cI0baHTUhEdMlUS8lTKjK",
-	"riGbLTwpNYqSGaHTKYsy6IRUAI+FpNe6blNFINmLs9OXYVPm0KXezkdUcnp82+C2XsPBpsDe/qZ5fL/b",
-	"AJ+VG5VRESvPHS7LnaeqQIgLroLXGLQxOj9Z8SR2Yo0dd0zPJpQ1UGO2e6j1GYw2MKyvx8gg4cX0hyvk",
-	"tvDMeNeYJMQFNJQxmXMAolOvUcw7jDoR5mVjgQOwuEdOXbmHbRlk6j1MNg0oJWgBlEgaAwqMo6SbHjZW",
-	"GwssUO5hoskmQWwQuj97XUvvLXd+k3JYdmvUejbZj/rxgB1Mh/RwchQdx0/Zs2mf7k8G0UE8ZIfTI3o8",
-	"eRr5bW3d76/VnLZGreF0QJ9F+6w/OY4P6OH0iD2Nnk36dL80bito5RvSGh1oM2S6sUJt+aA/OOru73cH",
-	"R1f7R6PDZ6OD/r97Tahbo9btfm+ITXaaqh3zToRPlGE7y05VXql2ZbV0qb1iQlbxWLjIlqQdGv0fIi9B",
-	"ZhWL9PkzLlnie5C90vHU34eaJvjlbC/M67DGLV94hRu+027WERxfXbuXTRJrk6jyOTiMTyC+2Yoi2e+x",
-	"tq2NZ/3F1828ooJOSN9iGlCxxtowzUGWbESmoEJYsT31QZCjL3CRHQ1znjB97KDPtU/7qnMFaWwFahVe",
-	"7ZFOKzmjyLC3nZ2webhI0NpN9iYc04x1M77YgaKldrseeQOfS4pLrXThDVqfujPZ1R92jWNrdKZt3lXQ",
-	"KBvVh7VH7TBmtxZVAnUKOnU8xkauUHXJSiJudNW2deZ9qI3uKfYP33V1zS1+fBVYciz/meIfl6iyc3qU",
-	"aOH5OOhEF70c09BbmfbMzV0hoFW49uRt8WmxEzhnirQtxB3chIZlUx12euSMRnPXvxogA8ciomm6JuFf",
-	"uj+vJt1Lm/ffHRwehejd/Pzm9EX38ufTweGR9bVSeoeNO2/Y2jYjDn85e/7zu3d/ur48e3FxdhWejEUR",
-	"sQD7eOaVBa6Mi8UkHPb3se2rPdJoPYYVTfjrSIopn61SfUgy3QhhJlAl4fU6HoYBuD95rihA6gHqHVRn",
-	"LFdqHtY1OK9WU1+cvQo7hKobZaRUu6kB9LY0570JjW5m0HoT4A8HYeeEhEvAbvaWNxbhoN8PTwplHtD4",
-	"26IH2qbrVEjTc3UaEMBT7JGX+RZHVGDzjiU0k9AzrvZG74zMTE1fE+OKmhxjw5+22MxR+jn2g4U+P9DL",
-	"1oS2S51kT3yOoynzuiCj31nbbNjwjd45EYMSNK03dz0YGvb/CaTEdM9v7RDUACKbgDdp494HZocC8j//",
-	"9f92alu2QxwDT3J5JKPY633XaMZ+v79D5myprzyPT/JwPrJeyvym//dueL95RZZ3Wt+0iFDN6eDw6P8J",
-	"nWGYs0+7qg8AbzFKDeX7JC8YLLk3LFGsSAXz5uPD4/3+MaN9Nhkc9p9No8H+/mCwH0Xs2dPh5Ck9OD48",
-	"7k+O4uPDp0fRYBANj6bDg+Nn0dNJf3jA9o+bCVVRjvci1cfHKY8viIMpvf7e+JTm7SCgy9rCyVMnb1Yf",
-	"goMwwErt7zYJq2LLav/EakuovqjR64DB/9PZFfEjjmHHLKIGfu9UoN5xkZC8nDjSLp1p5Fyj878+L3xT",
-	"WyO/D3npwB5jrB8VkBO/vPivhvE7HjIt1NjYxS0svg7iZrRGw/5+3uT2g0BsD/6fzEN6oxO5ykaThIqb",
-	"4vF7yz2FXk9j/M73MLyJ3qVSzHL8DH1QiaVgva+7Kvgnws4vupz1UTvj3DbW1iLkwHupslnKLv/367yc",
-	"lCbYu5xkKV+StvU9MkkGtjP/ifb+olWaaqGKaJIoouaID8DGAqwEOlI8UxbpG4ITkNdnXDcYqmO6qC1l",
-	"6oG8sNwwZawLzgw2BMF28ObLvBiupvTtLfbK8ZyhhlDbz0ioR9TI5g1N3S7MDUXue7ctzg3u4RoBoGM2",
-	"S2nMYqPovon/dg8g2tm1Ri3vBkRTi2bsGih7DTvTGrVwM7S+MbtQDvyIVZJUokkYCqnGko4Rb+zfjf4C",
-	"DEvkOFBMRqW1VsJQaXd1teN+2GM/7gvIBxe5DATEQDqYICEAr2PfeOsf2dbwvZozKo+0N2ZYr3oi1c/D",
-	"uE2OtB9dd/kmeg4yWi2YgPgNNj/fg0tq84q6FBqh/X7spGou6NcGaqmXe1xmalUn8yXC55rWAtAikSYq",
-	"II5ZbGUkpNubVIBSq8T8NQYooPqaF37VZGPusNEMVQSRXilDmLO6l5gcWaI9jaWXsHiCNbILujY0IlKY",
-	"U6NLGS2lRdUNbxqxm+Ft6kTbuts8JTFV84mkaaw6J6SccmQ0LcAm5qktpc69de+12UJwPrTt5qGimTSk",
-	"NZ0AqiJoasjF0ExtQAl6lavkule+AofOAtLX3PAKMkP8cDMWmK4vH7/8nwAAAP//",
+	"7L37chs5kjf6Kgju+cLk2aJEUZRkUbFxQrbltmZ8+yR5emabDhVYBZJYFQFOoSiZ63HEPMQ+w/f/eYXz",
+	"KPMkJ5AJoFA3krIlt3umN2J7LLKIAhKZiURefvm5Fcn5QgomMtUafm7NGI1ZCv88u6JT/b8xU1HKFxmX",
+	"ojVsnYmMZyuS0SmRE5LNGEnZImWKiYzqRwIykSkJzyfdt1Kw7huaRbNwpxW02Cc6XySsNWyNWgfxYG/Q",
+	"69NxNBj36dHh+Pho7zg+3tvr7R1FB8f9UasVtFQ0Y3OqZ5CtFvp3Kku5mLa+fAlar7m4qc7t4uVz8rT/",
+	"9ClJuLghmYTpCfYpIws6ZaQdjpa93n70j7//H/2P/mG0TJVM/8P8vc9OSMqS/xi19E9GrbATwACKzvUi",
+	"/7pkKiN3PJuRUD9wjb8OTwgd69UTKeDxhCp8X2nR8OpduuC7t3u7TFORM7Ub0YxNZbr6f8xc2OoPs/8U",
+	"F0nEzw/Pk2dJJN7ejvkfjnHCCZ/z7D/6vbrpbqKYjCiSqUy1qxkjUcpoxmISp3SSPVHk9P05SZmSyzRi",
+	"ATF0G1PF8M12GfC42sWvM3nDBH4fkjZVRLEoZRmhCugS0QUd80Qzz4eL150idWZZtlDD3d3ZcrxjPt2R",
+	"6bT0nv2/9rtHd6enp6cvuvq/zX+fbqDGW3mZyZRViXGa3NGVIqGQXaWfCE+QJpoaCykUU2S+VBkRMiNj",
+	"vahoxuLiWuxPN0zhgmbstd5P+E8NMyPHKUKTRN6xmCxYSu64iOUd4ZrVuCJRQpUqvL3fq3krFxmbsrT4",
+	"2gs2p1zo2TS/OmGTDF/GSLRMU83mOIXCS+/xTsVqlnrJIiliRZYi4wm8bLyMpywjXJHJMklWmvqapEVK",
+	"7x/2Nr6ZZenqdJKxtPrWn2cyYZpJS+8GheHkXS6TWO+02YXCBPaern//l6C1oCmds8yo1Ocg5NWpvFvQ",
+	"vy6BxEqmZJLKOaFkkbJbLpcKlMkT1aB1tLbVs57wtFbvsNUf0vP/kvzDT39aRf3j5bnotYIW12/965Kl",
+	"q1bQEnSun8SRC1w7p59eMzHNZq3hXq8/CFpzLtwHQQ1Tv9CycqUVQYOeyZUAqIshzj2l0zmo0EmNqiDt",
+	"wT6JZjSlkaZjQLQeOhws06SzQ07FaiRkNmMpuaXJkhHF54tkRSZcb6qQKL07I1Egyv0UCRBrQbNZTiuY",
+	"fCtoaTbhKYtbwyxdsvUCjyfn+Yv3eqRa6sCpsHqiCI+HhGd657MZGbNEi3ymyA0X8RNFJjKJQRdkM7nM",
+	"SLjzX0qKcIecxwooyOaLhGZMESrikbBqXJFIioxyQcLdkLTD96lcsDRb7b6nUxZ2TohiIiY803omYiLr",
+	"MhHJmMVaf4f/q/8ytIpAT2ok2mHlLLMv3rVD/6/+Sxw8sIfAlAmWwkkTJVzbHCSW5c15z1IlRT3dkULX",
+	"PF5Le49t+wcHm7kWd+ZqtWCb9oboHxcFzJ7gaycM71w35f8rZZPWsPVvu7k5tovfqt18ejDb84m2rMCw",
+	"qjm/BAm14RYaLSIIo2nCWeoOsBNyN2NCb7TKeJKQuR6I4fZQoe5YqtVuuN8bfJ3ZBkRAMzInQ8EcXK9i",
+	"6oy92gNSsxZR/L9ZQPa0sbfX61WOwjo9B0ZUYQ4xm9BlkuFPJjKd0wz1+H6/FegZ8vlyrufXA14yfwV1",
+	"B857rbTZ3To9aB4ZWmob0ZAik4mcrvIjB2xNOOetWRbNqJhqwV4sEs5i0tY/BF2kBZ+ORNnIIpfLaGZe",
+	"pEhE03RFwufaaOk+lyJLZTIki5Tf0owFxNk8qDjCP9F0NSSwlC6sRZ86gizFjZB3gsiUsE8Lzc5mClzl",
+	"9nI46A1CvTR2y9LV3YyljLBEsQfQxGXe8ibYatQCh1XG+qLl0Rh1+vlnNP6JZuyOrvRfWlkyAWwH1Ebr",
+	"eXeRynHC5v+uVa7+zq1E73JGeaI1wFLNSMomS8ViMl6ZS9JcZkwTm3VTFjF+y8hMyhsSsyjhgmmFpjKa",
+	"LVVreNDrB62MZ0CgZzQmdlpuDXYaajdlC6l4JtNVd0J5wuLWl23VynscAylRVXj4GMlf8ESZVbi1aVsF",
+	"Xkra+nhKGVX6Aij0nhOqLxWx1n80CTRv6JMHaRR2dshbmc24mBqWjnf0vJ/R2Jie37gDV7P8xhZLpsBc",
+	"B0UHm6FvN3p0bVGAykhTqQ20Xz63JpwlsackEndtcmpkzpSiU7D0l/MxS/FCoE3EjMylyrQian35mO/n",
+	"QOsNfz/tImv2k4tbmvC4a2b/YLtpqXHLJdoGYGcZGpD2nCZa77GY/OHy3duA3KVSTOGwC5y8M7Gco5EV",
+	"ELnMunLSTfXeESRDQOZcKb2l9pQjQMyAUAKkI84WRn230JYAlyLfoYzesA5wwnMpJgmPvpUPcAdIRIUe",
+	"HlkND0a1HM95loHuIgsmYq0T/C07zrfMTaZmvyL73UNtlJkkR4rYu58xvdw5YO5ieroMCAZK8K3MXsql",
+	"iL+RajAWvH4Co/lkGeRkeSsz8tI8UKGLkFkXf/0QhHlr7Hhz29EHjVb3O+QD8mZAHAMH7lCiIoYjNE7p",
+	"ncAfwGWa6JslDGI8O3gGBGS8yhi8Qf8DqHouMpYKmpxpBfGNVD0VhJvhCCgcIiPYR7hT5rrf0xX29eSS",
+	"pVql4jRqtQY+2IWBH4Tkp/qgZ58WLNJConACMPwOwZvcUgGbJnI61WRHrZ+ybJkKo88fiB+Ny/EHY0il",
+	"LSt7uSJtmerbJnyobwAdS4A3MuYTzuL6W0XRd0pmFMXeHIpEcRExkHxj1E/5rTa0RJ2DtcZ1W7c689gu",
+	"PANLe09XiaTxlZSvaTplD3j2jmW8IuxTxFisyF5v8PTg6BCkS/k8P9jbzzfRTIZcSUlwOjWbucCHupmU",
+	"3QQeeuhzEmauuVuPrnUOFSR8c/rn62fvXvzl+tlfrs4uQ9I2FweyR97wZ55Rc0cVsQ6rL0FLiy+P2AdB",
+	"bylP6Dh5CBrHNKNjijK4zEc+IVm6InSqL/pqJtMsWRX1i0drMy/iT6yG2t7oD0bnhtkbjztqG67IeKlW",
+	"2q7UxzNBN4+3Q5ypQBuhPCNcjYSaLbNMPxjLO3FCQnD+dcH7FxJFVwpvvpnMSaSvI1+C1pWUb6hYWb/n",
+	"N+7OBc0YAQPS8D6LT7Ri1C/VkyF7T3vW71iQg75ndGj+13MiblI1O6P5f07FypqL6kH2592tMdHSfCHu",
+	"4EW/DRyu4H2GDWgrRtNoprdjLuNlwsiEJ+ism6Z0MVPBSOgbQ3e8CsxJvsBbsOqQTEqiF6EPbiaUvhnZ",
+	"5aCtVnhvRqSIzDXS03jOxdx13oJ1yq/kfPd91N2CY3yrQfJflAYy3u4tB9FPW5911zmt1/44d2/DPn4Q",
+	"i1RG+n7y7TpmoQ+W3d5Qn1EJjRjZTeiYJWqIXklntLNPHK4yNZcoM0TxGqU1a+EWtdX4hftU37sfF5ZM",
+	"npv11mox78EunrAPfmxwRe5YknTNZWq8zOzlQ98PrdeGEqCMdwXKZjSDu7TS1yWUEBC8pkPFTRxdF0sR",
+	"J+yF2bqKT5CM4Xt0KOmbOgopOIi1oPOUxExfgpiIViRKpFqmYBjL5LYU8vjcwrHyf11zvdUvjAstaEVy",
+	"PufZtZrR1lAskyRomeDiNXjV+r3+YXdvr9s/vNo7GvZ6w17vP1tlkl5mVMQ0jQsTj2Rq3LCcaW0I7z2K",
+	"jtnh4dFx92jQP+gOejHrHg8G4y7rHU2ivclxj7IjzX+atfJpEiSYZkOgxDWPNee2nsuUtT4GreUi3jjj",
+	"W5YqnO3eTm+n1wK+sES8NkRsDX/5aF+CsmFnol9F3sAXehp4dW4NJzRRzJuWeRL5Hzb8OmYTLriN5Zao",
+	"n7/KLAaCUOiP5+jnyjdwHcMjhS6X8zlNV02LqyQH3Op7vjkCUkajGUhlNkvlcoq+l4QrfaEw83ySMx43",
+	"/KiFxTzEM8WSib5a0FRLF8S4cj+DFEyRSUKn0xKTlsi8LX15xuZqE11wyy7YRNPEKBmaphRo5KhfZ+tb",
+	"ocP4JvC1XqcKtD0/4QkjMo19P8qDri/If/Oajjf8RD/xMBSp5Vkax/Bvmrz3OBNDIlW6Ia2eaOtNJgwc",
+	"VECukl6CietDVFsi1wms0a7YfkwSOiZ3/IbXSEoAq/6Yr0GO/4uB0+dTdyq75kN9Yu5c0Ls35vjyvu2q",
+	"G77oygWurLuQcCvHdaGz2QZ/frEymM+iVr7qyPexPL8vgVH/7+m0RiTfCYbZL3JiKKlKhJtRdS3Yp8xx",
+	"gtl1rbm8kDNq84o2yX9dja8zMNipic/CLCYySeRdcQrmtWZZYykTRsEsd+zXxBQY79TmoR48QAFCp3vo",
+	"TqewLDv+uVVimIc4vEAJ4pFN9SHqOE+zML/hROjr8JAsmFzoG880lcuFfxZDnDbKCJpi7qg7Zk/jo+hw",
+	"3D2gg0l3wPbj7tOoP+7u0d7EfrcVzxdOO8P2X3nmbasjKqdJWU8UGK284Zg2YbMDXELXCQn1HoW1mVf6",
+	"G7SCUa9Uw4q+POIiitMIct5uFjq7pGajiypznNXaUb9bT856qrNSgDx18r9IpT4DIFeiGKbOaVna8iJx",
+	"PzeGvLp5yIvgLwjPwPoGBuNiysA60XfTLTituIM1ShJi8Zi+QxcLbeqUVtRAQheo1tTuZnzO6tZceF31",
+	"7TTz7RGu9EW/+PatuGkjDer20bm3U3lX2cYtWdMRYbnkcd36De+W3/2Cq0VCV0TQOavln5zJK0P6XL/O",
+	"0ONoyBYPu1xMGk63U2s/lyli1HVlOmVV6otfE7sBJ7vQ64Mxm5Pqz+vsOMXmVGQ8IuZxp8dNYopCaxid",
+	"4aK0Pagu7q3fNW/kKsWyRVE88vkX9rigNwrSXKB13Rnx3OQG/ZTSxaxOAGYs5RkVEUM/GRgBbDJhUcZv",
+	"GZmz+ZilYORQYvOMSseI/rHKrOclZguT5ZRnSg1bp1P0iVg9bv8uXwEWNMU88F8+6pPdZTYNPxeGcwla",
+	"djz3QXFArfpWEdrYH5HUTMTUvMF/nZnRx+Ih8Evxta/0aUyB8TgSLk+ksjN5i9+XF1bJu4KgzXW+QDMB",
+	"uGUvx7iBSIfyueTRu/72ax8oXVtJe5wyGmezLvzZCYi+HqMzs2SfPugmbmWeAX++lTGr0yc+G2xOUzP3",
+	"QLvx61genyFzlpG7mZb4O5rcaLMZMgVBHtpjGkOswNKLKi0KiVQsRj+hnBAeK8LFSGByIgTGY55qGZKC",
+	"qIymEBQA0YI4P6EZaBk1p0kCXruYtMNfTgPyLCCnH8MTEv7yIiAvPobg9oa0KiQB+um4gp/LO2Fe1zkh",
+	"bL6AEGWqx1yVspx+adb2+noGdHApknZV7p16eegflOlcv7p0nryWcnGtNRP8Y7z2aPEGtVYzvL2oY92I",
+	"G8+a8t8FGa+Xj/yRh5aQy2wZF2Uk/6RZSqz2eiBpcQPXpz8j+Z8ow6GGgco+oNIOO+3YuK+G7b3xy9aD",
+	"VRcbt7So7up20DyxMrnahqNmFFZhFDM6r7iIkmUMSRlNW/kraPjtN/kNHMC1fi3vlKinknviwcl0Gscp",
+	"U6pIJUMHdzq4Z5opZT6okspIxMPQqmSJeenSVlQC71AtqpACNxaI7k6YWrMLDFsvlbDe4WjWX1XIesDY",
+	"mMc7JESLL0S/DQlxK0JMvkWfpEkOpyq3Xu94kpCZTGLCs87JSIRoKrpRIAIUkvbFy+fk8LjXz4NBeXqv",
+	"qWDLR3c5YGAcm4FjljA9cEZvmCKC8WzG0h1yZm5nLj0RHKeGfmBSmnTF8MXF6cur6zenf74+e3t1fmXT",
+	"G0bC5Tfs948On3Ywc+PE5PuZgSc8I1SQ87Ozs+7RwYDEcjlOymm+n1tIzGuzVUiLVlBvVvo588Miw0DO",
+	"+y+fW3KRBw7xi1lr2Nq1Vj1kKWqFspxTQcYMVF3VlitMquJ0wkQ8l/AvlnPgX2AGZ/oDw2r6a0bMta37",
+	"sqJucXH394Ijowl2Z9mh7fhSimTVKV0LSqb5I3m1Cxu4oaIFc4TvU9FSqhHMbxn3Ke8osdP2lRaO3erW",
+	"5Qlr20k27EPgpJcLG9ChSUIgP0xU9PpXMfKWavkPSor3eg3v7GzBe0E/neOv93qQbOhr60cJdvhiFpQq",
+	"YnL+qVPkkIlaZ++gEjS5slqopaJJ2cFKFbv2XX6twaRPj6M91hsfxfv0YHLInkbH4x7di/tsfzKgB+PD",
+	"6Ch+qudl5hzJpciArWyir7m73tsri85czE1V/s/63d5+4WegDHvjg8l+tEe7h3GfdQeTI9o9jp6Ou3u0",
+	"P96PBvEBO5wAv0AiXGv4GWgOS7ZpEq0I4ijugIcYQF5qq//0a229RKRWnhBt0yxO45hQInh0ow00fTI5",
+	"cdzs7q06d8tbU28sCyl4RBPrhc1PP66gCFCbT0NTPGOyxmJX3XRHlS1rDshc3rJ4JCYyvQNX5grrUkhC",
+	"M5Yal665hBbPWCEJkpVYBtjxvVUjIbzsDOcaXrFKyeE9eG+zQ7nAnGXavcWqBH2FNOVCtoIXxUWx4g2y",
+	"ppCpwO6Nep0z3yKxL4Or6h1LmctiXS5UljI6N+msbbwrwz4Bixb1/C/bqjdU1n9ktRfRdT735/o7yLrh",
+	"Zefv47naX+R/FV/5M7/hitwwtiBUgftjAimNW4UWfH1S6+vN98c8emIStbVEqLrFV/TRdotvsgBsyYI2",
+	"AKCiwcACBJDoscS0rUxitkg+3dLZv6U63BgNyPXlPcyvlyljerZMkTFTPGaeNCnw2ygmstLpYzLCWHw9",
+	"XpldPo3n/BFNsZL6Xy88F/DwJT77pXRG1O0jRK6zWX7aaq3MlIuCVbEcag6Yjfy83eTBLMjnbs6oyqz1",
+	"xyUnSPMptnFq68IqV3zObHjaC62s1S0H9xCvumiGIZVdfjmUYTm9uLVB5egtnSZlNvJPgoK6uV8gBHYM",
+	"b1S1bkk8mQwFi9WulfOq8TLparHszX4bIy2/j9krU8HWvu8V9T5h9W+8zq63vA7qLa9f48obecV8jYX1",
+	"YK6VDQZMl8f8b5ybfmxOY0batGyYdbZLKtpoGbCY0OwBzYKvvfHXuX3m4OPhWUBu2Aqvl+SGLTIXQoWA",
+	"BcH9aXAJlPi7QfF9Pz+BKe8qO6ydrD3chb42CeGR8g7WOA9Kyd+4vyg+Ci1nQHZBRzFucml/kYeJTOt2",
+	"+lfxKjRw0UN6FdYfwR/wu02i+62n7na+DCf0lg88JfjVB+drrpp9IeuOS5fPWTkN1gQlmchKuQZbX8z8",
+	"w35TOAAHbF45Hj33c+GfgpsUgX8IBmOgIoVwRSxvDUn4+UuohVAoQEmBO2nZoUSuPJfDSCy4ELlb3ngl",
+	"TC12srIOiHZYsrFCa9ggDkfnhNCRqD4EQg9AGVwRPhUy1YNp7Q5Sjy5SA5vT2SGhuYCEhMaxIhQ9xCOR",
+	"swFoD8FIRJMksGgijKRLkzgbvn93eUVKGGufoVD6y24+OrozR8LqoiH4M2nKCI0itsgQCELoN7XDQe84",
+	"3A0H/X5IBJ3bYD7GdyeUJznkA6FqJOwidt+Ggcn+z108Rk46DcEEzBB5jMACjWNPa1qWuc5lZ7fra1Gq",
+	"ru2VovUFwshbe9w2utfu7zo7R8458SspF1z4VkSRgXmGj5W8AfdwWHkO+cPB1v4r1WSAKj1BqimCxX6k",
+	"XROqev7q9O1PZ5dhQFwRbq/3lZ6kYrxwk498c1LlKtBTT4Ak2zt7CkhI/msf2X0hVn5okLRBMYJ3DiHm",
+	"OjvkbTXiNxKlkB9po0v1cNAda65CXyLU8XVOsHZXgdYIB71eSTuwJAZdOxJmhVr8sdbNuldAO1h0Afth",
+	"gBV2cr6gAFNgIR8sYmVosSuZ/Vf/MAxG4sO/93v9p/A4/POYMBXRBYsDoqQrwLPIEHoylgMV/wRuQ4z0",
+	"mimaSY/EIlma3CCoeICFKdJeCq269w7JH/mzqjb7/p6i7+Ps8cN0vcHTLfRCgyPHZSm72egNGctlBgYy",
+	"JQkX2zt6vGnt1wjZl/WmSLwR1/DDxWtM2PSMkMsZAGaJiJ1odZuXhKYskrcsrRQH5ONdL9NkDUAqntr/",
+	"dj8YrW2iUHl97iW9ZXgH10vrNi2AnIqVtgFMkal+htxydoeJdzHPPCiznRrHRGnFNRihKcsKyL4w1LAG",
+	"ndYQpQpLi/ACBq1MFLAnt8Oj/SpyP4DXnrTN0Xd19To0bpHIhDE6D+jFd7tevWakbM5Bj2USDzA9yQ8X",
+	"r0vVAo/BLJtuZiXeKfkp7ZoaLxkv+GRSqoL/Va5Meh5neoxvvTXlA9Xnm1r7W590fDIpZ5Rb5IEGh9GY",
+	"TQx0cjXJxFjj9/GC/pCZQY4GD+ey++FddPm+3m/ReZyeWaCmu1p/1cYUpe+zTo9HGxzgj1WL9Ovlm/3K",
+	"jtcGZ2hd7qM28PXFIER2DPVFQpKQIoqPyR2o94J2fn036HdLprqXM9JIdmDUmt2PxvPj0kVhi/v1mk8Y",
+	"pN2igQv67YSEBnAvhEsbyyzkqfE9SIEIVJah89wiQLoEmxpSexGP0Z3ecZHDvZSkMlvinPUASjXcyFnK",
+	"CPVAH1E131XD9uOUCs2qLSkyOVuO0eLr2vyDUoVuaxsHyWDSN79b0JShdYvZYItlklyb61/+edXlY+ZU",
+	"W1QH35HFUs1yz2RewFqU7MY13atS9jxTxnVUHP0etKh7X06c8gt/4tmr5fiJIuYph2eQOQIUSwhzwF2L",
+	"oykFwVHqzfwpz7SlH8m5Vg43vKttffyXlXfz7t055WJnZ6eRlBsvudVNr40RLZPEoQrJBRMsNq6i4lLB",
+	"7XpHFSbXuGUGREi85wA+F37ocHv/8ff/8WinaWT4hyaJg3DufDWp9Nx3B/17F2kaPi9wX7OOAlm+b3L/",
+	"Ag8ZUF+oDU5MJmAlQlC2iheLZHVtCkSdNXR//215nGoDEiVBi2K5G9SCOrycJwgT4SppQzNOqN8IDqnl",
+	"1KQgmm9c7l9VYAtb4gXIG++AV+xT3m/COI/Nw4CXGBA8aBzOj5+DqOdtV13krAvr/8pxHBCwYkunaFP6",
+	"j5vkE00X49zU0/Bl64ki8PvOifMj+yko8F0AyOXAMQD24NpU4NK+xvPUv4/nCUOb9w6CmWte5hyaT5SF",
+	"FDHRIIu8ZguyFfSYAUkYuv4i6MNUGV0FI2HQSu2nZoDAqqQoYTRVJASyhQEJvTmFWhGFnusxNECyMM2R",
+	"gIAVAD55qaSIGxW6aFTFebqNAM658Mm1d++Qygu2SJm+bcbD2qiKSUMBCSOXpsjU75mDrUm4vnAL2ZWL",
+	"E0LLfUu4IhA8+4a84XuFYYrGqX125635xy/42MeCmcrnC5mCzjWmtHcYSLrg3UjGbMrErnv1l+2vZWtj",
+	"KhfIaOZenX91UuK8sk1yv3jLb4xiXxUNKlASi4pszKU9cZGizs4PHaMoLMIgMOsnN7HDw0UrfjhmUA13",
+	"tnciWZHQ3J5CMqcrMsbsALgUtXlmCgfHNLohlJhLGZeic0JCd0WDyx3kaLN4JPSdLtfO69II7ADQU4SE",
+	"7gaG1VL6qmg+4mK6MxKXDBF8sYjRKUWyFAlTqlgBQpOU0XilLRyuT3ZUrZ0d8gytkDwRQgUj8f706vkr",
+	"EkFvFb16b2kQkxGSJFJMWUoiKowS3vLGuu09tcFQKTAzPLOJje8R3fpNcXGdBXTmsidrHe48y80x54e0",
+	"rXTKQbUHwNY6JTPPW/SY2cEVcJVm+M9mQJYqxMqXryrY+mrkLLM3psIKaoN87CEM89iKVhpDEbz5biRk",
+	"6hr/EZ514N4KfUJcmr3JYDF1VzvkVDgfPBHsTkszPpIweqtvIVqYRkJfmLVRgMH60MvCCuATQH+n0A5N",
+	"Gej9nZKHgdrXkhmFtCVj/z1m2dcmHDGvWPxXxhMzs+Dly1FJejbXN21fXmwuupW2Rb9OVvEPAm2GIAU8",
+	"zv1iBWitzrbEeQAYV7dXJRhXLZPQmKNxB0n7hq1UESGlU4f+2gSRZJ1M1wV0qRxu5OOjWbEbsdg8YXkU",
+	"TLa6HOZqnrINGtSjolU3/xsg0VB2MNjVCJ75St5B5qqhjMtVg44D0E4F7nHWx0XjWx6xCr7mfNEa6ss/",
+	"YHk+SJgZO5wB89RkhQ4JHGCkkBD6sQbZUk+svORny/nCD5PM6X/BvO38XcgmZwv71T97nLG+Afm6RpyV",
+	"Ed3GVY1v+KIEuLT15gb3ywdpbQZgKglsc1CvGPwDpsrXuUby5LIWnuo1v/XKuhcsrVJYm4H2xxZEfs/H",
+	"h9sPWjFVs7GkaQxfodfad7mtWsOn0HcRLu3wjUP1wVJ000S2NdzTtJEZTVrDvaMai7R+HbA+mL/XsdXm",
+	"psK/uSLGjRmQ/2apdPBLnYZOB4+8xiZ0/qaqfgt93TYYuK6+HysEErqSy1IxXH2Jv4fr14gggM/wkpd7",
+	"v248jyzNA7qH1OYJWso2j2aQVjcPle9M82D5PhTGe1o3Xr65zeO5xsubp+exR/N4OfrV5gFzDmsez/WJ",
+	"3jTcGgQvS1Z/Cd7b3R4GOeJ9ziYeGev0lZH9SiLocu5u/KADitM/2jx/1Bz2Bc2q8o9sVdtg2aY50bnp",
+	"76q1CtwWy2m897EuKprgB8jc2fIwaibh5p4E9sj50ZoSNEVH1/QkcKdnc1MCR7NKU4IHcU4J03cA3BMR",
+	"FYRG2ZBQfRwqCR2bqf7vlAr+39RY8nUYs+sdWPuTvahPj1n36fgo7g6iQ9alB5NBtxfvsf5knw7GB1HN",
+	"LazZf/Ut97YtnFn3A5T5Lt0Jcpllqz+k5/8l+Yef/rSK+sfLc9H7Ht0LcrDe2lTvCUsZtJ6UUBwJDwe2",
+	"F42DWCr26Fqj+7bDLr6PBsSmW2aa8fZopw0+k/NMEfiqmF1j5lc/9kbnlVtdZfLpktn0HZI4wxvAQVFz",
+	"lNbTAGZQr54L+OZ2Ds08cFV7y9L0veEihlQZkTenx3cM4XZuOJ7x6SyDh5X9qOqEM62uFLaWtyYsTX0o",
+	"KSlJm2L6S3rL4rxklaeuGVmhX1RAsLIq3DWGYDgSEGbaNS8IOycVy/iJIs5w1u+3TXEKIZ9HsnG2u6y+",
+	"5CyJXcvh6tGJPby5FLkd5PUyzyXwwXqZl+XSDFyPbWB7fGsNDclnFH19xjXWTfiNAbmGzF7In5DxirRD",
+	"E4cOAxKCRtvt7fI4dODaNvMInfOu4rkonDnsTVX03fLr80OBUSYTk75hszJ8H4lpXWiJB/Ev24WyuL3m",
+	"ye3ra342wOLYeN2UxZSWZmGXR3aVo5b+iRXxTaeEW39gNnB9acxLjoHMWhYcp1BDlS4TbH18RyFru4Nl",
+	"eaAdMLXIXk2bInIxeJWEFe9rp9Pv7ZvTEp1/wpnaxd8AlmiB1Q1Y9gg1ORIRocmKFSWQLG4iaNDFUrFb",
+	"lkI0suUabZe9EnGDMtWkCgglKgPEMyXoDbuOqGLkTqbxkISaCDTWX17rpYAUCAg4XwMaqvc3j8NgJMJ4",
+	"iR09ocmV9zVqX/gkvp5zNQeo4YCExgJz+kN/ZrjnGlgChq3bDfg1SybFT3gO5n8NeeH6Q8um9hNAKM5b",
+	"m9nHnG3nfG3ylqUJXcCksPuGiuSCeX+DHoAR7VJd/mMb2492Tkgo08WM6o8MUw71KWt6qkA/Fs/p3sHz",
+	"KDSgVxakw/9xtiVGUREHMR4JaN55cXb64s3ZzjwOyKj1J5dbgSAMo1Zg+xJTk/A5Z1SUzqISYwDsd84X",
+	"3p9w8PtM4X1nupxqC96xRG6TO47ILYZrqyMahLPIDTkWec4M3tnpPihzgm/klxkh78ICfJD/CWzgrS3v",
+	"2oJbn4OYOdCVohO7fkXfEHz0jyhKJty0mQBdWEzIxwPRwB4j9R/EK16YkH5k+ylt70VHFVv3av1NQFKm",
+	"ueiWVesQSCplVvuiqqLe/tA08biyBbCFdq+Da2ouUNpDC+Y9WjCEC4eioNddtk8wvlnpUFk8SqoRVne2",
+	"VCuf8RvfEsHjJ2gZLVXkb/vlenPAvTDAU2tdAZHRO8bg2cJqUI2hPc0teY6ZZcz85oAYOtZeCNDHV22e",
+	"t7q2R+0SOotf5x7e/pe8GXXPkUjhFyVnez5MfTC7LjAJvcrL89bDFObYr3WRF4E57BgLlqIpVRmlYXkV",
+	"stv1fm56hZwQu+EkhKeLHqhe3XRz0m03rnk+3ESI8r0VJ++9L3A7U8djP0HC2c9sPJPy5n2eBFt2Y5iq",
+	"lzt80Ka5nmDmYZiySUjaUAmyWKpZxyQ4xoEpCEH/ILbggnRDC3bk4b0WuSmt86aAdlwmCaZjGG4x5TYp",
+	"m5C2ngh2dFdQXFSGvS993dqqbsDvyFHXLsZeJWTq9SmhpS4l2KImgadcp5E1Xp7v0b7lni4iu9AnqrDU",
+	"mv443uSr2Mb5appdOTzzQFIIFa4R2FZu5QfwSxnSPpBbSi2jmbV7wb23Zc/efCeroXb8hrSBQvkN4P8O",
+	"0S7v6D1y5VfkXRKztItOG2O4w2GgBbC2SKuJthVmWteaCX3nMYsSmkLd/tCYMnmREro10NmL/avsVpsE",
+	"R5gr5AJCjg8oSJq4pwBNyJbZkZgrbIcGFVM8C+D2DAPNaXoDbSQtqcgdF+rEFI7cccU8dDUuSKF/Fmnr",
+	"U7tjGkqV0hIb/KNbOBTd91W6+oKy3vOYd9Cqi685akJlt+0GZF0JvNw0saSRHq57XrUX1qLOSLycyTTT",
+	"XCBcaNWfo8rYwiiFIiPVNnSsjeZuUHJf0/XrB/ODU9vBTBvrGFddZk4NOdm8jyJa24hNyJg98Vv4KdJm",
+	"8ZQ5ew44aw2c3KM1YLuHTz8wHJmvtU7WXjGa1LItS295xMgMvi8LEc2ovkHre5oUAmpQtfDTjF2DO/ka",
+	"0rJbw9aczVH2laALNZNZOV38PinQUyYsmMJwP2hpc21DAFRlkOXQMpV2PoZ8C1dW19TOra4xPExSSEnN",
+	"Ur6A+gqpsmnKLv/3a82REWMxQ6Q5LkifKBZJERdcxT7VwIETzUBGikEA76FqylqF1vVua/1cF54j42U8",
+	"ZVqC+S0bkhC3JiRtLrqLVEZMqQ543mKuQtJWM5qyuANVmtNUUzocifaF/hbQN6WY8OkyNbLoLeKEwOug",
+	"mo4miSkdyiTJ32Onoo+fkQhjDn0e4rDo2XK8A1MCfsaJ6H+an5RSHu0vqvdnj/3WBXkvzXOXwDhrCqdC",
+	"wz4epoDlGwPkagAHff82sdMACiJPnhQJrDKeJKTf63XWDTxeemUOblAo05tQnhikQogVpgw8fiOBKJ7F",
+	"+XD8kR4RqqL0ZFLK4ZpG2ge9/Y7X9sbUtarZMlMklncC+tYJRwj7fHnWMY/RxQKzL+6xFcLi5popgHDY",
+	"Jwobnf9sgxfDtilwMl0jOR531GnIGiiX2qBHFa5mB/r4zUxxmz7jQ4gp+u4ilce5UJmXVO3XgNRUAnKp",
+	"nNdoeCyMNIE3QPydy1tbihfJxSoseaiKed+FAtn+oEboZE0i87tCGjNC6aZMvxj+YddpPtCzgGiqKjlp",
+	"8ye39NW9p2WwVUfDzQsxVG5wVi3h4h7SOMbIBczMkFHPPCRti6JaurwXdq3EunJht7uOKTFe/gLq9dc0",
+	"iTeRQuVlasK8/DC5C55XQCbtTyotRi+YYjSNZoAWZG3mwoel1I2Pnm/fDmh/91ymzMT/ayxu12kdDsSU",
+	"tQpjra6jRKplyr51xDyZ1Npo2MD/F39ZH4OvzsMqrB1f+7Hs8Hue7xG45SMaszmPDLQtzgKC+ewTWrlf",
+	"Uy9ol+PRx6OHfc1Wfdu8hv6m735TKVCBlUoUbaJNcT5fahBB8zHXXHtsFzIjEPbmXuqoHNg7DHbcNZlM",
+	"a7vsbpezdL/kMtMdvYon7ZOoto0WLquc//IVa/RlaIPwPLfCs9UKkd82rdAT6Pq+yWYfnbXp6swLKq3t",
+	"bblBDWGfTBp/qa/4j0yWXCttHsKGVB6mHM8BCpXK8dadEV4j8pwOj1M6VzorXYqVN5+S2NTyWB2pmk/b",
+	"zdnKdQUHP0CycqMTZE22slnKmmRlx/PVZOWGI/R6msqlNmts4/0HO1Cf1x6o7qyD96qAKHwv2kCZViEQ",
+	"9VYKnKyQ9Q+se0CfxofRgHX7k71xd8D2afc4Ooq7h+MDOpjss36856cwv6bj0jmKn3zVEXo/xeFJ/aNn",
+	"JT961nGuCzdmHRv+vGfS8f0NRKvEijL5AO7R4hQeMlnYHHv3TBYuLHtDOrU9WOPqkjbeyPO3bJeFXGTz",
+	"5psOVRAhabrFOF1k7TSTSPNQGqiie86U0uaihT12Rr1YEdNq8Wus9xLjlhn1q632WtPa0GyDcc3zcFip",
+	"TLZK6kb/uHPhf6VbPPh6CBLTCxo0nevQbDtZfDvoBs8eE2xj073AnuLeJmlJ8X+4fRDjXmJ/7644Juhp",
+	"XwLiUnzRZpHauF0/MhjHuvOheh6sV9bOfN92szYiUfDscRAoPHW0diEWhNKiOhSPWJ6pInQJaTeXOxu1",
+	"d2+DJi6o3CY4jDzdtKBGK9eRr4bIeJ/KccLmtbHxi5fPyfHg4Igs8CGL6EliGS3nVTzr2DgQzQmPeMLO",
+	"hII0YJDK0/fnxTISk1D2S15GkpdWeIUkptDBS67fUKUA7dFMyGUAKKgGwfMZjYltweWIsmuWqXZNsm83",
+	"zbt0laPz9a7Ss0+LhAqvXoYrIiOMzZRAQ+5LpGqKbkMankODgFS/vMgEQYdl6pXNtL3kSBwO8tUq2PYP",
+	"Vtyz7XXEq0qq0f1NUTRN0VdXV+8JPlDNcBz0alMPG7DyINeijMNrRaEKCVLLU+UDbF3pmxk6IJR8uDj3",
+	"rijlVGcMnQ1JmHMsth/SI7nuQ1pvwQdC84EhSTss8bZXy9FVfCpotkyhDELIrAtQSVATwbKZjLv6M5ok",
+	"8o5h9YYrYQiILajqZlJ2E5pOYZClMDFarRi7qO315/qhORUrOwsFw2FxkyoOwc2B2sVEUoyJGKuri+FJ",
+	"fBO9pRwUcNjZIeFPZ1dw7+TZSGCo0FQ+ZJbiUP1A2ouEckEy9inrnMDPiKNqmJdwzAlNknJiU7PC2KT9",
+	"Tdqz7aaeBxZRrzQoan0mNQdpTKFhHqWZ51WQprAxd1oR47RqCtfUxkRcZONrQy7OmWnm+lBAiZcZFTFN",
+	"LVg5kiCSXsHnV96QXhiY7me22NKtpuAoMsvBRZrftLbEPmyuVM8HyqluXvmlLl/sW33eFknd3cnVk6If",
+	"HHumZvYhdIX/5hzgGy43RsmDKIH4f5/AR/C57ABc8xP9xMOQxBPEdWMY5fOwUQHz7ieKtG2Tgc6GCEEh",
+	"XnydAKEqsUgL6V8jOAGQ7uP3iSNY2ubT+KawgdmDzXEDW3H+zxA4cNXzzZGDXPk+Cs4JKE1EOqF54Dyh",
+	"4ycKW5cKxmI1JAsmFwkLTHTAO3S1EU+jzF6e7El0zJ7GR9HhuHtAB5PugO3H3adRf9zdo72J/W4r7i4c",
+	"RobBS0dSSWIeEMakqhh++4GD0prWmFqNbuJ/cZvmgfCcf9PO1G3ck5aP6vyTW+3/P5GLssKWzV7Kze7p",
+	"pJK6nzP2Y3mkfYH5vNbcKb8hl64fx5Na5670Vtjkr/T26BuckhdQUd/UGTCMtOHgepI57M0SKoKqh1BQ",
+	"HKK+Xt8l2xRIPz6nsT59cmwGrBgBTHeFWCPQAE0xlj+lws4OOaPRzKK025bcLB0J27tKAiQ8dFkQ7tVh",
+	"qR0Q9DC9o2l8oh81w7sWgjmKvP5ZCUQIjClN8zoUAvtthb+KGeq1fMtFFzPhaxLP/ZxwYlLCsaI1ZdTo",
+	"6gJlsC0RuxuJvPzixP0Ex5lBHwo5gU4bXjHE6/PLq7O3u2/fXZ2//AuAaRB1RxcOkhSGdVOTeps5vBGT",
+	"0ivtnH7VwpH7HZENvQ5oRvLJ7DxaLwB/wfUcAnubP2Yq609Iz3ZpoxYtUEuPa6FQgnl1eomL7HDQqnPV",
+	"esRugDj3GNIUIxTaGMK1XtK4kkJxH125kWKqXpxCwwChae3leHWSm7keFQuL0VIREzk5IaGZP44yEmjE",
+	"+MUgQrpKjBXTq1cZTZh5K7zFK+5wdSVFOR6JwhQ59p5oQ4FoBrH68cq4gDolVWS4HHcLKy9gAiWd5B7b",
+	"XHVRErvS0ZIzRd1hcrkSUdNRkoNxzZZjorTJpRwSXBVZLsgraaUoaq1qhT7NMjZfbATkx6KblYj069Os",
+	"/gjvd3uDq97xt7LlJjVT7KNSgsfQe18wxjsnRL/RnsNV+SbF9o1ckaW4EfLuEVVVjtS9OT/aoJMD1gwi",
+	"TGwOSxUBR6BcH9e6fpPLpPSp1EDFR2QDvYfXrB7z7+fZqsSWqCX8WfIsL0zcIW+1HJCZTGJFopTFmFWh",
+	"trqjNaNYSAwzGdiKd2+v3r1+99Nfri/O3r+7vjh7GRaYL5STSam8yMBXbDGDuczWd2T0JCMrTw0dgLG2",
+	"EMvdgN3VdcKyaOYo6LUtRcUNXz+eRDQdRZpkQ6f6jL9Om9N+L5QS4T9cvA7JUiiWdXZIqLkDjyGa1wVy",
+	"RcznRMi7HYv/MqxlKtIOc14MLTzZ6qRQVmhqDaFfLn7ODBH1JMZsxkUcDj3KP1GexrEtnPSvLNSnTAkd",
+	"CZiH3iSqbkyPD30SYs5HRtKl0IenWSezrzBzyV/gv7d4DuLv9OGHBIHm6Hq2NuWhFbTkZFI8Fd2Pqhtp",
+	"Ra5Z1VAkLpLZSegGRbL3tYqkAnXuHcm+WgzcEV4VtoIyCnK4dKeRUUcExdO0RIy6U/8DhJy3QZ1VDhnc",
+	"4HGgG9tlhS1VoXdJLUTrxzrszLpN/KBY/GxVt31Sv0jfjmrxctZX0yF4jt2mbQqLyhg4t5zmuDcf7Rhr",
+	"QHfWYuz4XQbq4S3W1Vt5lWtLCLTxrIgPZAOWHvJFISTAK+G4hyfQVt5x3O0zkdW7xnMib13M5ZO12qzA",
+	"fgf+L9sX2PFTmyZ3WsP6WH1uvM7XUzCOU6aUT0P3SQMVzfcPQ8daEIty9Y5Ht3ptkb9gTRcGUA8gphWY",
+	"nnL+hCGXiXnVostWGiiu5blKwN+8YS1IVBmC1FzYTgjMyz1mBKnS/LMxYrcBJAbF1sMn2YCH1YxDuak2",
+	"YttxmpGibPjSZj/4M6+CIm2FAQX7thn3qbI5bVNcCNuC+9vZeSAoJcMuOLk6EcjxYi+YbbpaXYFcZpFE",
+	"bDm/fe/QuxgjvluozTdtWdo2tqTbRSODAMIwWaRcQLPcRbJUBX+sSVUDrNs76N5T8dyhgxcUk2m9tjAg",
+	"sw/deg3oZ73IrY9aZeW3xV+8/NJCv174txNjzOGtny46Qa7LVRQmtNcKWtpE0RtlrOHi7BxD4ZqGxHVu",
+	"U8upscCKQ++1vtScxpae9f3b1mT1b3HLLnTfqzkF/ct3PfDj173eYoqvTSBdN8ALzY/Gc/TF7Wmlx5F0",
+	"gLc+PiVYtNtpC8ce5aH/ZL75uvWbX59Cv8KNxyauzktF9Cxwyx7eXGs1SOGF9fgWpomilgKv7I7aIGcB",
+	"1TZ3PIVaCEIPqDXkcYh2TAfzLzb0Y6yRsv7OfsuvLXaS5sp/18kZjtwoZ/t1hVDfoRdjeZ31sYSEUcXi",
+	"vPYBDULrv0gZ3ptLNo0j2XYx5i2DqEjz8q//yEVcoEml6YVTh0XCNFa43LMnY/N+P3QLxloOqrUdcG8L",
+	"IsTips0zrZkkSlo7NOvPfSyVIpb9nd5Gw+IGnRfYErLEa64tZHU961tFGmzdCxYxvsjWZEtoayLmCIVG",
+	"qIPajVnCbxlSvuSBj+pjVuFCimlobkALLqYn6OS5dha9+3KpZjbr3vf7FRwCEiMchQGqTh3vu9p8EVxE",
+	"EyAHfvtEkfDPXYQa7r4wH4YB7r4qF+S0jvrx/t5hn3Wj6Ohpd2+P7Xef7tFxdxAd7x8exVHv+ODpVo2x",
+	"b7XVuf3MzvTzJX+spuRmw/UWzVuzcVVu+QIe94nEmCnk1el/gk9CC6E5MF4tx2ROucgoFwzQnpepvmnN",
+	"smyhhru7UwB13onkfNeYqfZ/q8DZepVjGt0wLNLw3zEk41TeGWBURLgjERVS8Igm3vGV30QDr/EjdoPI",
+	"L6aYOchihPDyk/dtEmTH/rWQirksh0zqCwpVaD8r7GQklxnAAkfgUdsZiZH4t38jUFGjRgITwcFEgYi8",
+	"V+oV0gX2dOBS2PqGf0eL3VZ9kXaotwXqOHiGHTbQbAgB3y+jPAk7JyNhq5uqVUY0jvVb0Tls6iyIoHOt",
+	"tKA1xbqypZ2ROMWmPhFNEuYUAhapFMr21XKh7zLEVoCEg95BaJ4XJDzVEh0SrDs5gVuZnrVaSKEYaYdv",
+	"YMS3Mjs1RS+2B5RnbtnHVdghY5ZIMYUt0fNTJKXmbkkFyeRIODA3BZB6Qubwbj6SL2zW1YznlXYjceVh",
+	"5lnsPUROhBIxzQDhrlwwQRd8Z0XnSUja41XGQJPBP6j1i2cstr1I3C9M2xfNYOzTIpGIR4ykuryj0ylL",
+	"yYdzQjMS7sYy0ltNk8TxWqpveFAepuz8L/KPRsIURmEXLPiQxVCfFiVcs9T5e8iyl8sU+24zNbTJPCkD",
+	"+gTmbxoB5mP7p7OrgLw/vXr+Cpfy4uz12dUZXkzhyU6AbMVEDFEalCXFxTRhXdsoC/JU1A4JdxEEMITj",
+	"EyJaZpY7BKRlJOys7YYH6GJXarJMNH8KmQUkoqkDiTo/u3oJVHgNgJnIZcjPioTuiy78Fwqg8s8u2NwC",
+	"JwLym/+NYllI2gYHtLNDTl0Zobx1jgz9RsDnDAf9Y2R5/QKWpavuqb5Zm3gGmto5mrAZlixFxpM8K9e+",
+	"4U4ukxjK+lAi7Ga/NvuMmmUMeKau7ErzkK9K/ClrqpC2/SvhArubmlKwDixpJMI3p3++fnV2+uLs4vrZ",
+	"X67OLkPSjk3C4OGA/JE/69jV7u+FJ/pCIeMV0gN+++zdi7/YX4aDvf1wh/xsoShHYixjSGhgWuFA5tJ4",
+	"BeyN3KkFeopeIqiawSHP3758ff7Tqyt/7ABCYYZUoGVg8JWZ3EFv32ifwk5oekDFAzxqCychYpWlPMqc",
+	"FhiiKiUfrl52nwZEyJFI4LFlmsqpljemIrrQ54yQxHXnITdsBR+ZNHbXRAjgBgNXonk4IAm7ZYkiMWOL",
+	"APvbIWsodFlRQc7Pzs66RwcDEsvlOGEm8NtW0uRDHA66Y3ApQs4OKhT4wjzP1UjY9gZ6oxKeAWC51pxW",
+	"VR4O9Omm1RpLFcTrxmwlRUz+v/93b+cp2+89Nc3ehBRdaKttRhkJmCbg6YIa1l8GWqbDQa8X2iMGg68s",
+	"iTs75OzTggnFb50/V5F//P1/CCUm316m5iweiQlPoGo2/GveJyrsBH4vA4By1p8sFYu74xWMlS6FozGw",
+	"ztmf35+9vTz/09n1+7OL69MXLy7CkXAMPejopynJ+Jx5OvIEOGIuU1YW7AI3DcleuEOeI9qvPmlGwhAP",
+	"Xv383du3l/lrEStcD0zRKQ+EzZ8MtVq2ih5r4XkMZQ4sQ34eiYYp/NwM9Rp4+tYdzSAcOWDsiZYdK0uI",
+	"Y5suhYDsCJdWMVtmejwglSL6IFovaEZbPacLOuYJz1bkw8Vrpe0JPFww+EvknWDpDnkORw9WepGUZctU",
+	"KGCMKGUZiQqDaEWqGJmkdAo2EooFHYnBftfxMsnkDRMn+lkvaYJj+1zTDyTWxpxAoyZO6V3uGt0h2gaA",
+	"ITRHq5m8EyMBeY4gqDAkgNDGpA19R3imyOWr027/4JDE3CRgdnbIB0zDCcicJhOZzpl+8acFtyjD9t1i",
+	"JOB1ClhAb7lz84aD3sAgLCc8YgIBro0h/ub8qmJza0MDz9wdmU53zY/Urn42r8Eu2vCn78/rEWaM1dIa",
+	"tvZ3euCVAHtLT2GXLvju7Z7tyqk/mrKa28trLfK2N6hfT4SfYZu7PBVMrxnLR8iCTrmp8aeq0FPaGXPn",
+	"UKXHVfbMzAJg09F8RT9wnecuf2T3fcpuObsDF+SV3gKoENzwIziEt3kQy24g/ubMV02hfq9nb1bmxuff",
+	"BqBl1vCzKVfb5H7ElUO1GlzbmuvVbFNU194S5vKai5umd5jHduEZGH2AM6972K1w9xmNL3JEh0H/ePNP",
+	"rqR8Q8XKmq/6dwfbvMrWWDgMg4Pe/uZfGZj8D3ktO1yRla1EApay9NK3aQpRiJb9BOqCSwKw+9kx9JdG",
+	"YTgtVJnUFI+TLKVCcUAhsKXjmCbol5Vzpmwytz0zscNJAUYNyl0M0JptCWlUSVGAfmKZqwb5DuJzPnkr",
+	"BXsD/tbvIBqmkr9GOMDlAM+UZOLsik43yQQ8A4Pu9wabWe6tzN7ImE84i1tfKUdbvualNsp+q4J3oS8F",
+	"kHnmypMqsldh0qZdhQg4ptNC+Rd067I36RCv4p2mEiEuMHw4awX2uHUCXpNDkHOkB0zePziAAIMDKq86",
+	"5j56msTrnvjZBVK/7IKt26hSSs1ivH5EgBhuO+0o0p4vk4wvkkK3nSEJTZ+R0CvvcBBM+rKM37uvEaFJ",
+	"Ctbx7hwu9wWu/q75GCSzQ2G/aSGEtfxcIKhvMBLYH5WmN3DhNw2RvI5RuWWQg835Pbl2yPNVBMVoefsC",
+	"QlOmTdqFTDNtcaHB5tzKE5nqDxoUoUmKWkE3o38yfVhcW4NCdO2XfteHP4A+PC83xkLHm9/11OhHV61a",
+	"oyA3MCAmEJy/eK+1XUEjoatbr2MhVY3yuczAgUmtszw23nKDfo83Oexk4F/i8Ialb3P2fmUgvOwdK6Ji",
+	"JFBux/pKGMlbfW/Y8ZydFb9mO7w4vTq7fn3+5vzq+sXF6cur6+cXZ6dXZ2FA7JW/39udyWXaqRN+uIUy",
+	"EF2j35nKnsl49WDyB2Pja1BSiofIl4ro7z3Gq+MmycerORRz4oMlLfCcRjPWfS5Flspkkzp4K4E3tCS8",
+	"9nr0r71l2Oe++qbR20LAn9vCTf2DvS1k1DQjvZLyNU2nDDVJf/PvPviYXL9V/YMsY139nroxmqFwE8LP",
+	"dj+DL+MLaouE1VVF/GwcH15CGmkrOckI/qKzQ05dWhooEHTHTPktU8YnUhHgF/DTXIALojRoiKs6nne+",
+	"mAfh+i+PeKbBCn/rB5vlgHWsFdRbvBfmXMlZB+1Dd8Igr5hgVCbxtPG+n1E1y+NPeEyhtquYgw3c1HtY",
+	"xbxWI//Oj9/t4rmWF+9nU/lXgI82u6yGlaHtlMPJxbbhEDIZQod/lsQYEeKK0LHSpo7K6ArwoKEu6qTy",
+	"2CJlCiLZpqcVCorxV2Pjq7ZFkQyJqXymEaDxy4QFiI/K0imLO66gO0oALMAmIoxE6C0khFiG6Rx7x294",
+	"uOMyFcicrrA591gvMyOZJOECcw5Cg+8AtPoAKcSQzwDlEhg/t8FpKvSsjHHZDge9Y0CfRGe6uqZZaKQZ",
+	"8B/qzDsc/9HNO3zNdubd99QiXjQSqfgbVCvfz7z7DRpq5t71FYbarpeW3uhiKoK4aElG5Fvz98JW8q0K",
+	"9U22nme1wHsdj+vDN3g9cenPjysn+B792iaJyRf5++H73cIttMRj6jGO4VovxmkcK2zQvlo4F4axGh0n",
+	"2EizyS9o4H0lCbWfZ3IkqKjCJtEkZTReucRCrsxxa5uKUnvSDUdiJP7mfmB9nDDK34hgd/ZVfyMpU8sk",
+	"I38bib91u133//rn//j7/5C/kRAv9SH5m7neY7s1MztIhvEiR8LY1OUkyw7xh8SyHz0k/qs6JAx3Ah1V",
+	"I0z6AuFlMaZTFofDu58eDv/VMJz5kVlFYRowaZfIhokJ5tX2vaXf5u80aTvDwiB6xnEqFwsoou/3BqF5",
+	"u1lw4e2aJ/CvYeW1JrnZAHLZRZWGqhAAvrf/9rfQ/MaMCpyA+lH/ZCRO7QrlhNBiWSW2Ww/0x2YQ6MgP",
+	"r5ATFAM/loi5itShd0Efp7J9RlPIVDiGFKuFwdb3A5KaDCvSpphPak1VE5QMCB2JCeUJF1PTfLWDuUT9",
+	"fiGXKE/ibCN9d9+GkJhnJU6Pi6lz7FPEWDwSIXoCIdHm1enbn84u0VrNPz57e3V+5ZLW6l4L/sYd8tbk",
+	"dXE1EsaclgIamWAREjkVK2JTruyULB5Z6MrWQkMz22DbWcN1VutpHHtn1iMZrji4O3l+BdPVLK/hOEb2",
+	"zY0Pqjw7FnSzkHcuyefBjuxGp5F5cURFxCAxuoByZzWHQffByZ9UZ2wz8eb6CSkedOr/jDb5v4rL9TSO",
+	"fRvim0z63c+mTtckpTT5Yy8Y6qncqjmp1VlTrc+rioucbnljX+ez9VTcNp5bM/IdVQQ7kcf/CtLzm/Ss",
+	"6d3JWRoyYR/J0xY0c8oTBdWsX4XCW5ML4uRqbS7IBvjemlirk+CYTyaNN/KXMsX6HZxG4KMbGOCrtjPe",
+	"A+vEw1o7tAwxewOdQu3C9yYCE7iUtIuXz8nhca9vDDuXyWyMT4DxaXaev9DreGz7AV7SkP6Y92iyxNro",
+	"oPj9xv/YSsHzS2rrOEYmedjrfrNsOW98c0ZVbqnBBMMpzwhKc9fc7Nic8oTQKeVCZQUTcEyVRbIb4i/p",
+	"PBwJvAqC3z5DNwGLbuQScCArAMU75CX0Y9A3q7tUn6x4Jb+jKwsiatDjRkJ/z0z7pHa/qxY0YoSLmAFk",
+	"3h8u371FBSFTPuWCJuSGrVAIzP3Q3kohS+6GLbIAQX5v2ErljmPomJWl5p4m2F3CBeucGIUR50hees72",
+	"Q+yQQWzivy3WSZkhEp5tUA0BoM+2ptInoi0sOW7KXoVtf2+gPjZomox9ynY/dR0L5FqmnKpb3nLc8eIB",
+	"8lIrw96W/0feSEEu2YLsHRGAlhz2eqTf6+2NxOUSMuaG5BcotftI3vLoRh81alSDs1N/TYJJ/m4E/Rb0",
+	"nWYtC03zvZQeWuiQy/XwLtR3IlnV3hhyga6KvCAUwAbAbWORMWlBtdUhY3aGJGVd+ybQp74WrqkMN2CS",
+	"Qt4FRqUY2GVPzUvhEN8dPq9LiCXjlIpo5tCWkLZd7AaI8KJPyYx9IjGf6lHkBMdHGnDbLJC06TKbyZSE",
+	"lx+evTm/uj79cPXq3cX129M3Z+Fu6cOzN6fnr8OAmI6Prmwbq2Qt3r4xYKyt5kAhLH6F6gSArgB0QptO",
+	"sczGhAEAKnR3N61f3wmC8AK23NsUQmWEJgrqqKE4a7FMElvJt0MucQRs3lNxDurNqekOaPC04WlTngbo",
+	"rc7NhhOPSXbHIwaeRYCJyKFfUzZZKq0iOdSi9cM8XdhBlCIkRm7N4pwwiO6xa93Jgqt69JAxvkZr3Uf3",
+	"s8GrlHJJdjWZ88jopiWM3QD5u2fqh4kW97ei3080Y3cIfPMwJ9ilkdPyMYYMcz/vlBW7RzqMnmvDWjUd",
+	"Bk5FlMKNNlTjVSOmrlMhShFWFeDZ9ESR5+eEiYlMI6YwVAXVi0xMobpeVbH5wo426xHvC6xkSIzJZlKx",
+	"wnmhjDqEtpETmQ5NmYUDQBNeVIe7RiwmVCPyB6HqvoYGeVzGhBZn9JaRNvWa4cLWyhtADYtWUQKfRIlU",
+	"LO7skNORMOf7zMdIsYe7KWOGShLXEcY+BKXDlIRoEFy7HjAjcUdTKDyGy7r5GM48WOkO+RmLow2iSk6w",
+	"McOKEN/8+Mff/8cAUif6iqSvTdKW1qbg3kxo5pwCGI700xtM5IZntf5OAJQpnHJc4YWOxWS8dAdM4Wit",
+	"HDAGC5I9epZhBXSyQftj0Qxpw1Hvyr/zmm3Eken87iP5HncGyx1bRgBcAUiTXwP7MJiIphZ3rQDMPb2T",
+	"397lBF2L+s4ZeP0VM5nRRFthmK/XBS0cjoTBW1lg6ZOflgswaVTlPTwQ8duAOaVymTHMAAT4ZKvkR6Lw",
+	"ApTXzgnJceZjFiXUhF+xbsTFhZXJn9AjmkYmLLbwIiNxw9gC5Ny14NYTELGD4MlhRVis1XynweNQ6Gzx",
+	"iIJb7KDRkK0E3+60/nXKs4EeOcfq48J2+q5WQ9WIiCuv1L9qrtY+80TCpgcVIAxckaaFMKggF+yQn2ly",
+	"4+5tWItvCqNGAj8DYTSHOftEEX0dsNbZLROohgu+NRrHWCVpnWxjlt0xJmB0xIW6RFCVdvhXfV3W0vDX",
+	"pX4XV0QtEsSNkeROprEi7YRl2rjCilG4wHZOPANjTrNI3x9xInj91L/EJmMRVazLhWK2bH2Rsgn/hHVq",
+	"8Bh0GFM+tUgb8L1UBNVjimnZzxhOpxOMBDwOiMCQrAF/FvKN2zhzOSHVuQckkXcs7eqJaVMFCitd3gZ6",
+	"AjAGJbyea7ggEbNPNnBf6cK2Qy4gyQo3AXpXUAHn/Uobhgm7xYrabMZW0EMOhvGXjT5XhAuDf3ecwvLA",
+	"LtB0UJlmfDA1wr+GHtjcyqwZGECvOChg+vR7PQ/Uh2DX1zm2QqGCPDWbrolRwOoJ/4px3BIaDzFgPAhf",
+	"x8ogPqi/EZWqM0SsnJFwloOpzrNWZroUimRSkjkVK+DTN4WXtB3Yz9CaxqxwMAGpLJqtJ4GAkzccidAW",
+	"Rub2X15U7YDaT6CZMRQs5895gIH2uQBNcwLuosjvlsAQSqtcrdxY6dwx56geDdmrgEg4Zom8OwFrET/K",
+	"p+U95XDm87GwtNKf2Ei0m+ZwQsKMzRfa7AUAQapmY0lTrbxCi9Pm280+xUbCbk1gkVvwUdPrQPMGAKSC",
+	"gmv7qBYW+0ULzZwhyJWcAKgWPqavE8K2rHLdQZUPfVPNGD7Lm7P+iIgvlUC0UcggfCfEGj254eI9DXHY",
+	"mbxDxQtATDK9KTWqWgBgLjFdQiBADRo+j1D/tdWEStDrbUIlCGr9u1Vp5BbARCs1C9WlVV2nFpa4bpoO",
+	"S/irERQe3fzaBlzHhyf6rug6/wpV8K8RX7JqjT1k/fvVasGqFfD1JqOPz9FoPmr28G07Y1dMubbq9DA7",
+	"5JKJGJRneHZFp+EJCc8n3bdSsO4bDDIbnCBb+LpfW/jq7iP/ZHgVZlFrs0J/R6r40ZB7XGOgR5DM4Buw",
+	"LDZL8q4Bk9wGawfBZ7FNUbH9k9+Dx+un1YZrASDl8qzjtdcaCQ+Ph7SpcBg+DqoYk7ECC5Zu3hSUDUTX",
+	"7QbRjev0hOmL9s+lJ8yiGvTEUhmLM/tdafxwKADoIqwXHmhkqxDHfwtVUt159NfgxuuBXC4+3C2LCPG+",
+	"HOmbCjw/Ni7Lsu2dNx6syQz1ux2tyw1dz9Glropfvkn1mevYeoxOe2fzHVy5Qf8AGJ1vzCz+9TA6ceXb",
+	"XCPMJvyO0bnlpWDueMqqCPtJwfFrPtz97Bh6HUanudI6jE6/r4T+28UffEDODQie4EOqA/B0uHa5y+0b",
+	"sTzf2Bv1P9MZj4taj+WJ5Pv9cP/RbgR5u6iKjG5xiuPDX4Hl6Tudike00wKPBORpG8msP3DtU4UT13x4",
+	"/yOXnNoBIR3OtXpr56CdiOn5RAHxOickLEEYh3nHE5fLYnwudiYj4cODmqGUFyW2aYdNftv3ljT/elaA",
+	"Wfo2ZoBljd/tgC3tgEXOVlbJuI8KloD9dPdzLmnrbAHz1A8H2G2Y6Z/slDerWn/Mmy35/Zz/0c75hePJ",
+	"Ghnc4qQ3Tz80bHcu6I903KuViBpVyM8zHs1cRcHEyyb1Ch0gLwNTE6AviNcre7Yc62+5ICpjC6uHdkyj",
+	"sgzxcG+LCNhjCm2zbKuglIE8uhYw9niHeP9KRKYAg/KExSPRNsn1SwFNmPSGBy46m7JJAIhzlWvKgqaK",
+	"EZN6hYAkeskdkjBqbAqXfuFSKxDF7o4aF4zpmamXEiZUZdeQbxielNqGyYzQyYRFGfTFKkACQ1pyXe+x",
+	"Ijzwxdnpi7Apt+tSb+cjKjk9vm13XK/hYFNgb3/VTMvfrEPRyo3KqIiVZ0aX5c5TVSDEBVPBaxPbGA0Y",
+	"L3kSO7HG/kumgxfKGqgx20vW2gxGGxjW12NkkJJkugUWso94ZqxyTOPiAtoLmdxGgDmq1yjmHUadCPOy",
+	"kcABWLxDTl1Bjm0gZSpyTL4TKCVoCJVIGgNOj6Okmx622RsJLCHfwVSgdYLYIHR/8nrY3lvu/Jb1sOzW",
+	"sHU83ot6cZ/tTwb0YHwYHcVP2fGkR/fG/Wg/HrCDySE9Gj+N/CbH7vfXakZbw9Zg0qfH0R7rjY/ifXow",
+	"OWRPo+Nxj+6Vxm0FrXxDWsN9fQyZ3rxQ/d/v9Q+7e3vd/uHV3uHw4Hi43/tPryV5a9i63dsZYMulpnrU",
+	"vC/lE2XYzrJTlVeqPXotXWpDWsgqHgsX2ZK0Q6P/Q+QlyH1jkb63xqWT+B5kr/S/9fehOstKPh7mn9jD",
+	"LV94hRu+027WERxfXbuXTRJr09zyOTgUViC+2Yoi2e+xto1tiP3F1828ooJOSM+iTlCxwuo9zUGWbESm",
+	"oEJYsVn5fpDjY3CRHQ5ynjBdDaHruU/7qnEFiYYFahVe7ZFOKzmjyLDToZ2webhI0NpN9iYc04x1Mz7f",
+	"gqKl5sseeQOfS4pLrfRkDlqfulPZ1R92jWFrdKZt5VbQKGvVhz2P2mHMbi3uB+oUNOp4jG19oS6WlUTc",
+	"6KpN68y7khvdU+wmv+3qmhs3+SqwZFj+KyXDX6LKzulRooVn46ARXbRyTHt3ZZp1N/f6gMbx2pK35cHF",
+	"vvCcKdK2IIQQeQ3LR3XY2SFnNJq5buYA6jgSEU3TFQn/3H21HHcvbWVGt39wGKJ18+rN6fPu5avT/sGh",
+	"tbVSeodtXG/YyramDn8+e/bq3bs/Xl+ePb84uwpPRqKIKYFdXfPaD1dox2ISDnp72ATYXmm0HsOaM/x1",
+	"JMWET5epviSZ3pQwE6hj8TpfD8IAzJ88pxVADwGXEOpnFks1C+va3Vfr3S/OXoYdQtWNMlKqzdQAOp2a",
+	"+96YRjdTaMQKAJX9sHNCwgWga3vLG4mw3+uFJ4VCHGgDb/EdbQt+KqTpwDsJCCBe7pAX+RZHVGBLlgW0",
+	"CNEzrnbK7wzNTE23GmOKmixww5+2HNBR+hl2B4buTdDZ2LjES32FT3yOoynzemKj3VnbejpPu2YiBiVo",
+	"GrFuezE07P8TSMnPyPutLZwaQGTjKCdt3PvA7FBA/vH3/9OpbeAPfgy8yeWejGLn/229GXu93hYZvoBQ",
+	"YTYQPDAneRgAWS9l9vsSiFY/3t877LNuFB097e7tsf3u0z067g6i4/3DozjqHR883bgiyzutb1pEqGa0",
+	"f3D4H6E7GGbs07bqA+B1jFJD+T7JSzpL5g1LFCtSwbz56OBor3fEaI+N+we940nU39vr9/eiiB0/HYyf",
+	"0v2jg6Pe+DA+Onh6GPX70eBwMtg/Oo6ejnuDfbZ31EyoinK8F6k+Pg6AQUEcTHH890YQNW8HAV3Ulrae",
+	"Onmz+hAMhD7W0n+3SVgVW1b7J1ZbQn1MjV6HLgk/nV0R3+MYdswiagASTwXqHecJyQu+I23SmbbeNTr/",
+	"qy2ntc2q/K70pQt7jL5+VEBO/PLyzBrG73jYwVAFZRc3twhIiGzSGg56e3nL4w8C0Vf4fzMPi8/OTe1y",
+	"AfZB1728eB3fELfQYzT683yLw5v4XSrFNEc80ReXWAq283Whg3+hbgdFE7Tei2eM3cZqaASJeC9VNk3Z",
+	"5f9+nRcA0wQ725Ms5QvStrZIJklfHwxSxOpEW4PRMk21kEU0SRRRM0R0YCMBpwYaVjxTFpsdnBWQV2hM",
+	"ORiqY3rlLWTqwfKw/KDKWBeMG2zhMhL6cfNlXr5YU6z4FrsbecZRg+vtFRLqETW0eUNTfxITscht8bZF",
+	"JsI9XCFkd8ymKY1ZbBTfN/Hf9g5FO7vWsOVFRDS1aMaugbLXsDOtYQs3Q+sfswtlR5BYJknFu4Sukapv",
+	"6QgR4v7T6DNAHUWOA8VkVFxrKQyVtldXW+6HdQPgvoB8cJHLQEAMCIdxGgJUPuWA4GHsJTVbZjE4q6p3",
+	"Vh5p68ywXvWGqp+HcZsMa9/b7vJW9BxktJwzAf4cbI2/C0Fr84q6VByh7wHYL9cE7FcGHGsnt8DM1KpG",
+	"5wsEPDbNIKARJk1UQByz2FpWSPc3qQGlhpj5awy0Q/U1z70sxObcZaMZqpgvO6UMZc7qXmJydIm2PBZe",
+	"4uMJVjXP6crQiEhhbpFeymohvapueNOm3wxvUyna1vzmKXFVqapzQsqpS0bTAtClnyJT6M9c916bdQT3",
+	"RVuQCjXopCE96gRwMEFTQ26GZmoDI7FTCS3XvfIlGHi2hUBNxFeQKSK+m7Hg6Pry8cv/HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

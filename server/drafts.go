@@ -101,13 +101,14 @@ func (s *Server) CreateDraft(ctx context.Context, req gen.CreateDraftRequestObje
 		return nil, err
 	}
 	metrics.DraftsCreated.Inc()
+	location := base + "/api/v1/drafts/" + token
 	return gen.CreateDraft201JSONResponse{
 		Body: gen.DraftCreated{
 			CapabilityUrl: base + "/drafts#" + token,
 			ExpiresAt:     draft.ExpiresAt,
 			Message:       capabilityMessage,
 		},
-		Headers: gen.CreateDraft201ResponseHeaders{CacheControl: noStore()},
+		Headers: gen.CreateDraft201ResponseHeaders{CacheControl: noStore(), Location: &location},
 	}, nil
 }
 

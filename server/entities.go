@@ -53,7 +53,7 @@ func (s *Server) ListEntities(ctx context.Context, req gen.ListEntitiesRequestOb
 	for i, e := range page.Items {
 		items[i] = e.Body
 	}
-	return cachedJSON{body: pageBody(items, page.HasNext, nextCursor(page))}, nil
+	return pageAnswer(ctx, items, page), nil
 }
 
 // nextCursor is the cursor of the page after page, nil on the last one.

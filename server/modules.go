@@ -22,7 +22,7 @@ func (s *Server) ListModules(ctx context.Context, req gen.ListModulesRequestObje
 	if bad != nil {
 		return gen.ListModules400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: *bad}, nil
 	}
-	return cachedJSON{body: pageBody(snap.ModuleSummaries(page), page.HasNext, nextCursor(page))}, nil
+	return pageAnswer(ctx, snap.ModuleSummaries(page), page), nil
 }
 
 // GetModule returns a live module with its categories, declared dependencies and their
@@ -42,7 +42,7 @@ func (s *Server) ListBundles(ctx context.Context, req gen.ListBundlesRequestObje
 	if bad != nil {
 		return gen.ListBundles400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: *bad}, nil
 	}
-	return cachedJSON{body: pageBody(snap.BundleSummaries(page, false), page.HasNext, nextCursor(page))}, nil
+	return pageAnswer(ctx, snap.BundleSummaries(page, false), page), nil
 }
 
 // GetBundle returns a live bundle with its modules and the closure of their dependencies that
@@ -62,7 +62,7 @@ func (s *Server) ListProfiles(ctx context.Context, req gen.ListProfilesRequestOb
 	if bad != nil {
 		return gen.ListProfiles400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse: *bad}, nil
 	}
-	return cachedJSON{body: pageBody(snap.BundleSummaries(page, true), page.HasNext, nextCursor(page))}, nil
+	return pageAnswer(ctx, snap.BundleSummaries(page, true), page), nil
 }
 
 // GetProfile returns a live bundle under the older layout's name.

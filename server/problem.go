@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/problems"
 )
 
 // problemContentType is the media type of RFC 9457 problem details.
@@ -31,7 +32,7 @@ const (
 
 // newProblem builds a problem document with the status's standard title.
 func newProblem(status int, detail string, errs ...gen.FieldError) gen.Problem {
-	p := gen.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+	p := gen.Problem{Type: problems.Type(status), Title: http.StatusText(status), Status: status, Detail: detail}
 	if len(errs) > 0 {
 		p.Errors = &errs
 	}

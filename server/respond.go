@@ -2,8 +2,13 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"net/url"
 	"strconv"
+
+	"github.com/ontohub/ontohub/gen"
+	"github.com/ontohub/ontohub/snapshot"
 )
 
 // cachedJSON is a 200 answer whose body was encoded before the request came: a snapshot's
@@ -14,6 +19,8 @@ type cachedJSON struct {
 	body []byte
 	// etag is sent when set.
 	etag string
+	// link is sent as the Link header when set (the next page of a list).
+	link string
 }
 
 func (c cachedJSON) write(w http.ResponseWriter) error {
@@ -22,6 +29,9 @@ func (c cachedJSON) write(w http.ResponseWriter) error {
 	h.Set("Content-Length", strconv.Itoa(len(c.body)))
 	if c.etag != "" {
 		h.Set("ETag", c.etag)
+	}
+	if c.link != "" {
+		h.Set("Link", c.link)
 	}
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(c.body)
@@ -100,4 +110,33 @@ func pageBody(items [][]byte, hasNext bool, nextCursor *string) []byte {
 	}
 	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// requestURLKey is the context key of the request's URL, which list answers build their Link
+// header from.
+type requestURLKey struct{}
+
+// withRequestURL keeps the URL of list requests in the context.
+func withRequestURL(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	switch operationID {
+	case "ListEntities", "ListModules", "ListBundles", "ListProfiles":
+	default:
+		return next
+	}
+	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error) {
+		return next(context.WithValue(ctx, requestURLKey{}, r.URL), w, r, request)
+	}
+}
+
+// pageAnswer is the answer of a list: the page's items, next_cursor, and — when there is a next
+// page — an RFC 8288 Link header to it (the same request with the next cursor).
+func pageAnswer(ctx context.Context, items [][]byte, page snapshot.Page) cachedJSON {
+	next := nextCursor(page)
+	answer := cachedJSON{body: pageBody(items, page.HasNext, next)}
+	if u, ok := ctx.Value(requestURLKey{}).(*url.URL); ok && next != nil {
+		q := u.Query()
+		q.Set("cursor", *next)
+		answer.link = "<" + (&url.URL{Path: u.Path, RawQuery: q.Encode()}).String() + `>; rel="next"`
+	}
+	return answer
 }

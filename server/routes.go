@@ -34,7 +34,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	var routeErr error
-	strict := gen.NewStrictHandlerWithOptions(s, []gen.StrictMiddlewareFunc{s.withBaseURL, withQueryTimeout, s.whenLoaded}, gen.StrictHTTPServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(s, []gen.StrictMiddlewareFunc{s.withBaseURL, withRequestURL, withQueryTimeout, s.whenLoaded}, gen.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc:  s.requestError,
 		ResponseErrorHandlerFunc: s.responseError,
 	})
@@ -54,6 +54,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if err := s.mountDocs(mux); err != nil {
 		return nil, err
 	}
+	mountProblems(mux)
 	if s.cfg.Metrics != nil {
 		mux.Handle("GET /metrics", s.cfg.Metrics) // for Prometheus: not limited, not in the contract
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -27,6 +28,8 @@ type operation struct {
 	route   *routers.Route
 	// pathParams are the names of the operation's path parameters.
 	pathParams []string
+	// queryParams are the names of its query parameters; any other is refused.
+	queryParams map[string]bool
 }
 
 // validator checks requests against the contract.
@@ -58,12 +61,17 @@ func newValidator() (*validator, error) {
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
 			o := &operation{
-				pattern: method + " " + path,
-				route:   &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				pattern:     method + " " + path,
+				route:       &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				queryParams: map[string]bool{},
 			}
 			for _, p := range append(item.Parameters, op.Parameters...) {
-				if p.Value != nil && p.Value.In == openapi3.ParameterInPath {
+				switch {
+				case p.Value == nil:
+				case p.Value.In == openapi3.ParameterInPath:
 					o.pathParams = append(o.pathParams, p.Value.Name)
+				case p.Value.In == openapi3.ParameterInQuery:
+					o.queryParams[p.Value.Name] = true
 				}
 			}
 			v.operations[o.pattern] = o
@@ -89,7 +97,9 @@ func (v *validator) middleware(o *operation, next http.Handler) http.Handler {
 		for _, name := range o.pathParams {
 			params[name] = r.PathValue(name)
 		}
-		if errs := textErrors(r, params); len(errs) > 0 {
+		errs := textErrors(r, params)
+		errs = append(errs, o.unknownQuery(r)...)
+		if len(errs) > 0 {
 			writeProblem(w, newProblem(http.StatusBadRequest, detailInvalid, errs...))
 			return
 		}
@@ -105,6 +115,34 @@ func (v *validator) middleware(o *operation, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// unknownQuery names the query parameters the operation does not take: a misspelt `limt` or
+// `curser` would otherwise be ignored silently and the client would wonder why its page is 20
+// long.
+func (o *operation) unknownQuery(r *http.Request) []gen.FieldError {
+	var out []gen.FieldError
+	for name := range r.URL.Query() {
+		if !o.queryParams[name] {
+			out = append(out, gen.FieldError{Location: gen.FieldErrorLocationQuery, Field: name,
+				Message: fmt.Sprintf("unknown query parameter %q; this operation takes %s", name, o.queryList())})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// queryList spells the operation's query parameters for a message.
+func (o *operation) queryList() string {
+	if len(o.queryParams) == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(o.queryParams))
+	for name := range o.queryParams {
+		names = append(names, strconv.Quote(name))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // textErrors names the path and query parameters whose decoded text cannot be stored or

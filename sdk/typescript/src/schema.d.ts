@@ -365,10 +365,13 @@ export interface paths {
          *     `400` naming `q`. A search or module filter is an expensive request (see Limits): `429`
          *     when the client already runs too many.
          *
-         *     Module filter (`module`): only the entities of that module — its categories, plus the
-         *     properties and subobjects those categories use, inherited ones included, plus any
-         *     properties and subobjects the module lists itself, plus the properties of all those
-         *     subobjects. An unknown module is `404`.
+         *     Module filter (`module`): only the entities of that module, by `entity_type`:
+         *     `category` — the categories it lists; `property` — the properties it lists, those its
+         *     categories use (required or optional, inherited ones included) and those of the
+         *     subobjects below; `subobject` — the subobjects it lists and those its categories use
+         *     (inherited ones included); `template`, `dashboard`, `resource` — the ones it lists;
+         *     `module`, `bundle` — always an empty page (modules and bundles are members of no
+         *     module). An unknown module is `404`.
          */
         get: operations["listEntities"];
         put?: never;
@@ -679,7 +682,7 @@ export interface components {
         /**
          * @description An RFC 9457 problem details document.
          * @example {
-         *       "type": "about:blank",
+         *       "type": "/problems/invalid-request",
          *       "title": "Bad Request",
          *       "status": 400,
          *       "detail": "The request does not match the API contract.",
@@ -694,8 +697,12 @@ export interface components {
          */
         Problem: {
             /**
-             * @description A URI reference identifying the problem type; `about:blank` means the status code says it all.
-             * @example about:blank
+             * @description The kind of problem, a URI reference relative to the server: `/problems/<kind>`, one kind
+             *     per status (`invalid-request`, `invalid-signature`, `not-found`, `method-not-allowed`,
+             *     `conflict`, `payload-too-large`, `unprocessable-change`, `too-many-requests`,
+             *     `headers-too-large`, `internal-error`, `repository-failed`, `unavailable`). `GET` on it
+             *     answers what the kind means (plain text); `GET /problems` lists them all.
+             * @example /problems/invalid-request
              */
             type: string;
             /**
@@ -2838,7 +2845,7 @@ export interface components {
             };
             content?: never;
         };
-        /** @description The request violates the contract (malformed JSON, wrong type, unknown enum value, out-of-range number, missing required field). */
+        /** @description The request violates the contract (malformed JSON, wrong type, unknown enum value, out-of-range number, missing required field, a query parameter the operation does not take). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -2846,7 +2853,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/invalid-request",
                  *       "title": "Bad Request",
                  *       "status": 400,
                  *       "detail": "The request does not match the API contract.",
@@ -2870,7 +2877,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
                  *       "detail": "Entity not found"
@@ -2887,7 +2894,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
                  *       "detail": "Draft not found"
@@ -2909,7 +2916,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/method-not-allowed",
                  *       "title": "Method Not Allowed",
                  *       "status": 405,
                  *       "detail": "Method PUT is not allowed on this path."
@@ -2926,7 +2933,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/conflict",
                  *       "title": "Conflict",
                  *       "status": 409,
                  *       "detail": "status cannot change from submitted to pending"
@@ -2943,7 +2950,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/unprocessable-change",
                  *       "title": "Unprocessable Content",
                  *       "status": 422,
                  *       "detail": "patch/0: replace /labels: path does not exist",
@@ -2967,7 +2974,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/repository-failed",
                  *       "title": "Bad Gateway",
                  *       "status": 502,
                  *       "detail": "push refused by the remote: pre-receive hook declined"
@@ -2984,7 +2991,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/payload-too-large",
                  *       "title": "Payload Too Large",
                  *       "status": 413,
                  *       "detail": "The request body exceeds 1048576 bytes."
@@ -3008,7 +3015,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/too-many-requests",
                  *       "title": "Too Many Requests",
                  *       "status": 429,
                  *       "detail": "Rate limit exceeded; retry after 180 seconds."
@@ -3025,7 +3032,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/internal-error",
                  *       "title": "Internal Server Error",
                  *       "status": 500,
                  *       "detail": "An internal error occurred."
@@ -3045,7 +3052,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "about:blank",
+                 *       "type": "/problems/unavailable",
                  *       "title": "Service Unavailable",
                  *       "status": 503,
                  *       "detail": "The database is unavailable; try again shortly."
@@ -3104,6 +3111,16 @@ export interface components {
          * @example "5d41402abc4b2a76b9719d911017c592"
          */
         ETag: string;
+        /**
+         * @description The created draft's API resource, `<base>/api/v1/drafts/<token>` (as secret as the capability URL).
+         * @example https://hub.example.org/api/v1/drafts/3q2-7wAAAAD-AAAA3q2-7wAAAAD-AAAA3q2-7wAAAAA
+         */
+        Location: string;
+        /**
+         * @description RFC 8288 link to the next page (`<…&cursor=…>; rel="next"`), the same request with `next_cursor`; absent on the last page.
+         * @example </api/v1/entities/category?cursor=eyJhZnRlciI6IlBlcnNvbiJ9&limit=20>; rel="next"
+         */
+        Link: string;
         /**
          * @description Always `no-store`; draft responses must not be cached.
          * @example no-store
@@ -3267,6 +3284,7 @@ export interface operations {
             201: {
                 headers: {
                     "Cache-Control": components["headers"]["NoStore"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3714,6 +3732,7 @@ export interface operations {
             /** @description One page of entities. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3912,6 +3931,7 @@ export interface operations {
             /** @description One page of modules. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4001,6 +4021,7 @@ export interface operations {
             /** @description One page of profiles. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4090,6 +4111,7 @@ export interface operations {
             /** @description One page of bundles. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4236,7 +4258,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "about:blank",
+                     *       "type": "/problems/invalid-signature",
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "The webhook signature (X-Hub-Signature-256) is missing or does not match."
