@@ -15,6 +15,7 @@ import (
 
 	"github.com/ontohub/ontohub/gitrepo"
 	"github.com/ontohub/ontohub/ingest"
+	"github.com/ontohub/ontohub/metrics"
 	"github.com/ontohub/ontohub/store"
 )
 
@@ -107,6 +108,7 @@ func (s *Syncer) syncLocked(ctx context.Context) (time.Time, Outcome, error) {
 		return time.Time{}, Outcome{}, s.fail(ctx, err)
 	}
 	outcome, err := s.fetchAndIngest(ctx)
+	metrics.ObserveIngest(metrics.SourceSync, started, err)
 	if err != nil {
 		return started, Outcome{}, s.fail(ctx, err)
 	}
