@@ -107,8 +107,9 @@ func (s *Syncer) syncLocked(ctx context.Context) (time.Time, Outcome, error) {
 	if err != nil {
 		return time.Time{}, Outcome{}, s.fail(ctx, err)
 	}
+	begun := time.Now() // the local clock: started is the database's
 	outcome, err := s.fetchAndIngest(ctx)
-	metrics.ObserveIngest(metrics.SourceSync, started, err)
+	metrics.ObserveIngest(metrics.SourceSync, begun, err)
 	if err != nil {
 		return started, Outcome{}, s.fail(ctx, err)
 	}
