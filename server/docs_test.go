@@ -192,9 +192,9 @@ func TestDocsServeSwaggerUIFromTheBinary(t *testing.T) {
 	}
 }
 
-// The documentation routes are not operations of the contract, so the request validator (which
-// answers 404 problem+json for unknown paths and 400 for unknown input) must not see them, and the
-// rate limiter must not count them.
+// The documentation routes and the draft page are not operations of the contract, so the request
+// validator (which answers 404 problem+json for unknown paths and 400 for unknown input) must not
+// see them, and the rate limiter must not count them.
 func TestDocsBypassValidatorAndRateLimits(t *testing.T) {
 	tiny := ratelimit.Rate{Count: 1, Period: time.Hour}
 	env := newTestEnv(t, testOptions{RateLimit: ratelimit.Config{
@@ -204,7 +204,8 @@ func TestDocsBypassValidatorAndRateLimits(t *testing.T) {
 			ratelimit.ClassList: tiny, ratelimit.ClassRead: tiny,
 		},
 	}})
-	paths := []string{"/openapi.yaml", "/openapi.json", "/docs", "/docs/", "/docs/swagger-ui-bundle.js"}
+	paths := []string{"/openapi.yaml", "/openapi.json", "/docs", "/docs/", "/docs/swagger-ui-bundle.js",
+		"/drafts", "/drafts/app.js", "/drafts/app.css"}
 	for range 3 {
 		for _, path := range paths {
 			resp, body := docsGet(t, env.URL+path+"?limit=abc&unknown=1")

@@ -23,10 +23,10 @@ func (m routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.R
 }
 
 // Handler returns the complete handler chain: logging and security headers around everything;
-// one ServeMux for the contract's routes, the documentation and a catch-all that answers 404
-// and 405 with problem+json; and around each API route its rate limit, body limits and
-// contract validation. /health, /metrics and the documentation routes are neither limited nor
-// validated.
+// one ServeMux for the contract's routes, the documentation, the draft page and a catch-all that
+// answers 404 and 405 with problem+json; and around each API route its rate limit, body limits
+// and contract validation. /health, /metrics, the documentation and the draft page are neither
+// limited nor validated.
 func (s *Server) Handler() (http.Handler, error) {
 	v, err := newValidator()
 	if err != nil {
@@ -55,6 +55,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	mountProblems(mux)
+	mountPage(mux)
 	if s.cfg.Metrics != nil {
 		mux.Handle("GET /metrics", s.cfg.Metrics) // for Prometheus: not limited, not in the contract
 	}
