@@ -4,8 +4,10 @@
 #   2. check that the committed sdk/typescript/src/schema.d.ts is what openapi.yaml generates;
 #   3. type-check the SDK (tsc --noEmit);
 #   4. start the real server (bin/ontohub serve) on a free port against a fresh database holding
-#      examples/ontology, run the SDK smoke test and the Swagger UI browser test (Debian's
-#      chromium through playwright-core), and save the screenshot to artifacts/docs.png.
+#      examples/ontology, run the SDK smoke test, the Swagger UI browser test (Debian's
+#      chromium through playwright-core; screenshot artifacts/docs.png) and the draft page
+#      browser test (a draft with changes and a finding opened through its capability URL;
+#      screenshots artifacts/draft-page.png and artifacts/draft-page-phone.png).
 # Needs Go, Node 20+, npm, psql/createdb/dropdb access to PostgreSQL (PGHOST, default 127.0.0.1,
 # user postgres) and, when /usr/bin/chromium is missing, root for apt-get.
 set -euo pipefail
@@ -107,6 +109,15 @@ rm -f artifacts/docs.png
   fail "Swagger UI browser test"
 }
 [ -s artifacts/docs.png ] || fail "no screenshot at artifacts/docs.png"
+
+step "draft page browser test (chromium + playwright-core), screenshots artifacts/draft-page*.png"
+rm -f artifacts/draft-page.png artifacts/draft-page-phone.png
+(cd e2e && ONTOHUB_URL="$base" SERVER_LOG="$log" SCREENSHOT="$root/artifacts/draft-page.png" \
+  SCREENSHOT_PHONE="$root/artifacts/draft-page-phone.png" npm run --silent test:page) || {
+  tail -n 30 "$log" >&2
+  fail "draft page browser test"
+}
+[ -s artifacts/draft-page.png ] && [ -s artifacts/draft-page-phone.png ] || fail "no screenshots at artifacts/draft-page*.png"
 
 step "stop the server, drop the database"
 kill -TERM "$server_pid"

@@ -8,29 +8,13 @@
 // Exits non-zero on any failure.
 //
 //   ONTOHUB_URL=http://127.0.0.1:8080 npm test
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { chromium } from "playwright-core";
+import { baseURL, checkClean, run, screenshot, withPage } from "./browser.mjs";
 
-const baseURL = (process.env.ONTOHUB_URL ?? "http://localhost:8080").replace(/\/+$/, "");
 const here = dirname(fileURLToPath(import.meta.url));
-const screenshot = resolve(process.env.SCREENSHOT ?? join(here, "..", "artifacts", "docs.png"));
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-
-// Without the background-networking flags Chromium floods a closed network with requests.
-const chromiumFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+const screenshotPath = resolve(process.env.SCREENSHOT ?? join(here, "..", "artifacts", "docs.png"));
 
 const httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -106,26 +90,7 @@ async function tryHealth(page) {
 
 async function main() {
   const ops = await operations();
-  const userDataDir = await mkdtemp(join(tmpdir(), "ontohub-chromium-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: chromiumFlags,
-    viewport: { width: 1280, height: 900 },
-  });
-  const foreign = [];
-  const pageErrors = [];
-  const page = context.pages()[0] ?? (await context.newPage());
-  let saved = false;
-  try {
-    page.on("request", (request) => {
-      const url = request.url();
-      if (!url.startsWith(`${baseURL}/`) && !url.startsWith("data:")) {
-        foreign.push(url);
-      }
-    });
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-
+  await withPage(screenshotPath, async (page, seen) => {
     const loaded = await page.goto(`${baseURL}/docs`, { waitUntil: "load" });
     if (loaded?.status() !== 200) {
       throw new Error(`GET /docs: ${loaded?.status()}`);
@@ -139,36 +104,9 @@ async function main() {
     console.log(`all ${ops.length} operations are listed`);
     await tryHealth(page);
     console.log("GET /health through Try it out: 200");
-
-    await mkdir(dirname(screenshot), { recursive: true });
-    await page.screenshot({ path: screenshot, fullPage: true });
-    saved = true;
-    console.log(`screenshot saved to ${screenshot}`);
-
-    if (foreign.length > 0) {
-      throw new Error(`the page requested other origins: ${foreign.join(", ")}`);
-    }
-    if (pageErrors.length > 0) {
-      throw new Error(`the page raised errors: ${pageErrors.join("; ")}`);
-    }
-  } finally {
-    if (!saved) {
-      // A picture of the failure helps more than none.
-      await mkdir(dirname(screenshot), { recursive: true });
-      await page.screenshot({ path: screenshot, fullPage: true }).then(
-        () => console.error(`screenshot of the failure saved to ${screenshot}`),
-        () => {},
-      );
-    }
-    await context.close();
-    await rm(userDataDir, { recursive: true, force: true });
-  }
+    await screenshot(page, screenshotPath);
+    checkClean(seen);
+  });
 }
 
-main().then(
-  () => console.log("docs browser test passed"),
-  (err) => {
-    console.error("docs browser test FAILED:", err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+run("docs browser test", main);

@@ -12,14 +12,14 @@
 (() => {
   const apiBase = "api/v1/drafts/";
   const statuses = {
-    pending: "pending: not validated since its last change",
-    validated: "validated: the last validation found no errors",
-    submitted: "submitted",
-    expired: "expired",
+    pending: "not validated since its last change",
+    validated: "the last validation found no errors",
+    submitted: "handed in for review; it can no longer change",
+    expired: "past its expiry date",
   };
   const rebaseStatuses = {
-    clean: "clean: no entity it changes was changed upstream",
-    conflict: "conflict: entities it changes were changed upstream",
+    clean: "no entity it changes was changed upstream",
+    conflict: "entities it changes were changed upstream since",
   };
 
   let token = "";
@@ -53,9 +53,19 @@
     }
   }
 
+  // fill replaces node's children, as el does: arrays flattened, text as text nodes.
+  function fill(node, ...children) {
+    node.replaceChildren();
+    appendAll(node, children);
+  }
+
   // known returns value when it is one of the choices (for class names), else "other".
   function known(value, choices) {
     return Object.hasOwn(choices, value) ? value : "other";
+  }
+
+  function plural(n, noun) {
+    return `${n} ${noun}${n === 1 ? "" : "s"}`;
   }
 
   function time(iso) {
@@ -137,10 +147,17 @@
     }
   }
 
+  // labelled shows a value as a badge followed by what it means.
+  function labelled(id, prefix, value, meanings) {
+    fill(
+      byId(id),
+      el("span", { class: `badge ${prefix}-${known(value, meanings)}` }, value),
+      meanings[value] ? [" ", el("span", { class: "meta" }, meanings[value])] : null,
+    );
+  }
+
   function renderStatus(status) {
-    const node = byId("draft-status");
-    node.className = `badge status-${known(status, statuses)}`;
-    node.textContent = statuses[status] ?? status;
+    labelled("draft-status", "status", status, statuses);
   }
 
   function renderDraft(draft) {
@@ -148,23 +165,22 @@
     byId("page-title").textContent = title;
     document.title = `${title} · Draft · Ontology Hub`;
     renderStatus(draft.status);
-    const rebase = byId("draft-rebase");
-    rebase.className = `badge rebase-${known(draft.rebase_status, rebaseStatuses)}`;
-    rebase.textContent = rebaseStatuses[draft.rebase_status] ?? draft.rebase_status;
+    labelled("draft-rebase", "rebase", draft.rebase_status, rebaseStatuses);
     byId("draft-change-count").textContent = String(draft.change_count);
     byId("draft-base").textContent = draft.base_commit_sha ?? "none (nothing was ingested yet)";
     // Shown as text, not as a link: the value is whatever the author sent.
     byId("draft-wiki").textContent = draft.source_wiki ?? "not given";
-    byId("draft-created").replaceChildren(time(draft.created_at));
-    byId("draft-updated").replaceChildren(time(draft.updated_at));
-    byId("draft-expires").replaceChildren(time(draft.expires_at));
+    fill(byId("draft-created"), time(draft.created_at));
+    fill(byId("draft-updated"), time(draft.updated_at));
+    fill(byId("draft-expires"), time(draft.expires_at));
     const description = byId("draft-description");
     description.textContent = draft.description ?? "";
     description.hidden = !draft.description;
     const conflicts = draft.conflicts ?? [];
     byId("draft-conflicts").hidden = conflicts.length === 0;
-    byId("draft-conflict-list").replaceChildren(
-      ...conflicts.map((c) => el("li", null, entityName(c.entity_type, c.entity_id))),
+    fill(
+      byId("draft-conflict-list"),
+      conflicts.map((c) => el("li", null, entityName(c.entity_type, c.entity_id))),
     );
   }
 
@@ -172,18 +188,19 @@
     byId("changes-heading").textContent = `Changes (${changes.length})`;
     const list = byId("change-list");
     if (changes.length === 0) {
-      list.replaceChildren(el("li", { class: "empty" }, "This draft has no changes yet."));
+      fill(list, el("li", { class: "empty" }, "This draft has no changes yet."));
       return;
     }
-    list.replaceChildren(
-      ...changes.map((c) =>
+    fill(
+      list,
+      changes.map((c) =>
         el(
           "li",
           { class: "card change" },
           el("h3", null, changeBadge(c.change_type), " ", entityName(c.entity_type, c.entity_id)),
           c.conflict && el("p", { class: "badge conflict" }, "rebase conflict: changed upstream since"),
           el("p", { class: "meta" }, "Last changed ", time(c.updated_at)),
-          c.patch && el("details", null, el("summary", null, `Patch as sent (${c.patch.length} operations)`), json(c.patch)),
+          c.patch && el("details", null, el("summary", null, `Patch as sent (${plural(c.patch.length, "operation")})`), json(c.patch)),
           c.entity
             ? el("details", null, el("summary", null, "The entity as the draft makes it"), json(c.entity))
             : el("p", null, "Deletes the entity."),
@@ -207,13 +224,14 @@
   function renderDiff(entries) {
     const list = byId("diff-list");
     if (entries.length === 0) {
-      list.replaceChildren(el("li", { class: "empty" }, "Nothing to compare: the draft has no changes."));
+      fill(list, el("li", { class: "empty" }, "Nothing to compare: the draft has no changes."));
       return;
     }
     // Open the versions when there are few, so they can be read without a click.
     const open = entries.length <= 10;
-    list.replaceChildren(
-      ...entries.map((e) => {
+    fill(
+      list,
+      entries.map((e) => {
         const patch = e.patch ?? [];
         const versions = el("div", { class: "sides" });
         if (e.before !== null) {
@@ -242,7 +260,7 @@
     const where = f.entity_id || f.entity_type ? entityName(f.entity_type, f.entity_id) : "the repository";
     return el(
       "li",
-      { class: `card finding severity-${severity}` },
+      { class: `card finding finding-${severity}` },
       el("p", { class: "finding-head" }, el("span", { class: `badge severity-${severity}` }, f.severity), " ",
         el("code", { class: "finding-code" }, f.code)),
       el("p", { class: "message" }, f.message),
@@ -282,11 +300,11 @@
   function renderReport(report) {
     const errors = report.findings.filter((f) => f.severity === "error").length;
     const warnings = report.findings.length - errors;
-    const heading = el("h3", { id: "report-heading", tabindex: "-1" }, report.valid ? "Valid" : "Not valid");
-    byId("validation-result").replaceChildren(
-      heading,
+    const result = byId("validation-result");
+    fill(result, [
+      el("h3", { id: "report-heading" }, report.valid ? "Valid" : "Not valid"),
       el("p", { class: report.valid ? "verdict ok" : "verdict bad" },
-        `${errors} ${errors === 1 ? "error" : "errors"}, ${warnings} ${warnings === 1 ? "warning" : "warnings"}. `,
+        `${plural(errors, "error")}, ${plural(warnings, "warning")}. `,
         `The draft is now ${report.status}.`),
       el("h4", null, "Findings"),
       report.findings.length > 0
@@ -297,7 +315,7 @@
         ? el("ul", { class: "cards versions" }, report.versions.map(versionAdvice))
         : el("p", null, "No version needs to change."),
       report.changes.length > 0 && [el("h4", null, "Changes by impact"), el("ul", { class: "impact" }, report.changes.map(entityImpact))],
-    );
+    ]);
     renderStatus(report.status);
   }
 
@@ -310,7 +328,7 @@
     try {
       renderReport(await call("POST", "/validate"));
     } catch (err) {
-      result.replaceChildren(el("p", { class: "notice error" }, `Validation failed. ${explain(err)}`));
+      fill(result, el("p", { class: "notice error" }, `Validation failed. ${explain(err)}`));
     } finally {
       result.removeAttribute("aria-busy");
       button.disabled = false;
