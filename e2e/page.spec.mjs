@@ -8,9 +8,9 @@
 // Pointer; saves screenshots at desktop and phone size (SCREENSHOT, default
 // ../artifacts/draft-page.png, and SCREENSHOT_PHONE, default ../artifacts/draft-page-phone.png);
 // withdraws the draft through the confirm step and sees it gone; checks the messages for an
-// unknown and a missing token. Throughout, the page may request nothing from another origin,
-// break no Content-Security-Policy rule, and send the token nowhere but in the path of an API
-// request; with SERVER_LOG set, the server's log must not hold the token either.
+// unknown, a malformed and a missing token. Throughout, the page may request nothing from another
+// origin, break no Content-Security-Policy rule, and send the token nowhere but in the path of an
+// API request; with SERVER_LOG set, the server's log must not hold the token either.
 //
 //   ONTOHUB_URL=http://127.0.0.1:8080 npm run test:page
 import { readFile } from "node:fs/promises";
@@ -170,14 +170,16 @@ async function withdrawByKeyboard(page, token) {
   console.log("withdrawn through the confirm step; the link now says the draft is not found");
 }
 
-/** checkBadLinks checks the messages for a link without a token and with an unknown one. */
+/** checkBadLinks checks the messages for a link without a token, with an unknown and a malformed one. */
 async function checkBadLinks(page) {
   await page.goto(`${baseURL}/drafts`);
   await page.locator("#notice", { hasText: "holds no draft token" }).waitFor({ timeout: 15_000 });
   await page.goto(`${baseURL}/drafts#not-a-real-token`);
   await page.locator("#notice", { hasText: "Draft not found" }).waitFor({ timeout: 15_000 });
   check(await page.locator("#draft").isHidden(), "an unknown token shows a draft");
-  console.log("a missing and an unknown token are explained");
+  await page.goto(`${baseURL}/drafts#..%2Fhealth`);
+  await page.locator("#notice", { hasText: "malformed" }).waitFor({ timeout: 15_000 });
+  console.log("a missing, an unknown and a malformed token are explained");
 }
 
 /** checkPhone checks that the page fits a phone's width and saves its picture. */

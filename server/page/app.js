@@ -382,6 +382,12 @@
       notice("This link holds no draft token. A draft's link ends in #, then its token, as the hub returned it when the draft was created.", "error");
       return;
     }
+    // Tokens are base64url. Anything else finds no draft anyway, and must not become a path
+    // such as ".." in the API request.
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(token)) {
+      notice("This link's token is malformed: a draft's link ends in #, then 43 letters, digits, - or _. Copy the whole link again.", "error");
+      return;
+    }
     notice("Loading the draft…");
     try {
       const [draft, changes, diff] = await Promise.all([call("GET", ""), call("GET", "/changes"), call("GET", "/diff")]);
