@@ -275,6 +275,11 @@
     );
   }
 
+  // errorsFirst orders findings errors before warnings, keeping the engine's order within each.
+  function errorsFirst(findings) {
+    return [...findings].sort((a, b) => (a.severity === "error" ? 0 : 1) - (b.severity === "error" ? 0 : 1));
+  }
+
   function versionAdvice(v) {
     const name = v.kind === "ontology" ? "the ontology" : [v.kind, " ", el("code", null, v.id)];
     return el(
@@ -308,7 +313,7 @@
         `The draft is now ${report.status}.`),
       el("h4", null, "Findings"),
       report.findings.length > 0
-        ? el("ol", { class: "cards findings" }, report.findings.map(finding))
+        ? el("ol", { class: "cards findings" }, errorsFirst(report.findings).map(finding))
         : el("p", null, "No findings."),
       el("h4", null, "Version advice"),
       report.versions.length > 0
