@@ -165,6 +165,21 @@ table "drafts" {
     default = 0
     comment = "Counts the changes to the change set; a validation holds only for the revision it checked."
   }
+  column "last_validation" {
+    type    = json
+    null    = true
+    comment = "The report of the last validation, as answered (findings, changes, versions, status)."
+  }
+  column "last_validation_revision" {
+    type    = bigint
+    null    = true
+    comment = "The revision of the change set the last validation checked."
+  }
+  column "last_validation_at" {
+    type    = timestamptz
+    null    = true
+    comment = "When the last validation ran."
+  }
   column "validated_revision" {
     type    = bigint
     null    = true

@@ -145,6 +145,17 @@ async function validateByKeyboard(page) {
   console.log(`Validate reached with ${presses} Tab presses; the finding unresolved_reference at /parents/0 is shown`);
 }
 
+/** checkLastValidationKept reopens the page: the last validation's report is shown again. */
+async function checkLastValidationKept(page) {
+  await page.reload();
+  await page.locator("#report-heading").waitFor({ timeout: 15_000 });
+  const heading = await text(page, "#report-heading");
+  check(heading === "Last validation: Not valid", `after a reload the report heading is ${JSON.stringify(heading)}`);
+  const finding = page.locator("#validation-result li.finding .finding-code", { hasText: "unresolved_reference" });
+  check((await finding.count()) > 0, "after a reload the last validation's finding is not shown");
+  console.log("the last validation's report is shown again after a reload");
+}
+
 /** withdrawByKeyboard takes the confirm step back once with Escape, then withdraws. */
 async function withdrawByKeyboard(page, token) {
   await tabTo(page, "withdraw-start");
@@ -217,6 +228,7 @@ async function main() {
 
     await checkDraftShown(page);
     await validateByKeyboard(page);
+    await checkLastValidationKept(page);
     await screenshot(page, desktopShot);
     await checkPhone(page);
     check(seen.consoleErrors.length === 0, `the page logged errors: ${seen.consoleErrors.join("; ")}`);

@@ -180,6 +180,11 @@ func (s *Server) ValidateDraft(ctx context.Context, req gen.ValidateDraftRequest
 	if err != nil {
 		return nil, err
 	}
+	if raw, err := json.Marshal(body); err != nil {
+		return nil, fmt.Errorf("server: encode report: %w", err)
+	} else if err := s.store.SaveValidation(ctx, draft.ID, draft.Revision, raw); err != nil {
+		return nil, err
+	}
 	return gen.ValidateDraft200JSONResponse{Body: body, Headers: gen.ValidateDraft200ResponseHeaders{CacheControl: noStore()}}, nil
 }
 

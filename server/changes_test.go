@@ -138,6 +138,9 @@ func TestDraftChangeSetFlow(t *testing.T) {
 	}
 	if d := f.draft(); d.Status != gen.DraftStatusValidated || d.ChangeCount != 6 {
 		t.Errorf("draft after validation: %s with %d changes", d.Status, d.ChangeCount)
+	} else if d.LastValidation == nil || !d.LastValidation.Current || !d.LastValidation.Report.Valid ||
+		d.LastValidation.Report.Status != gen.DraftStatusValidated || len(d.LastValidation.Report.Versions) != len(report.Versions) {
+		t.Errorf("last validation kept = %+v", d.LastValidation)
 	}
 
 	// Preview: entity, list, graph, used-by and counts as the draft makes them.
@@ -227,8 +230,8 @@ func TestDraftChangeSetFlow(t *testing.T) {
 
 	// Any change to the change set takes the validation back.
 	f.mustChange(`{"change_type":"update","entity_type":"category","entity_id":"Robot","patch":[{"op":"replace","path":"/description","value":"A machine that acts"}]}`)
-	if d := f.draft(); d.Status != gen.DraftStatusPending {
-		t.Errorf("status after a change = %s, want pending", d.Status)
+	if d := f.draft(); d.Status != gen.DraftStatusPending || d.LastValidation == nil || d.LastValidation.Current {
+		t.Errorf("after a change: status %s, last validation %+v; want pending and not current", d.Status, d.LastValidation)
 	}
 
 	// A second draft changes nothing that moves upstream.

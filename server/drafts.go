@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -248,20 +249,34 @@ func draftBody(d store.Draft, conflicting []gen.EntityKey) gen.Draft {
 		rebase = gen.RebaseStatusConflict
 	}
 	return gen.Draft{
-		Id:            d.ID,
-		Status:        gen.DraftStatus(d.Status),
-		Title:         d.Title,
-		Description:   d.Description,
-		Payload:       d.Payload,
-		SourceWiki:    d.SourceWiki,
-		BaseCommitSha: d.BaseCommitSHA,
-		ChangeCount:   d.ChangeCount,
-		RebaseStatus:  rebase,
-		Conflicts:     conflicting,
-		ExpiresAt:     d.ExpiresAt,
-		CreatedAt:     d.CreatedAt,
-		UpdatedAt:     d.UpdatedAt,
+		Id:             d.ID,
+		Status:         gen.DraftStatus(d.Status),
+		Title:          d.Title,
+		Description:    d.Description,
+		Payload:        d.Payload,
+		SourceWiki:     d.SourceWiki,
+		BaseCommitSha:  d.BaseCommitSHA,
+		ChangeCount:    d.ChangeCount,
+		RebaseStatus:   rebase,
+		Conflicts:      conflicting,
+		LastValidation: lastValidation(d),
+		ExpiresAt:      d.ExpiresAt,
+		CreatedAt:      d.CreatedAt,
+		UpdatedAt:      d.UpdatedAt,
 	}
+}
+
+// lastValidation is the draft's last validation report as kept, nil before the first.
+func lastValidation(d store.Draft) *gen.LastValidation {
+	if d.LastValidation == nil || d.LastValidationAt == nil || d.LastValidationRevision == nil {
+		return nil
+	}
+	var report gen.ValidationReport
+	if err := json.Unmarshal(d.LastValidation, &report); err != nil {
+		// The server wrote it; a report it cannot read back is shown as none rather than failing the draft.
+		return nil
+	}
+	return &gen.LastValidation{CheckedAt: *d.LastValidationAt, Current: *d.LastValidationRevision == d.Revision, Report: report}
 }
 
 // conflicts lists the entities changed by the draft that changed upstream after the change was

@@ -48,6 +48,11 @@ type Draft struct {
 	ValidatedRevision *int64
 	// Submission is where the draft was submitted; nil until it is.
 	Submission *Submission
+	// LastValidation is the report of the last validation (JSON), nil before any; it checked
+	// revision LastValidationRevision at LastValidationAt.
+	LastValidation         json.RawMessage
+	LastValidationRevision *int64
+	LastValidationAt       *time.Time
 	ExpiresAt  time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
@@ -139,17 +144,22 @@ const draftColumns = `id, status::text, title, description, payload::text, sourc
 	base_generation, revision,
 	(SELECT count(*) FROM draft_changes c WHERE c.draft_id = drafts.id)::int,
 	validated_revision, submitted_branch, submitted_commit_sha, pull_request_url,
+	last_validation::text, last_validation_revision, last_validation_at,
 	expires_at, created_at, updated_at`
 
 func scanDraft(row pgx.CollectableRow) (Draft, error) {
 	var d Draft
 	var payload string
 	var branch, commit *string
-	var pullRequest *string
+	var pullRequest, lastValidation *string
 	err := row.Scan(&d.ID, &d.Status, &d.Title, &d.Description, &payload, &d.SourceWiki, &d.BaseCommitSHA,
 		&d.BaseGeneration, &d.Revision, &d.ChangeCount, &d.ValidatedRevision, &branch, &commit, &pullRequest,
+		&lastValidation, &d.LastValidationRevision, &d.LastValidationAt,
 		&d.ExpiresAt, &d.CreatedAt, &d.UpdatedAt)
 	d.Payload = json.RawMessage(payload)
+	if lastValidation != nil {
+		d.LastValidation = json.RawMessage(*lastValidation)
+	}
 	if branch != nil && commit != nil {
 		d.Submission = &Submission{Branch: *branch, CommitSHA: *commit, PullRequestURL: pullRequest}
 	}
@@ -386,6 +396,21 @@ func (s *Store) MarkValidated(ctx context.Context, draftID uuid.UUID, revision i
 		return "", fmt.Errorf("store: mark validated: %w", err)
 	}
 	return status, nil
+}
+
+// SaveValidation keeps the report of a validation of the draft's change set at revision, so
+// that the draft shows its last validation; a report of an older revision than the one kept is
+// not stored over it.
+func (s *Store) SaveValidation(ctx context.Context, draftID uuid.UUID, revision int64, report json.RawMessage) error {
+	const q = `
+		UPDATE drafts
+		SET last_validation = $3::json, last_validation_revision = $2, last_validation_at = now()
+		WHERE id = $1
+		  AND (last_validation_revision IS NULL OR last_validation_revision <= $2)`
+	if _, err := s.pool.Exec(ctx, q, draftID, revision, string(report)); err != nil {
+		return fmt.Errorf("store: save validation: %w", err)
+	}
+	return nil
 }
 
 // UpdateDraft applies a PATCH to the live draft whose token hashes to capabilityHash and returns

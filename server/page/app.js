@@ -302,15 +302,19 @@
     );
   }
 
-  function renderReport(report) {
+  // renderReport shows a validation report: one just made, or (last) the draft's last one as
+  // kept by the hub, with when it ran and whether the change set changed since.
+  function renderReport(report, last) {
     const errors = report.findings.filter((f) => f.severity === "error").length;
     const warnings = report.findings.length - errors;
     const result = byId("validation-result");
     fill(result, [
-      el("h3", { id: "report-heading" }, report.valid ? "Valid" : "Not valid"),
+      el("h3", { id: "report-heading" }, (last ? "Last validation: " : "") + (report.valid ? "Valid" : "Not valid")),
+      last && el("p", null, "Checked ", time(last.checked_at),
+        last.current ? "." : "; the change set has changed since, so validate again."),
       el("p", { class: report.valid ? "verdict ok" : "verdict bad" },
         `${plural(errors, "error")}, ${plural(warnings, "warning")}. `,
-        `The draft is now ${report.status}.`),
+        last ? "" : `The draft is now ${report.status}.`),
       el("h4", null, "Findings"),
       report.findings.length > 0
         ? el("ol", { class: "cards findings" }, errorsFirst(report.findings).map(finding))
@@ -321,7 +325,9 @@
         : el("p", null, "No version needs to change."),
       report.changes.length > 0 && [el("h4", null, "Changes by impact"), el("ul", { class: "impact" }, report.changes.map(entityImpact))],
     ]);
-    renderStatus(report.status);
+    if (!last) {
+      renderStatus(report.status);
+    }
   }
 
   async function validate() {
@@ -397,6 +403,9 @@
     try {
       const [draft, changes, diff] = await Promise.all([call("GET", ""), call("GET", "/changes"), call("GET", "/diff")]);
       renderDraft(draft);
+      if (draft.last_validation) {
+        renderReport(draft.last_validation.report, draft.last_validation);
+      }
       renderChanges(changes.items);
       renderDiff(diff.items);
       showSections(true);

@@ -947,6 +947,7 @@ export interface components {
          *       "change_count": 1,
          *       "rebase_status": "clean",
          *       "conflicts": [],
+         *       "last_validation": null,
          *       "expires_at": "2026-12-03T17:00:00Z",
          *       "created_at": "2026-11-26T17:00:00Z",
          *       "updated_at": "2026-11-26T17:00:00Z"
@@ -1002,6 +1003,7 @@ export interface components {
              * @example []
              */
             conflicts: components["schemas"]["EntityKey"][];
+            last_validation: components["schemas"]["LastValidation"];
             /**
              * Format: date-time
              * @description When the draft expires; never moves.
@@ -1125,6 +1127,35 @@ export interface components {
              */
             pull_request_url?: string | null;
         };
+        /**
+         * @description The last validation of the draft (`POST …/validate`), kept so that the draft shows it;
+         *     `null` before the first. `current` is false once the change set changed after it.
+         * @example {
+         *       "checked_at": "2026-11-26T17:10:00Z",
+         *       "current": true,
+         *       "report": {
+         *         "valid": true,
+         *         "status": "validated",
+         *         "findings": [],
+         *         "changes": [],
+         *         "versions": []
+         *       }
+         *     }
+         */
+        LastValidation: {
+            /**
+             * Format: date-time
+             * @description When it ran.
+             * @example 2026-11-26T17:10:00Z
+             */
+            checked_at: string;
+            /**
+             * @description The change set is still the one it checked.
+             * @example true
+             */
+            current: boolean;
+            report: components["schemas"]["ValidationReport"];
+        } | null;
         /**
          * @description `clean` when no entity the draft changes was changed upstream since the draft's change
          *     was made; `conflict` when at least one was (see `conflicts`). Each ingest of a newer
