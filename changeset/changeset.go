@@ -13,6 +13,9 @@ import (
 	"strconv"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/wI2L/jsondiff"
+
+	"github.com/ontohub/ontohub/checkout"
 
 	"github.com/ontohub/ontohub/store"
 )
@@ -102,6 +105,10 @@ func Apply(existing []store.Change, canon Canonical, req Request, lim Limits) (s
 	if err := checkShape(req); err != nil {
 		return store.ChangeSetEdit{}, err
 	}
+	if why := checkout.IDProblem(req.EntityID); why != "" {
+		// A file path no checkout could hold, or one git refuses: never stored.
+		return store.ChangeSetEdit{}, unprocessable("entity_id", "the id %q %s", req.EntityID, why)
+	}
 	def, changed, exists := canon.Canonical(req.EntityType, req.EntityID)
 	name := req.EntityType + " " + strconv.Quote(req.EntityID)
 	if prev == nil && len(existing) >= lim.MaxChanges {
@@ -129,7 +136,7 @@ func Apply(existing []store.Change, canon Canonical, req Request, lim Limits) (s
 		if err != nil {
 			return store.ChangeSetEdit{}, err
 		}
-		next.ChangeType, next.Entity, next.Patch = store.ChangeUpdate, after, compact(req.Patch)
+		next.ChangeType, next.Entity = store.ChangeUpdate, after
 	case ">delete":
 		if !exists {
 			return store.ChangeSetEdit{}, conflict("%s does not exist", name)
@@ -148,7 +155,7 @@ func Apply(existing []store.Change, canon Canonical, req Request, lim Limits) (s
 		if err != nil {
 			return store.ChangeSetEdit{}, err
 		}
-		next.ChangeType, next.Entity, next.Patch = store.ChangeUpdate, after, joinPatches(prev.Patch, req.Patch)
+		next.ChangeType, next.Entity = store.ChangeUpdate, after
 	case "update>delete":
 		next.ChangeType = store.ChangeDelete
 	case "delete>create":
@@ -164,6 +171,16 @@ func Apply(existing []store.Change, canon Canonical, req Request, lim Limits) (s
 	}
 	if next.Entity != nil && len(next.Entity) > lim.MaxEntityBytes {
 		return store.ChangeSetEdit{}, unprocessable("entity", "the entity would be %d bytes, more than DRAFT_MAX_ENTITY_BYTES (%d)", len(next.Entity), lim.MaxEntityBytes)
+	}
+	if next.ChangeType == store.ChangeUpdate && exists {
+		// The patch kept is the one from the canonical entity to the draft's, not the operations
+		// as sent: those may repeat and pile up without bound, this is bounded by the two
+		// entities.
+		patch, err := Diff(def, next.Entity)
+		if err != nil {
+			return store.ChangeSetEdit{}, err
+		}
+		next.Patch = patch
 	}
 	return store.ChangeSetEdit{Put: &next}, nil
 }
@@ -264,22 +281,6 @@ func plainPatchError(err error) string {
 	return err.Error()
 }
 
-// joinPatches appends the operations of b to those of a (both JSON arrays).
-func joinPatches(a, b json.RawMessage) json.RawMessage {
-	if len(a) == 0 {
-		return compact(b)
-	}
-	var left, right []json.RawMessage
-	if json.Unmarshal(a, &left) != nil || json.Unmarshal(b, &right) != nil {
-		return compact(b)
-	}
-	joined, err := json.Marshal(append(left, right...))
-	if err != nil {
-		return compact(b)
-	}
-	return joined
-}
-
 func isObject(raw []byte) bool {
 	trimmed := bytes.TrimSpace(raw)
 	return len(trimmed) > 0 && trimmed[0] == '{'
@@ -293,4 +294,48 @@ func compact(raw json.RawMessage) json.RawMessage {
 		return raw
 	}
 	return buf.Bytes()
+}
+
+// Diff is the RFC 6902 patch that turns before into after, each operation written with its
+// members in the RFC's order (op, from, path, value); "[]" when they are equal.
+func Diff(before, after []byte) (json.RawMessage, error) {
+	patch, err := jsondiff.CompareJSON(before, after, jsondiff.Factorize())
+	if err != nil {
+		return nil, fmt.Errorf("changeset: diff: %w", err)
+	}
+	type operation struct {
+		Op    string           `json:"op"`
+		From  string           `json:"from,omitempty"`
+		Path  string           `json:"path"`
+		Value *json.RawMessage `json:"value,omitempty"`
+	}
+	ops := make([]operation, 0, len(patch))
+	for _, op := range patch {
+		o := operation{Op: op.Type, From: op.From, Path: op.Path}
+		if op.Type == jsondiff.OperationAdd || op.Type == jsondiff.OperationReplace || op.Type == jsondiff.OperationTest {
+			raw, err := encode(op.Value)
+			if err != nil {
+				return nil, fmt.Errorf("changeset: diff: %w", err)
+			}
+			value := json.RawMessage(raw)
+			o.Value = &value
+		}
+		ops = append(ops, o)
+	}
+	out, err := encode(ops)
+	if err != nil {
+		return nil, fmt.Errorf("changeset: diff: %w", err)
+	}
+	return out, nil
+}
+
+// encode marshals v as compact JSON without HTML escaping: "<" stays one byte.
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

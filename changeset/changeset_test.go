@@ -3,6 +3,8 @@ package changeset
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -153,4 +155,29 @@ func TestLimits(t *testing.T) {
 	_, err = Apply(nil, ontology, Request{ChangeType: "update", EntityType: "category", EntityID: "Person",
 		Patch: json.RawMessage(`[{"op":"copy","from":"/description","path":"/a"},{"op":"copy","from":"/description","path":"/b"}]`)}, Limits{MaxEntityBytes: 100})
 	wantError(t, err, 422, "entity")
+}
+
+func TestRepeatedUpdatesKeepABoundedPatch(t *testing.T) {
+	var set []store.Change
+	long := strings.Repeat("B", 900)
+	for i := range 50 {
+		ops := `[` + strings.Repeat(`{"op":"replace","path":"/label","value":"`+long+`"},`, 99) + `{"op":"replace","path":"/label","value":"L` + fmt.Sprint(i) + `"}]`
+		c := mustPut(t, set, Request{ChangeType: "update", EntityType: "category", EntityID: "Person", Patch: json.RawMessage(ops)})
+		c.ID = uuid.New()
+		set = []store.Change{c}
+	}
+	got := set[0]
+	if len(got.Patch) > 2*len(got.Entity) {
+		t.Errorf("patch kept is %d bytes for an entity of %d", len(got.Patch), len(got.Entity))
+	}
+	if string(got.Patch) != `[{"op":"replace","path":"/label","value":"L49"}]` {
+		t.Errorf("patch kept = %s, want the diff from the canonical entity", got.Patch)
+	}
+}
+
+func TestUnusableIDsAreRefused(t *testing.T) {
+	for _, id := range []string{"x/.git/config", ".GIT/hooks", "a/../b", "Page\u200b", "/lead", "trail/"} {
+		_, err := apply(t, nil, Request{ChangeType: "create", EntityType: "template", EntityID: id, Entity: json.RawMessage(`{"id":"x"}`)})
+		wantError(t, err, 422, "entity_id")
+	}
 }

@@ -288,3 +288,16 @@ func TestReadOddEntries(t *testing.T) {
 		t.Errorf("bundle folder %q, want bundles", co.BundleFolder)
 	}
 }
+
+func TestIDProblem(t *testing.T) {
+	for id, bad := range map[string]bool{
+		"Person": false, "Property/Page": false, "Has_name": false, ".github/x": false, "git": false,
+		"": true, "a//b": true, "a/ b": true, "a/../b": true, "./a": true, "..": true,
+		"x/.git/config": true, ".GIT/hooks": true, ".Git": true,
+		"Page\u200b": true, "a\u200db": true, "Tab\tx": true, "Cafe\u0301": true,
+	} {
+		if got := IDProblem(id) != ""; got != bad {
+			t.Errorf("IDProblem(%q) = %q, want a problem: %v", id, IDProblem(id), bad)
+		}
+	}
+}

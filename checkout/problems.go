@@ -120,8 +120,8 @@ func describe(data []byte, err error) string {
 }
 
 // IDProblem says what makes id unusable as an entity id, or "": empty, not in Unicode NFC (two
-// spellings of one name would be two entities), holding a control character, or a path segment
-// with surrounding spaces.
+// spellings of one name would be two entities), holding a control or invisible formatting
+// character, or a path segment that is empty, has surrounding spaces, is . or .., or is .git.
 func IDProblem(id string) string {
 	switch {
 	case id == "":
@@ -132,10 +132,19 @@ func IDProblem(id string) string {
 		return "is not in Unicode normalization form NFC"
 	case strings.ContainsFunc(id, unicode.IsControl):
 		return "holds a control character"
+	case strings.ContainsFunc(id, func(r rune) bool { return unicode.Is(unicode.Cf, r) }):
+		// Zero-width spaces and joiners, direction marks: two ids that look alike but differ.
+		return "holds an invisible formatting character"
 	}
 	for _, segment := range strings.Split(id, "/") {
-		if segment == "" || strings.TrimSpace(segment) != segment {
+		switch {
+		case segment == "" || strings.TrimSpace(segment) != segment:
 			return "has an empty path segment or one with surrounding spaces"
+		case segment == "." || segment == "..":
+			return "has a . or .. path segment"
+		case strings.EqualFold(segment, ".git"):
+			// git refuses to check out a path with a .git segment, in any case.
+			return "has a .git path segment, which git cannot check out"
 		}
 	}
 	return ""

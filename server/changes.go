@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/wI2L/jsondiff"
-
 	"github.com/ontohub/ontohub/changeset"
 	"github.com/ontohub/ontohub/gen"
 	"github.com/ontohub/ontohub/metrics"
@@ -52,7 +50,8 @@ func changeProblem(err error, prefix string) (problemAnswer, error) {
 		detail = field + ": " + ce.Message
 	}
 	var errs []gen.FieldError
-	if field != "" {
+	if field != "" || ce.Status == http.StatusUnprocessableEntity {
+		// A limit is about the body as a whole (field ""); still named in errors.
 		errs = append(errs, gen.FieldError{Location: gen.FieldErrorLocationBody, Field: field, Message: ce.Message})
 	}
 	return problemAnswer(newProblem(ce.Status, detail, errs...)), nil
@@ -74,10 +73,7 @@ func (s *Server) AddDraftChange(ctx context.Context, req gen.AddDraftChangeReque
 	if stored == nil {
 		return gen.AddDraftChange204Response{Headers: gen.AddDraftChange204ResponseHeaders{CacheControl: noStore()}}, nil
 	}
-	return gen.AddDraftChange200JSONResponse{
-		Body:    changeBody(snap, *stored),
-		Headers: gen.AddDraftChange200ResponseHeaders{CacheControl: noStore()},
-	}, nil
+	return draftJSON{changeBody(snap, *stored)}, nil
 }
 
 // draftEditError turns an error of an edit of a draft into its answer; ok is false for nil.
@@ -117,10 +113,7 @@ func (s *Server) ListDraftChanges(ctx context.Context, req gen.ListDraftChangesR
 	for i, c := range changes {
 		items[i] = changeBody(snap, c)
 	}
-	return gen.ListDraftChanges200JSONResponse{
-		Body:    gen.DraftChangeList{Items: items},
-		Headers: gen.ListDraftChanges200ResponseHeaders{CacheControl: noStore()},
-	}, nil
+	return draftJSON{gen.DraftChangeList{Items: items}}, nil
 }
 
 // DeleteDraftChange removes one change from the change set.
@@ -158,7 +151,11 @@ func (s *Server) ValidateDraft(ctx context.Context, req gen.ValidateDraftRequest
 		return answer, err
 	}
 	snap := s.snapshot(ctx)
+	if !s.heavy.acquire(ctx) {
+		return busyAnswer{}, nil
+	}
 	report, err := checkDraft(snap, changes)
+	s.heavy.release()
 	if err != nil {
 		metrics.DraftValidations.WithLabelValues(metrics.OutcomeFailure).Inc()
 		return nil, err
@@ -185,7 +182,7 @@ func (s *Server) ValidateDraft(ctx context.Context, req gen.ValidateDraftRequest
 	} else if err := s.store.SaveValidation(ctx, draft.ID, draft.Revision, raw); err != nil {
 		return nil, err
 	}
-	return gen.ValidateDraft200JSONResponse{Body: body, Headers: gen.ValidateDraft200ResponseHeaders{CacheControl: noStore()}}, nil
+	return draftJSON{body}, nil
 }
 
 // checkDraft runs the validation engine on snap with changes applied, and warns of each
@@ -244,7 +241,7 @@ func (s *Server) GetDraftDiff(ctx context.Context, req gen.GetDraftDiffRequestOb
 		items = append(items, gen.DraftDiffEntry{ChangeId: c.ID, ChangeType: gen.DraftDiffEntryChangeType(c.ChangeType),
 			EntityType: gen.EntityType(c.EntityType), EntityId: c.EntityID, Before: before, After: c.Entity, Patch: patch})
 	}
-	return gen.GetDraftDiff200JSONResponse{Body: gen.DraftDiff{Items: items}, Headers: gen.GetDraftDiff200ResponseHeaders{CacheControl: noStore()}}, nil
+	return draftJSON{gen.DraftDiff{Items: items}}, nil
 }
 
 // diffPatch is the RFC 6902 patch from before to after; empty when either is missing (a create
@@ -253,18 +250,7 @@ func diffPatch(before, after []byte) (json.RawMessage, error) {
 	if before == nil || after == nil {
 		return json.RawMessage("[]"), nil
 	}
-	patch, err := jsondiff.CompareJSON(before, after, jsondiff.Factorize())
-	if err != nil {
-		return nil, fmt.Errorf("server: diff: %w", err)
-	}
-	if len(patch) == 0 {
-		return json.RawMessage("[]"), nil
-	}
-	raw, err := json.Marshal(patch)
-	if err != nil {
-		return nil, fmt.Errorf("server: encode diff: %w", err)
-	}
-	return raw, nil
+	return changeset.Diff(before, after)
 }
 
 // draftWithChanges reads the draft of token with its change set; a token that names no live

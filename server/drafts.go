@@ -143,10 +143,7 @@ func (s *Server) GetDraft(ctx context.Context, req gen.GetDraftRequestObject) (g
 	if answer != nil || err != nil {
 		return answer, err
 	}
-	return gen.GetDraft200JSONResponse{
-		Body:    draftBody(draft, conflicts(s.snapshot(ctx), changes)),
-		Headers: gen.GetDraft200ResponseHeaders{CacheControl: noStore()},
-	}, nil
+	return draftJSON{draftBody(draft, conflicts(s.snapshot(ctx), changes))}, nil
 }
 
 // UpdateDraft applies a PATCH with replace semantics per field; the store enforces what a PATCH
@@ -176,10 +173,7 @@ func (s *Server) UpdateDraft(ctx context.Context, req gen.UpdateDraftRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return gen.UpdateDraft200JSONResponse{
-		Body:    draftBody(draft, conflicts(s.snapshot(ctx), changes)),
-		Headers: gen.UpdateDraft200ResponseHeaders{CacheControl: noStore()},
-	}, nil
+	return draftJSON{draftBody(draft, conflicts(s.snapshot(ctx), changes))}, nil
 }
 
 // draftUpdate turns a PATCH body into a store update: absent fields stay, null clears.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ontohub/ontohub/gen"
 	"github.com/ontohub/ontohub/problems"
@@ -118,5 +119,36 @@ func TestCreatedDraftHasLocation(t *testing.T) {
 	got.Body.Close()
 	if got.StatusCode != http.StatusOK {
 		t.Errorf("GET Location: %d", got.StatusCode)
+	}
+}
+
+func TestHeavyRequestsWaitTheirTurnThen503(t *testing.T) {
+	b := newBrowseEnvWith(t, Config{MaxHeavyRequests: 1})
+	b.ingest(browseExample)
+	ctx := context.Background()
+	token := createDraft(t, b.testEnv, gen.DraftCreate{Changes: &[]gen.ChangeRequest{{
+		ChangeType: gen.ChangeRequestChangeTypeDelete, EntityType: gen.EntityTypeProperty, EntityId: "Has_email"}}})
+	saved := heavyWait
+	heavyWait = 200 * time.Millisecond
+	t.Cleanup(func() { heavyWait = saved })
+
+	// Every turn taken (as by a long preview build elsewhere): validation and preview wait,
+	// then answer 503 with Retry-After; nothing is built or validated.
+	b.Server.heavy <- struct{}{}
+	v, err := b.Client.ValidateDraftWithResponse(ctx, token)
+	if err != nil || v.StatusCode() != http.StatusServiceUnavailable || v.HTTPResponse.Header.Get("Retry-After") == "" {
+		t.Fatalf("validate while busy: %v %d %s", err, v.StatusCode(), v.Body)
+	}
+	p, err := b.Client.GetEntityWithResponse(ctx, gen.EntityTypeCategory, "Person", &gen.GetEntityParams{DraftToken: &token})
+	if err != nil || p.StatusCode() != http.StatusServiceUnavailable {
+		t.Fatalf("preview while busy: %v %d", err, p.StatusCode())
+	}
+	// The turn comes back: both work.
+	b.Server.heavy.release()
+	if v, err := b.Client.ValidateDraftWithResponse(ctx, token); err != nil || v.JSON200 == nil {
+		t.Fatalf("validate: %v %s", err, v.Body)
+	}
+	if p, err := b.Client.GetEntityWithResponse(ctx, gen.EntityTypeCategory, "Person", &gen.GetEntityParams{DraftToken: &token}); err != nil || p.JSON200 == nil {
+		t.Fatalf("preview: %v %d", err, p.StatusCode())
 	}
 }

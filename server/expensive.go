@@ -21,6 +21,8 @@ func expensiveRoute(pattern string, r *http.Request) bool {
 		return true
 	}
 	switch pattern {
+	case "POST /api/v1/drafts/{token}/validate", "POST /api/v1/drafts/{token}/submit":
+		return true
 	case "GET /api/v1/categories/{entity_id}/graph", "GET /api/v1/entities/{entity_type}/{entity_id}/used-by":
 		return true
 	case "GET /api/v1/entities/{entity_type}":

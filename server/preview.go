@@ -15,7 +15,7 @@ import (
 )
 
 // DefaultPreviewCacheSize is how many built draft previews a replica keeps by default.
-const DefaultPreviewCacheSize = 8
+const DefaultPreviewCacheSize = 4
 
 // previewHeader carries a draft's token on a browse request to preview the draft.
 const previewHeader = "Draft-Token"
@@ -50,6 +50,10 @@ func (s *Server) preview(next http.Handler) http.Handler {
 			writeProblem(w, draftNotFound())
 			return
 		}
+		if errors.Is(err, errBusy) {
+			_ = busyAnswer{}.write(w)
+			return
+		}
 		if err != nil {
 			s.responseError(w, r, err)
 			return
@@ -70,6 +74,10 @@ func (s *Server) previewSnapshot(ctx context.Context, hash string) (*snapshot.Sn
 	if snap, ok := s.previews.get(key); ok {
 		return snap, nil
 	}
+	if !s.heavy.acquire(ctx) {
+		return nil, errBusy
+	}
+	defer s.heavy.release()
 	preview := make([]snapshot.Change, len(changes))
 	for i, c := range changes {
 		preview[i] = snapshot.Change{Kind: ontology.Kind(c.EntityType), ID: c.EntityID, Data: c.Entity, At: c.UpdatedAt}
@@ -81,6 +89,9 @@ func (s *Server) previewSnapshot(ctx context.Context, hash string) (*snapshot.Sn
 	s.previews.put(key, snap)
 	return snap, nil
 }
+
+// errBusy is a heavy request that found no turn (see heavyLimit).
+var errBusy = errors.New("server: busy")
 
 // previewCacheKey names one build of a preview: a draft at a revision of its change set over
 // one snapshot.

@@ -140,3 +140,29 @@ func pageAnswer(ctx context.Context, items [][]byte, page snapshot.Page) cachedJ
 	}
 	return answer
 }
+
+// draftJSON is a 200 answer about a draft, encoded without HTML escaping: entities and notes
+// are full of "<" and "&", which escaping would turn into six bytes each, so an answer stays
+// about the size of what is stored. It is never cached (no-store).
+type draftJSON struct{ v any }
+
+func (d draftJSON) write(w http.ResponseWriter) error {
+	body, err := snapshot.Encode(d.v)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return err
+}
+
+func (d draftJSON) VisitGetDraftResponse(w http.ResponseWriter) error         { return d.write(w) }
+func (d draftJSON) VisitUpdateDraftResponse(w http.ResponseWriter) error      { return d.write(w) }
+func (d draftJSON) VisitListDraftChangesResponse(w http.ResponseWriter) error { return d.write(w) }
+func (d draftJSON) VisitAddDraftChangeResponse(w http.ResponseWriter) error   { return d.write(w) }
+func (d draftJSON) VisitGetDraftDiffResponse(w http.ResponseWriter) error     { return d.write(w) }
+func (d draftJSON) VisitValidateDraftResponse(w http.ResponseWriter) error    { return d.write(w) }

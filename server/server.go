@@ -48,6 +48,9 @@ type Config struct {
 	DraftMaxEntityBytes int
 	// PreviewCacheSize is how many draft previews are kept built (0: DefaultPreviewCacheSize).
 	PreviewCacheSize int
+	// MaxHeavyRequests bounds the draft preview builds, validations and submits running at once
+	// (0: DefaultMaxHeavyRequests).
+	MaxHeavyRequests int
 	// Version and Commit are the build's, reported by GET /api/v1/version.
 	Version, Commit string
 	// Metrics, when set, is served at GET /metrics (metrics.Handler); nil when the metrics are
@@ -91,6 +94,8 @@ type Server struct {
 	bodies *bodyBudget
 	// previews keeps the last draft previews built.
 	previews *previewCache
+	// heavy bounds the heavy requests running at once, all clients together.
+	heavy heavyLimit
 	// expensive bounds the expensive requests each client runs at once.
 	expensive *expensiveLimit
 }
@@ -113,7 +118,7 @@ func New(st *store.Store, snapshots *snapshot.Holder, limiter *ratelimit.Limiter
 	return &Server{store: st, snapshots: snapshots, limiter: limiter, cfg: cfg, proxies: ratelimit.NewClientIP(cfg.TrustedProxies),
 		log: log, health: health, unavailable: &outageLog{log: log, check: health.result},
 		bodies: &bodyBudget{limit: cfg.MaxInflightBodyBytes}, expensive: newExpensiveLimit(cfg.MaxExpensivePerAddr),
-		previews: newPreviewCache(cfg.PreviewCacheSize)}
+		previews: newPreviewCache(cfg.PreviewCacheSize), heavy: newHeavyLimit(cfg.MaxHeavyRequests)}
 }
 
 // snapshot returns the snapshot one request answers from: every part of an answer comes from it.

@@ -36,6 +36,9 @@ func (s *Server) GetDraftPatch(ctx context.Context, req gen.GetDraftPatchRequest
 		return problem, err
 	}
 	patch, err := gitrepo.Patch(cs)
+	if errors.Is(err, gitrepo.ErrInvalidChangeSet) {
+		return conflictAnswer(err.Error()), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("server: draft patch: %w", err)
 	}
@@ -71,7 +74,11 @@ func (s *Server) SubmitDraft(ctx context.Context, req gen.SubmitDraftRequestObje
 		return conflictAnswer("only a validated draft can be submitted: validate it first (POST /api/v1/drafts/{token}/validate)"), nil
 	}
 	snap := s.snapshot(ctx)
+	if !s.heavy.acquire(ctx) {
+		return busyAnswer{}, nil
+	}
 	report, err := checkDraft(snap, changes)
+	s.heavy.release()
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +170,9 @@ func commitBody(d store.Draft, message string, report validate.Report) string {
 	if len(report.Versions) > 0 {
 		b.WriteString("\nSuggested versions:\n")
 		for _, v := range report.Versions {
+			if v.CurrentVersion == "" && v.SuggestedVersion == "" {
+				continue // nothing to bump (no VERSION file, say)
+			}
 			name := v.Kind + " " + v.ID
 			if v.Kind == validate.AdviceOntology {
 				name = "ontology (VERSION)"

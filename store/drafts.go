@@ -53,9 +53,9 @@ type Draft struct {
 	LastValidation         json.RawMessage
 	LastValidationRevision *int64
 	LastValidationAt       *time.Time
-	ExpiresAt  time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	ExpiresAt              time.Time
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 // Change types of a draft change (the draft_change_type enum).

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -314,7 +313,7 @@ func (o *Ontology) With(changes []Change) *Ontology {
 			file = existing.file
 		}
 		var e *entity
-		if why := dotSegment(c.ID); why != "" {
+		if why := checkout.IDProblem(c.ID); why != "" {
 			e = &entity{kind: k, id: c.ID, file: file, broken: true, local: []Finding{{Severity: SeverityError, Code: CodeInvalidID,
 				EntityType: string(c.Kind), EntityID: c.ID, File: file, Message: fmt.Sprintf("id %q %s", c.ID, why)}}}
 		} else if p, bad := checkout.FileProblem(checkout.File{Kind: c.Kind, ID: c.ID, Path: file, Data: c.Data}); bad {
@@ -331,17 +330,6 @@ func (o *Ontology) With(changes []Change) *Ontology {
 		}
 	}
 	return over
-}
-
-// dotSegment says why an id a draft gives cannot be a file path below its kind folder: a "."
-// or ".." segment (a checkout never yields one, a draft may).
-func dotSegment(id string) string {
-	for _, segment := range strings.Split(id, "/") {
-		if segment == "." || segment == ".." {
-			return `has a "." or ".." path segment`
-		}
-	}
-	return ""
 }
 
 // changeKey identifies the entity a change is about.

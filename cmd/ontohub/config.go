@@ -62,6 +62,7 @@ type config struct {
 	DraftMaxChanges     int
 	DraftMaxEntityBytes int
 	PreviewCacheSize    int
+	MaxHeavyRequests    int
 
 	RateLimitEnabled bool
 	RateLimits       map[string]ratelimit.Rate
@@ -111,6 +112,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DraftMaxChanges:      e.integer("DRAFT_MAX_CHANGES", changeset.DefaultMaxChanges, 1, 1000),
 		DraftMaxEntityBytes:  e.integer("DRAFT_MAX_ENTITY_BYTES", changeset.DefaultMaxEntityBytes, 64, 1<<30),
 		PreviewCacheSize:     e.integer("PREVIEW_CACHE_SIZE", server.DefaultPreviewCacheSize, 1, 1024),
+		MaxHeavyRequests:     e.integer("MAX_HEAVY_REQUESTS", server.DefaultMaxHeavyRequests, 1, 1024),
 		RateLimitEnabled:     e.boolean("RATE_LIMIT_ENABLED", true),
 		RateLimitMaxKeys:     e.integer("RATE_LIMIT_MAX_KEYS", ratelimit.DefaultMaxKeys, 1, 1<<24),
 		RateLimitIPv6Prefix:  e.integer("RATE_LIMIT_IPV6_PREFIX", ratelimit.DefaultIPv6PrefixLength, 1, 128),

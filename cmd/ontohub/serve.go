@@ -104,6 +104,7 @@ func runServe(ctx context.Context, cfg config, args []string, logOut io.Writer) 
 		DraftMaxChanges:      cfg.DraftMaxChanges,
 		DraftMaxEntityBytes:  cfg.DraftMaxEntityBytes,
 		PreviewCacheSize:     cfg.PreviewCacheSize,
+		MaxHeavyRequests:     cfg.MaxHeavyRequests,
 		Sync:                 sync,
 		WebhookSecret:        cfg.Repo.WebhookSecret,
 		Submitter:            submitter,

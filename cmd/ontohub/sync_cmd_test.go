@@ -105,10 +105,11 @@ func TestServeFollowsTheRepositoryThroughWebhooks(t *testing.T) {
 		return err == nil && r.JSON200 != nil && r.JSON200.State == gen.SyncStatusStateSynced &&
 			r.JSON200.CommitSha != nil && *r.JSON200.CommitSha == head
 	})
-	counts, err := client.GetEntityCountsWithResponse(context.Background())
-	if err != nil || counts.JSON200 == nil || counts.JSON200.Total == 0 {
-		t.Fatalf("the synced ontology is not served: %v %s", err, counts.Body)
-	}
+	// The snapshot follows the ingest a moment later (LISTEN/NOTIFY), on its own.
+	waitServing(t, done, "the synced ontology served", func() bool {
+		counts, err := client.GetEntityCountsWithResponse(context.Background())
+		return err == nil && counts.JSON200 != nil && counts.JSON200.Total > 0
+	})
 
 	// A push and its signed webhook: the new commit is served within seconds.
 	next := remote.Commit(t, "new category", map[string]*string{

@@ -882,9 +882,9 @@ export interface components {
             /**
              * @description Free notes beside the changes, any JSON object (`{}` when absent). Numbers must fit an
              *     IEEE-754 double (every 64-bit integer does); others are `400` naming the field. The
-             *     payload is stored as sent and returned as sent, but compacted and with `<`, `>`, `&`,
-             *     U+2028 and U+2029 escaped, so a draft response is at most six times its stored payload
-             *     plus its other fields (under 16 KiB).
+             *     payload is stored as sent and returned as sent, compacted (nothing is escaped that
+             *     was not), so a draft response is at most its stored payload plus its other fields
+             *     (under 16 KiB).
              * @example {
              *       "requested_by": "WikiAdmin"
              *     }
@@ -1120,12 +1120,12 @@ export interface components {
              * @description GitHub's compare page of the branch; `null` when the remote is not on GitHub.
              * @example https://github.com/labki-org/labki-schemas/compare/main...ontohub/draft-0b5f3c1a
              */
-            compare_url?: string | null;
+            compare_url: string | null;
             /**
              * @description The pull request opened for it; `null` when none was (not on GitHub, no token, or GitHub refused — the branch is pushed all the same).
              * @example https://github.com/labki-org/labki-schemas/pull/42
              */
-            pull_request_url?: string | null;
+            pull_request_url: string | null;
         };
         /**
          * @description The last validation of the draft (`POST …/validate`), kept so that the draft shows it;
@@ -1313,7 +1313,8 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
-             * @description The patch operations the updates were sent as, in order; `null` for a create or delete.
+             * @description For an update of a canonical entity, the RFC 6902 patch from the canonical entity to
+             *     the draft's (computed, not the operations as sent); `null` for a create or delete.
              * @example [
              *       {
              *         "op": "replace",
