@@ -220,6 +220,17 @@ func (s *Store) CreateDraft(ctx context.Context, nd NewDraft) (Draft, error) {
 	return d, nil
 }
 
+// lockDraft reads the live draft of capabilityHash and locks its row until tx ends, so that
+// checks of its state and the change that follows cannot interleave with another change.
+func lockDraft(ctx context.Context, tx pgx.Tx, capabilityHash string) (Draft, error) {
+	rows, _ := tx.Query(ctx, `SELECT `+draftColumns+` FROM drafts WHERE capability_hash = $1 AND `+liveDraft+` FOR UPDATE`, capabilityHash)
+	d, err := pgx.CollectOneRow(rows, scanDraft)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Draft{}, ErrNotFound
+	}
+	return d, err
+}
+
 func draftByID(ctx context.Context, tx pgx.Tx, id uuid.UUID) (Draft, error) {
 	rows, _ := tx.Query(ctx, `SELECT `+draftColumns+` FROM drafts WHERE id = $1`, id)
 	return pgx.CollectOneRow(rows, scanDraft)
@@ -304,11 +315,7 @@ type ChangeSetEdit struct {
 func (s *Store) EditChanges(ctx context.Context, capabilityHash string, edit func(Draft, []Change) (ChangeSetEdit, error)) (*Change, error) {
 	var stored *Change
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `SELECT `+draftColumns+` FROM drafts WHERE capability_hash = $1 AND `+liveDraft+` FOR UPDATE`, capabilityHash)
-		d, err := pgx.CollectOneRow(rows, scanDraft)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
+		d, err := lockDraft(ctx, tx, capabilityHash)
 		if err != nil {
 			return err
 		}
@@ -421,11 +428,7 @@ func (s *Store) SaveValidation(ctx context.Context, draftID uuid.UUID, revision 
 func (s *Store) UpdateDraft(ctx context.Context, capabilityHash string, u DraftUpdate) (Draft, error) {
 	var updated Draft
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `SELECT `+draftColumns+` FROM drafts WHERE capability_hash = $1 AND `+liveDraft+` FOR UPDATE`, capabilityHash)
-		d, err := pgx.CollectOneRow(rows, scanDraft)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotFound
-		}
+		d, err := lockDraft(ctx, tx, capabilityHash)
 		if err != nil {
 			return err
 		}
