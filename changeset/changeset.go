@@ -172,6 +172,13 @@ func Apply(existing []store.Change, canon Canonical, req Request, lim Limits) (s
 	if next.Entity != nil && len(next.Entity) > lim.MaxEntityBytes {
 		return store.ChangeSetEdit{}, unprocessable("entity", "the entity would be %d bytes, more than DRAFT_MAX_ENTITY_BYTES (%d)", len(next.Entity), lim.MaxEntityBytes)
 	}
+	if next.ChangeType == store.ChangeUpdate && exists && jsonpatch.Equal(def, next.Entity) {
+		// The entity is back as it is canonically: nothing to propose for it.
+		if prev != nil {
+			return store.ChangeSetEdit{Remove: prev.ID}, nil
+		}
+		return store.ChangeSetEdit{}, unprocessable("patch", "the patch leaves %s as it is", name)
+	}
 	if next.ChangeType == store.ChangeUpdate && exists {
 		// The patch kept is the one from the canonical entity to the draft's, not the operations
 		// as sent: those may repeat and pile up without bound, this is bounded by the two

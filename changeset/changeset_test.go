@@ -181,3 +181,18 @@ func TestUnusableIDsAreRefused(t *testing.T) {
 		wantError(t, err, 422, "entity_id")
 	}
 }
+
+func TestAnUpdateThatChangesNothing(t *testing.T) {
+	_, err := apply(t, nil, Request{ChangeType: "update", EntityType: "category", EntityID: "Person",
+		Patch: json.RawMessage(`[{"op":"replace","path":"/label","value":"Person"}]`)})
+	wantError(t, err, 422, "patch")
+	// Changing it back drops the change.
+	c := mustPut(t, nil, Request{ChangeType: "update", EntityType: "category", EntityID: "Person",
+		Patch: json.RawMessage(`[{"op":"replace","path":"/label","value":"Human"}]`)})
+	c.ID = uuid.New()
+	e, err := apply(t, []store.Change{c}, Request{ChangeType: "update", EntityType: "category", EntityID: "Person",
+		Patch: json.RawMessage(`[{"op":"replace","path":"/label","value":"Person"}]`)})
+	if err != nil || e.Put != nil || e.Remove != c.ID {
+		t.Errorf("reverting update = %+v, %v; want the change removed", e, err)
+	}
+}

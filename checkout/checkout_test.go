@@ -295,6 +295,8 @@ func TestIDProblem(t *testing.T) {
 		"": true, "a//b": true, "a/ b": true, "a/../b": true, "./a": true, "..": true,
 		"x/.git/config": true, ".GIT/hooks": true, ".Git": true,
 		"Page\u200b": true, "a\u200db": true, "Tab\tx": true, "Cafe\u0301": true,
+		"a/.git./b": true, "a/.git::$DATA": true, "GIT~1/hooks": true, "a\\..\\b": true, "a:b": true, "x.": true,
+		"a\u034fb": true, "Heart\ufe0f": true, "\u115fx": true, "\u2800": true, "v1.2": false, "Café": false,
 	} {
 		if got := IDProblem(id) != ""; got != bad {
 			t.Errorf("IDProblem(%q) = %q, want a problem: %v", id, IDProblem(id), bad)

@@ -132,9 +132,13 @@ func IDProblem(id string) string {
 		return "is not in Unicode normalization form NFC"
 	case strings.ContainsFunc(id, unicode.IsControl):
 		return "holds a control character"
-	case strings.ContainsFunc(id, func(r rune) bool { return unicode.Is(unicode.Cf, r) }):
-		// Zero-width spaces and joiners, direction marks: two ids that look alike but differ.
-		return "holds an invisible formatting character"
+	case strings.ContainsFunc(id, invisible):
+		// Zero-width spaces and joiners, direction marks, fillers: two ids that look alike but differ.
+		return "holds an invisible character"
+	case strings.ContainsAny(id, `\:`):
+		// A backslash is a path separator and a colon a stream name on Windows: git refuses both
+		// in the paths it checks out there, and no repository file is named so.
+		return `holds a "\\" or ":"`
 	}
 	for _, segment := range strings.Split(id, "/") {
 		switch {
@@ -142,12 +146,23 @@ func IDProblem(id string) string {
 			return "has an empty path segment or one with surrounding spaces"
 		case segment == "." || segment == "..":
 			return "has a . or .. path segment"
-		case strings.EqualFold(segment, ".git"):
-			// git refuses to check out a path with a .git segment, in any case.
+		case strings.HasSuffix(segment, "."):
+			// Windows drops trailing dots: ".git." is ".git" there, and git refuses it everywhere.
+			return "has a path segment ending in a dot"
+		case strings.EqualFold(segment, ".git"), strings.EqualFold(segment, "git~1"):
+			// git refuses to check out a path with a .git segment, in any case, or its 8.3 name.
 			return "has a .git path segment, which git cannot check out"
 		}
 	}
 	return ""
+}
+
+// invisible reports whether r shows as nothing: format characters (zero-width space, joiners,
+// direction marks), the other default-ignorable code points (variation selectors, the combining
+// grapheme joiner, Hangul fillers) and the blank braille pattern.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
+		unicode.Is(unicode.Variation_Selector, r) || r == '\u2800'
 }
 
 // FoldID is the key under which ids of one kind must be unique: NFC, then case-folded.

@@ -2569,6 +2569,9 @@ type ClientInterface interface {
 	// | update | `update` | one update: `patch` applied to the updated entity |
 	// | update | `delete` | delete |
 	// | delete | `create` | update to the new content |
+	// | update | `update` back to the canonical content | nothing (`204`) |
+	//
+	// An update that leaves the entity as it is canonically is `422`.
 	//
 	// A create of an entity that exists, an update or delete of one that does not, and a change
 	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -2596,6 +2599,9 @@ type ClientInterface interface {
 	// | update | `update` | one update: `patch` applied to the updated entity |
 	// | update | `delete` | delete |
 	// | delete | `create` | update to the new content |
+	// | update | `update` back to the canonical content | nothing (`204`) |
+	//
+	// An update that leaves the entity as it is canonically is `422`.
 	//
 	// A create of an entity that exists, an update or delete of one that does not, and a change
 	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -3031,6 +3037,9 @@ func (c *Client) ListDraftChanges(ctx context.Context, token DraftToken, reqEdit
 // | update | `update` | one update: `patch` applied to the updated entity |
 // | update | `delete` | delete |
 // | delete | `create` | update to the new content |
+// | update | `update` back to the canonical content | nothing (`204`) |
+//
+// An update that leaves the entity as it is canonically is `422`.
 //
 // A create of an entity that exists, an update or delete of one that does not, and a change
 // to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -3068,6 +3077,9 @@ func (c *Client) AddDraftChangeWithBody(ctx context.Context, token DraftToken, c
 // | update | `update` | one update: `patch` applied to the updated entity |
 // | update | `delete` | delete |
 // | delete | `create` | update to the new content |
+// | update | `update` back to the canonical content | nothing (`204`) |
+//
+// An update that leaves the entity as it is canonically is `422`.
 //
 // A create of an entity that exists, an update or delete of one that does not, and a change
 // to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -4996,6 +5008,9 @@ type ClientWithResponsesInterface interface {
 	// | update | `update` | one update: `patch` applied to the updated entity |
 	// | update | `delete` | delete |
 	// | delete | `create` | update to the new content |
+	// | update | `update` back to the canonical content | nothing (`204`) |
+	//
+	// An update that leaves the entity as it is canonically is `422`.
 	//
 	// A create of an entity that exists, an update or delete of one that does not, and a change
 	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -5023,6 +5038,9 @@ type ClientWithResponsesInterface interface {
 	// | update | `update` | one update: `patch` applied to the updated entity |
 	// | update | `delete` | delete |
 	// | delete | `create` | update to the new content |
+	// | update | `update` back to the canonical content | nothing (`204`) |
+	//
+	// An update that leaves the entity as it is canonically is `422`.
 	//
 	// A create of an entity that exists, an update or delete of one that does not, and a change
 	// to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -7911,6 +7929,9 @@ func (c *ClientWithResponses) ListDraftChangesWithResponse(ctx context.Context, 
 // | update | `update` | one update: `patch` applied to the updated entity |
 // | update | `delete` | delete |
 // | delete | `create` | update to the new content |
+// | update | `update` back to the canonical content | nothing (`204`) |
+//
+// An update that leaves the entity as it is canonically is `422`.
 //
 // A create of an entity that exists, an update or delete of one that does not, and a change
 // to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -7944,6 +7965,9 @@ func (c *ClientWithResponses) AddDraftChangeWithBodyWithResponse(ctx context.Con
 // | update | `update` | one update: `patch` applied to the updated entity |
 // | update | `delete` | delete |
 // | delete | `create` | update to the new content |
+// | update | `update` back to the canonical content | nothing (`204`) |
+//
+// An update that leaves the entity as it is canonically is `422`.
 //
 // A create of an entity that exists, an update or delete of one that does not, and a change
 // to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -17003,85 +17027,86 @@ var swaggerSpec = []string{
 	"PemGIzESf3M/sD5OGOVvRLA7+6q/kZSpZZKRv43E37rdrvt//fN//P2/yd9IiJf6kPzNXO+x3ZqZHSTD",
 	"eJEjYWzqcpJlh/hDYtmPHhL/VR0ShjuBPsERJn2B8LIY0ymLw+HdTw+H/2oYzvzIrKIwDZi0S2TDxATz",
 	"avve0m/zd5q0nWFhED3jOJWLBRTRD/r7oXm7WXDh7Zon8K9h5bUmudkActlFlYaqEAC+t//2t9D8xowK",
-	"nID6Uf9kJE7tCuWE0GJZJZBQBfpjM4hM7SvkBMXAjyViriJ16F3Qx6lsn9EUMhWOIcVqYbD1/YCkJsOK",
-	"tCnmk1pT1QQlA0JHYkJ5wsXUtBTuYC7RYFDIJcqTONtI3523ISTmWYnT42LqHPsUMRaPRIieQEi0eXX6",
-	"9qezS7RW84/P3l6dX7mktbrXgr+xR96avC6uRsKY01JAIxMsQiKnYkVsypWdksUjC13ZWmhoZtvGO2u4",
-	"zmo9jWPvzHokwxUHdyfPr2C6muU1HMfIvrnxQVW56bKQdy7J58GO7EankXlxREXEIDG6gHJnNYdB98HJ",
-	"n1RnbDPx5voJKR506v+MNvm/isv1NI59G+KbTPqdz6ZO1ySlNPljLxjqqdyqOanVWVOtz6uKi5xueWNf",
-	"57P1VNw2nlsz8h1VBPvrx/8K0vOb9Kzp3clZGjJhH8nTFjRzyhMF1axfhcJbkwvi5GptLsgG+N6aWKuT",
-	"4JhPJo038pcyxfodnEbgoxsY4Ku2M94D68TDWju0DDF7A51C7cL3JgITuJS0i5fPyeFxf2AMO5fJbIxP",
-	"gPFpdp6/0Ot4bPsBXtKQ/pj3aLLE2uig+P3G/9hKwfNLaus4RiZ52Ot+s2w5b3xzRlVuqcEEwynPCEpz",
-	"19zs2JzyhNAp5UJlBRNwTJVFshviL+k8HAm8CoLfPkM3AYtu5BJwICsAxT3yEvox6JvVXapPVryS39GV",
-	"BRE16HEjob9npn1Se9BVCxoxwkXMADLvD5fv3qKCkCmfckETcsNWKATmfmhvpZAld8MWWYAgvzdspXLH",
-	"MXTMylJzTxPsLuGCdU6MwohzJC89Z/shdsggNvHfFuukzBAJzzaohgDQZ1tT6RPRFpYcN2Wvwra/N1Af",
-	"GzRNxj5lO5+6jgVyLVNO1S1vOe548QB5qZVhf8v/I2+kIJdsQXaPCEBLDvt9Muj3d0ficgkZc0PyC5Ta",
-	"fSRveXSjjxo1qsHZqb8mwSR/N4J+C/pOs5aFpvleSg8tdMjlengX6juRrGpvDLlAV0VeEApgA+C2sciY",
-	"tKDa6pAxO0OSsq59E+hTXwvXVIYbMEkh7wKjUgzssqfmpXCI7w6f1yXEknFKRTRzaEtI2y52A0R40adk",
-	"xj6RmE/1KHKC4yMNuG0WSNp0mc1kSsLLD8/enF9dn364evXu4vrt6ZuzcKf04dmb0/PXYUBMx0dXto1V",
-	"shZv3xgw1lZzoBAWv0J1AkBXADqhTadYZmPCAAAVurub1q/vBEF4AVvubQqhMkITBXXUUJy1WCaJreTr",
-	"kUscAZv3VJyDenNqugMaPG142pSnAXqrc7PhxGOS3fGIgWcRYCJy6NeUTZZKq0gOtWiDME8XdhClCImR",
-	"W7M4Jwyie+xad7Lgqh49ZIyv0Vr30f1s8CqlXJJdTeY8MrppCWM3QP7umfphosWDrej3E83YHQLfPMwJ",
-	"dmnktHyMIcPczztlxe6RDqPn2rBWTYeBUxGlcKMN1XjViKnrVIhShFUFeDY9UeT5OWFiItOIKQxVQfUi",
-	"E1OorldVbL6wo816xPsCKxkSY7KZVKxwXiijDqFt5ESmQ1Nm4QDQhBfV4a4RiwnViPxBqLqvoUEelzGh",
-	"xRm9ZaRNvWa4sLXyBlDDolWUwCdRIhWLOz1yOhLmfJ/5GCn2cDdlzFBJ4jrC2IegdJiSEA2Ca9cDZiTu",
-	"aAqFx3BZNx/DmQcr7ZGfsTjaIKrkBBszrAjxzY9//P2/DSB1oq9I+tokbWltCu7NhGbOKYDhSD+9wURu",
-	"eFbr7wRAmcIpxxVe6FhMxkt3wBSO1soBY7Ag2aNnGVZAJxu0PxbNkDYc9a78O6/ZRhyZzu8+ku9xZ7Dc",
-	"sWUEwBWANPk1sA+DiWhqcdcKwNzTO/ntXU7QtajvnIHXXzGTGU20FYb5el3QwuFIGLyVBZY++Wm5AJNG",
-	"Vd7DAxG/DZhTKpcZwwxAgE+2Sn4kCi9Aee2ckBxnPmZRQk34FetGXFxYmfwJPaJpZMJiCy8yEjeMLUDO",
-	"XQtuPQEROwieHFaExVrNdxo8DoXOFo8ouMUOGg3ZSvBtr/WvU54N9Mg5Vh8XttN3tRqqRkRceaX+VXO1",
-	"9pknEjY9qABh4Io0LYRBBbmgR36myY27t2EtvimMGgn8DITRHObsE0X0dcBaZ7dMoBou+NZoHGOVpHWy",
-	"jVl2x5iA0REX6hJBVdrhX/V1WUvDX5f6XVwRtUgQN0aSO5nGirQTlmnjCitG4QLbOfEMjDnNIn1/xIng",
-	"9VP/EpuMRVSxLheK2bL1Rcom/BPWqcFj0GFM+dQibcD3UhFUjymmZT9jOJ1OMBLwOCACQ7IG/FnIN27j",
-	"zOWEVOcekETesbSrJ6ZNFSisdHkb6AnAGJTweq7hgkTMPtnAfaULW49cQJIVbgL0rqACzvuVNgwTdosV",
-	"tdmMraCHHAzjLxt9rggXBv/uOIXlgV2g6aAyzfhgaoR/DT2wuZVZMzCAXnFQwPQZ9PseqA/Brq9zbIVC",
-	"BXlqNl0To4DVE/4V47glNB5iwHgQvo6VQXxQfyMqVWeIWDkj4SwHU51nrcx0KRTJpCRzKlbAp28KL2k7",
-	"sJ+hNY1Z4WACUlk0W08CASdvOBKhLYzM7b+8qNoBtZ9AM2MoWM6f8wAD7XMBmuYE3EWR3y2BIZRWuVq5",
-	"sdK5Y85RPRqyVwGRcMwSeXcC1iJ+lE/Le8rhzOdjYWmlP7GRaDfN4YSEGZsvtNkLAIJUzcaSplp5hRan",
-	"zbebfYqNhN2awCK34KOm14HmDQBIBQXX9lEtLPaLFpo5Q5ArOQFQLXxMXyeEbVnluoMqH/qmmjF8ljdn",
-	"/RERXyqBaKOQQfhOiDV6csPFexrisDN5h4oXgJhkelNqVLUAwFxiuoRAgBo0fB6h/murCZWg39+EShDU",
-	"+ner0sgtgIlWahaqS6u6Ti0scd00HZbwVyMoPLr5tQ24jg9P9F3Rdf4VquBfI75k1Rp7yPr3q9WCVSvg",
-	"601GH5+j0XzU7OHbdsaumHJt1elheuSSiRiUZ3h2RafhCQnPJ923UrDuGwwyG5wgW/i6V1v46u4j/2R4",
-	"FWZRa7NCf0eq+NGQe1xjoEeQzOAbsCw2S/KOAZPcBmsHwWexTVGx/ZPfg8frp9WGawEg5fKs47XXGgkP",
-	"j4e0qXAYPg6qGJOxAguWbt4UlA1E1+0G0Y3r9ITpi/bPpSfMohr0xFIZizP7XWn8cCgA6CKsFx5oZKsQ",
-	"x38LVVLdefTX4MbrgVwuPtwtiwjxvhzpmwo8PzYuy7LtnTcerMkM9bsdrcsNXc/Rpa6KX75J9Znr2HqM",
-	"Tntn8x1cuUH/ABidb8ws/vUwOnHl21wjzCb8jtG55aVg7njKqgj7ScHxaz7c+ewYeh1Gp7nSOoxOv6+E",
-	"/tvFH3xAzg0InuBDqgPwdLh2ucvtG7E839gb9T/TGY+LWo/lieT7/XD/0W4EebuoioxucYrjw1+B5ek7",
-	"nYpHtNMCjwTkaRvJrD9w7VOFE9d8eP8jl5zaASEdzrV6a+egnYjp+UQB8TonJCxBGId5xxOXy2J8LnYm",
-	"I+HDg5qhlBcltmmHTX7b95Y0/3pWgFn6NmaAZY3f7YAt7YBFzlZWybiPCpaA/XTncy5p62wB89QPB9ht",
-	"mOmf7JQ3q1p/zJst+f2c/9HO+YXjyRoZ3OKkN08/NGx3LuiPdNyrlYgaVcjPMx7NXEXBxMsm9QodIC8D",
-	"UxOgL4jXK3u2HOtvuSAqYwurh3qmUVmGeLi3RQTsMYW2WbZVUMpAHl0LGHu8Q7x/JSJTgEF5wuKRaJvk",
-	"+qWAJkx6wwMXnU3ZJADEuco1ZUFTxYhJvUJAEr3kDkkYNTaFS79wqRWIYndHjQvG9MzUSwkTqrJryDcM",
-	"T0ptw2RG6GTCogz6YhUggSEtua73WBEe+OLs9EXYlNt1qbfzEZWcHt+2O67XcLApsLe/aqblb9ahaOVG",
-	"ZVTEyjOjy3LnqSoQ4oKp4LWJbYwGjJc8iZ1YY/8l08ELZQ3UmO0la20Gow0M6+sxMkhJMt0CC9lHPDNW",
-	"OaZxcQHthUxuI8Ac1WsU8w6jToR52UjgACzukVNXkGMbSJmKHJPvBEoJGkIlksaA0+Mo6aaHbfZGAkvI",
-	"e5gKtE4QG4TuT14P23vLnd+yHpbdGraOx7tRPx6wvck+PRgfRkfxU3Y86dPd8SDai/fZweSQHo2fRn6T",
-	"Y/f7azWjrWFrfzKgx9Eu64+P4j16MDlkT6PjcZ/ulsZtBa18Q1rDPX0Mmd68UP0/6A8Ou7u73cHh1e7h",
-	"8OB4uNf/D68leWvYut3t7WPLpaZ61Lwv5RNl2M6yU5VXqj16LV1qQ1rIKh4LF9mStEOj/0PkJch9Y5G+",
-	"t8alk/geZK/0v/X3oTrLSj4e5p/Ywy1feIUbvtNu1hEcX127l00Sa9Pc8jk4FFYgvtmKItnvsbaNbYj9",
-	"xdfNvKKCTkjfok5QscLqPc1BlmxEpqBCWLFZ+V6Q42NwkR3u5zxhuhpC13Of9lXjChINC9QqvNojnVZy",
-	"RpFhp0M7YfNwkaC1m+xNOKYZ62Z8vgVFS82XPfIGPpcUl1rpyRy0PnWnsqs/7BrD1uhM28qtoFHWqg97",
-	"HrXDmN1a3A/UKWjU8Rjb+kJdLCuJuNFVm9aZdyU3uqfYTX7b1TU3bvJVYMmw/FdKhr9ElZ3To0QLz8ZB",
-	"I7po5Zj27so0627u9QGN47Ulb8uDi33hOVOkbUEIIfIalo/qsNMjZzSauW7mAOo4EhFN0xUJ/9x9tRx3",
-	"L21lRndwcBiidfPqzenz7uWr08HBobW1UnqHbVxv2Mq2pg5/Pnv26t27P15fnj2/OLsKT0aiiCmBXV3z",
-	"2g9XaMdiEu73d7EJsL3SaD2GNWf460iKCZ8uU31JMr0pYSZQx+J1vt4PAzB/8pxWAD0EXEKon1ks1Sys",
-	"a3dfrXe/OHsZdghVN8pIqTZTA+h0au57YxrdTKERKwBUDsLOCQkXgK7tLW8kwkG/H54UCnGgDbzFd7Qt",
-	"+KmQpgPvJCCAeNkjL/ItjqjAliwLaBGiZ1ztlN8ZmpmabjXGFDVZ4IY/bTmgo/Qz7A4M3Zugs7FxiZf6",
-	"Cp/4HEdT5vXERruztvV0nnbNRAxK0DRi3fZiaNj/J5CSn5H3W1s4NYDIxlFO2rj3gdmhgPzj7//TqW3g",
-	"D34MvMnlnoxi5/9tvRm7/f4WGb6AUGE2EDwwJ3kYAFkvZfb7EojWIN7bPRywbhQdPe3u7rK97tNdOu7u",
-	"R8d7h0dx1D8+eLpxRZZ3Wt+0iFDN6ODg8N9DdzDM2Kdt1QfA6xilhvJ9kpd0lswblihWpIJ589HB0W7/",
-	"iNE+Gw8O+seTaLC7OxjsRhE7fro/fkr3jg6O+uPD+Ojg6WE0GET7h5P9vaPj6Om4v7/Hdo+aCVVRjvci",
-	"1cfHATAoiIMpjv/eCKLm7SCgi9rS1lMnb1YfgoEwwFr67zYJq2LLav/Eakuoj6nR69Al4aezK+J7HMOO",
-	"WUQNQOKpQL3jPCF5wXekTTrT1rtG53+15bS2WZXflb50YY/R148KyIlfXp5Zw/gdDzsYqqDs4uYWAQmR",
-	"TVrD/f5u3vL4g0D0Ff5fzMPis3NTO1yAfdB1Ly9exzfELfQYjf483+LwJn6XSjHNEU/0xSWWgvW+LnTw",
-	"L9TtoGiC1nvxjLHbWA2NIBHvpcqmKbv8P6/zAmCaYGd7kqV8QdrWFskkGeiDQYpYnWhrMFqmqRayiCaJ",
-	"ImqGiA5sJODUQMOKZ8pis4OzAvIKjSkHQ3VMr7yFTD1YHpYfVBnrgnGDLVxGQj9uvszLF2uKFd9idyPP",
-	"OGpwvb1CQj2ihjZvaOpPYiIWuS3etshEuIcrhOyO2TSlMYuN4vsm/tveoWhn1xq2vIiIphbN2DVQ9hp2",
-	"pjVs4WZo/WN2oewIEsskqXiX0DVS9S0dIULcfxh9BqijyHGgmIyKay2FodL26mrL/bBuANwXkA8uchkI",
-	"iAHhME5DgMqnHBA8jL2kZsssBmdV9c7KI22dGdar3lD18zBuk2Hte9td3oqeg4yWcybAn4Ot8XcgaG1e",
-	"UZeKI/Q9APvlmoD9yoBj9XILzEytanS+QMBj0wwCGmHSRAXEMYutZYV0f5MaUGqImb/GQDtUX/Pcy0Js",
-	"zl02mqGK+dIrZShzVvcSk6NLtOWx8BIfT7CqeU5XhkZECnOL9FJWC+lVdcObNv1meJtK0bbmN0+Jq0pV",
-	"nRNSTl0ymhaALv0UmUJ/5rr32qwjuC/aglSoQScN6VEngIMJmhpyMzRTGxiJXiW0XPfKl2Dg2RYCNRFf",
-	"QaaI+G7GgqPry8cv/38AAAD//w==",
+	"nID6sWl2tkl5cVvdj1zSkrfIkTgV7kUzxOayHbbN/K0Vmg+ZrDALaDDALJBTS2s5IbRY4AmbqQL9sXmL",
+	"TO1i5QQF0o9qYtYkdThi0FGqbCnSFHImjiHZa2FQ/v3QqN6QFWlTzGy1RrMJjwaEjsSE8kSTApsbd9x6",
+	"/KymPJ20jTu98zaEFEEr+3pcTOJjnyLG4pEI0ScJKT+vTt/+dHaJdnP+8dnbq/Mrlz5X91rwfPbIW7NZ",
+	"XI2EMeylgJYqWA5FTsWK2OQvOyWLjBa6ArrQ0MzyhrPL6+zn0zj2Ts9HMqFxcHcG/gpGtFleg2GA7Jub",
+	"QVSV2z8LeefSjR7MeGh0X5kXR1REDFK0C3h7VocZnKHcPiNjKOzPfFG2TIDe+pKCOKku0yYSzvXvpXjQ",
+	"9f4zXin+VTzGp3Hsm0DfdCPZ+WzKjE1OTZM7+YKhcsuNspNaRTfVh0BV25HTLR0O61zOnl7cxvFsRr6j",
+	"ClBtbh8o2vKDS89v0jGodydnaUjkfSRHYdDMKU8UFON+FYhwTSqLk6u1qSwb0IdrQsVOgmM+mTQ6FF7K",
+	"FMuPcBpB4RxC3K62O4MC64PEUkE0JzH5BH1a7cL3JoAUuIy6i5fPyeFxf2CsQZeIbYxhQCFq9v2/0Ot4",
+	"bKMDXtKQvZm3mLLE2uhf+d1h8dhKwXOrapM6RiZ5WG9Fs2y5YEJzQlhuqcEEwynPCEpz11xM2ZzyhNAp",
+	"5UJlBbtxTJUF4hviL+k8HAm8ycKFL0MvB4tu5BJgLCv4yj3yEtpJ6OvYXapPVvQo3NGVxUA14Hcjob9n",
+	"pvtTe9BVCxoxwkXMAPHvD5fv3qKCkCmfckETcsNWKATmUmkv1ZDkd8MWWYAYxTdspXK/NzT8ylJzuRPs",
+	"LuGCdU6MwohzIDI9Z/shNvggtm7B1hqlzBAJzzawqQGz2paE+kS0dTHHTcm3sO3vDVLJBk2TsU/Zzqeu",
+	"Y4Fcy5QzjctbjjtePEBeamXY3/L/yBspyCVbkN0jAsiYw36fDPr93ZG4XELC35D8ApWCH8lbHt3oo0aN",
+	"amCC6u9WMMnfjaDfgr7TrGWRdb6X0kMLHVLRHt4D/E4kq9obQy7QVZEXhAJWAvh6LLAnLai2OmDPzpCk",
+	"rGvfBPrU18I1he0GC1PIu8CoFIMa7al5KRxgvYMXdvm8ZJxSEc0cWBTStovNDBEd9SmZsU8k5lM9ipzg",
+	"+EgDbnsdkjZdZjOZkvDyw7M351fXpx+uXr27uH57+uYs3Cl9ePbm9Px1GBDTsNJVnWORr20XYP2IxlZz",
+	"mBYWfkN1AgCHADqhTadYZkPagF8Vurub1q/vBEF0BFutbuq4MkITBWXgUFu2WCaJLUTskUscAXsPVTyK",
+	"enNqmhsaOHB42lTXAfis883hxGOS3fGIgTsSUC5y5NqUTZZKq0gOpXSDMM92dgiriOiRW7M4J8wB8Ni1",
+	"7mTBVT16xBtfo7Xuozvn4FVKuRzBmsR/ZHTT0cZugPzdM/XDBLsHW9HvJ5qxO8TteZgT7NLIafkYQ4a5",
+	"n3fKit0jHUbPtWGtmg4DpyJK0VIbafKKKVPXaBGlCIsi8Gx6osjzc8LERKYRUxhpg+JLJqYADqCq0IJh",
+	"R5v1CFcGVjLk9WQzqVjhvFBGHULXy4lMh6ZKxOG3CS8UxF0fGRPfEfmDABpQQ4M8mGMiozN6y0iber18",
+	"YWvlDYCeRasogU+iRCoWd3rkdCTM+T7zIV7s4W6qsKEQxjW0sQ9B5TMlIRoE166FzUjc0RTqpuGybj6G",
+	"Mw9W2iM/Y223AYTJCTZmWNDimx//+Pt/GzztRF+R9LVJ2srgFNybCc2cU8A57nODAD2iPKv1dwIeTuGU",
+	"4wovdCwm46U7YApHa+WAMVCW7NGTJCuYmQ3aH2t+SBuOele9npecIwxO53cfyfe4M1ju2DIC4OpXmvwa",
+	"2EbChEG1uGsFYO7pnfz2LifoWtR3zsBrD5nJjCbaCsN0wy5o4XAkDFzMAiu3/KxiQHmjKm9BgoDlBosq",
+	"lcuMYQIjoD9bJT8ShRegvHZOSA6TH7MooSZmi2UvLpisTPqHHtH0YWGxRUcZiRvGFiDnroO4noCIHYJQ",
+	"jorCYq3mOw0eh0JjjkcU3GIDkIZkK/i21/rXqS4HeuQcq48L26i8WsxVIyKuOlT/qrnY/MwTCZvdVEBg",
+	"cDWmFoGhArzQIz/T5Mbd2xBKwNR1jQR+BsJoDnP2iSJ4PEDFs1smUA0XfGs0jrHI0zrZxiy7Y0zA6Ahr",
+	"dYmYMO3wr/q6rKXhr0v9Lq6IWiQIeyPJnUxjRdoJy7RxhQWvcIHtnHgGxpxmkb4/4kTw+ql/iT3SIqpY",
+	"lwvFbNX9ImUT/gnL7OAxaJCmfGqRNsCTqQiK3xTTsp8xnE4nGAl4HACNIcMD/iykS7dx5nJCqnMPSCLv",
+	"WNrVE9OmCtSFumQP9ARgDEp4LeNwQSJmn2y0v9JErkcuIEcMNwFab1AB5/1KG4YJu8WC4GzGVtACD4bx",
+	"l40+V0Q7g393nMLysDrQdFCZZnwwNcK/hh5W3sqsGRhArzgoQBIN+n0Pk4hg09o5dnKhgjw1m66JUYAa",
+	"Cv+KcdwSmBAxWEKIvsfKGESovxFUqzNEqJ+RcJaDKS60Vma6FIpkUpI5FSvg0zeFl7QdVtHQmsascDAB",
+	"qSwYryeBAPM3HInQ1nXm9l9eE+5w5k+gFzPUW+fPeXiH9rkATXMC7qLIb/bAEAmsXGzdWKjdMeeoHg3Z",
+	"qwCoOGaJvDsBaxE/yqflPeVg8vOxMNfEn9hItJvmcELCjM0X2uwF/EOqZmNJU628Qgsz59vNPsVGwm5N",
+	"YIFn8FHTqkHzBuC7goJr+6AcFrpGC82cIUaXnAAmGD6mrxPCdtxyzU2Vj9xTTXg+y3vL/oiANZVAtFHI",
+	"IHwnxBo9ueHiPQ1x2Jm8Q8ULOFIyvSn12VoA3i8xTU4gQA0aPo9Q/7XVBKrQ728CVQhq/btVaeQWf0Ur",
+	"NYs0plVdpxZVuW6aDgr5qwEgHt382gYbyEdX+q7gQP8KRfyvER6zao09ZPn+1WrBqgX89SajDy/SaD5q",
+	"9vBtO2NXTLm26vQwPXLJRAzKMzy7otPwhITnk+5bKVj3DQaZDcyRrdvdq63bdfeRfzK4DbOotamkvwNt",
+	"/GjAQ66v0SNIZvANUBybJXnHYGFuAxWE2LnYZanYvcpvIeS1A2vDtQCAfnnW8bqDjYQHJ0TaVDgIIoe0",
+	"jMlYgcV6N28Kygaia9aD4Mx1esK0dfvn0hNmUQ16YqmMxZn9rjR+OBADdBHWCw/04VXYhmALVVLdefTX",
+	"4Mbrgczun+Ddsghw78uRvqnA82Pjsizb3nnfxJrMUL9Z07rc0PUcXWoK+eWbVJ+5jq2HGLV3Nt/BlRv0",
+	"DwAx+sbM4l8PYhRXvs01wmzC7xCjW14K5o6nrIqwnxQcv+bDnc+OoddBjJorrYMY9dti6L9d/MHHE90A",
+	"QAo+pDr8UQfLl7vcvhGK9I29Uf8znfG4qPVQpEi+3w/3H+1GkHe7qsjoFqc4PvwVUKS+06l4RDst8Eg4",
+	"pLYPzvoD1z5VOHHNh/c/csmpHRDS4VynunaOOYqQpE8UEK9zQsISAnOYN2xxuSzG52JnMhI+uqkZSnlR",
+	"Ypt22OS3fW9J869nBZilb2MGWNb43Q7Y0g5Y5GxllYz7qGAJ2E93PueSts4WME/9cHjjhpn+yU55s6r1",
+	"x7zZkt/P+R/tnF84nqyRwS1OevP0Q6OO54L+SMe9WomoUYX8POPRzFUUTLxsUq/QAfIyMDUB2pp4rb5n",
+	"y7H+lguiMraweqhn+qxlCOd7WwTwHlPo+mU7HaUM5NF1sLHHO8T7VyIyBRiUJyweibZJrl8K6CGlNzxw",
+	"0dmUTQIAzKtcUxY0VYyY1CvEU9FL7nigJy79wqVWIPzJHTUuGNPyUy8lTKjKriHfMDwpdT2TGaGTCYsy",
+	"aOtVQDSGtOS61mlFdOOLs9MXYVNu16XezkdUcnp82625XsPBpsDe/qqZlr9Zh6KVG5VRESvPjC7Lnaeq",
+	"QIgLpoLX5bYxGjBe8iR2Yo3to0wDMpQ1UGO2Fa61GYw2MKyvx8ggJck0OyxkH/HMWOWYxsUFdEcyuY2A",
+	"0lSvUcw7jDoR5mUjgQOwuEdOXUGO7X9lKnJMvhMoJehnlUgaA7iPo6SbHnYJHAksIe9hKtA6QWwQuj95",
+	"LXjvLXd+x31YdmvYOh7vRv14wPYm+/RgfBgdxU/Z8aRPd8eDaC/eZweTQ3o0fhr5PZrd76/VjLaGrf3J",
+	"gB5Hu6w/Por36MHkkD2Njsd9ulsatxW08g1pDff0MWRaC0P1/6A/OOzu7nYHh1e7h8OD4+Fe/z+8juqt",
+	"Yet2t7ePHaOa6lHztppPlGE7y05VXqm2GLZ0qQ1pIat4LFxkS9IOjf4PkZcg941F+t4al07ie5C90r7X",
+	"34fqLCv5eJh/Yg+3fOEVbvhOu1lHcHx17V42SaxNc8vn4EBkgfhmK4pkv8faNnZR9hdfN/OKCjohfYs6",
+	"QcUKq/c0B1myEZmCCmHFXut7QY6PwUV2uJ/zhGnKCE3bfdpXjStINCxQq/Bqj3RayRlFho0a7YTNw0WC",
+	"1m6yN+GYZqyb8fkWFC31jvbIG/hcUlxqpaV00PrUncqu/rBrDFujM20nuoJGWas+7HnUDmN2a3E/UKeg",
+	"Ucdj7EoMdbGsJOJGV21aZ95U3eieYjP8bVfX3HfKV4Elw/JfKRn+ElV2To8SLTwbB43oopVjutMr02u8",
+	"uVUJ9L3XlrwtDy62tedMkbaFQ4TIa1g+qsNOj5zRaOaasQMm5UhENE1XJPxz99Vy3L20lRndwcFhiNbN",
+	"qzenz7uXr04HB4fW1krpHXahvWEr21k7/Pns2at37/54fXn2/OLsKjwZiSKmBDalzWs/XKEdi0m439/F",
+	"Hsb2SqP1GNac4a8jKSZ8ukz1Jcm01oSZQB2L17h7PwzA/MlzWgEpEcAMoX5msVSzsK5bf7Xe/eLsZdgh",
+	"VN0oI6XaTA2gUau5741pdDOFPrIAPTkIOyckXAA4uLe8kQgH/X54UijEgS72FhQSa6sloUKaBsKTgACW",
+	"ZY+8yLc4ogI7yiygw4mecbXRf2doZmqa7RhT1GSBG/605YCO0s+wuTE0n4LGzMYlXmqLfOJzHE2Z19Ib",
+	"7c7aztl52jUTMShB00d224uhYf+fQEp+Rt5vbeHUACIbRzlp494HZocC8o+//09Ju+oHrB8Db3K5J8NR",
+	"+kwPuq03Y7ff3yLDFxAqzAaCB+YkDwMg66XMfl8C0RrEe7uHA9aNoqOn3d1dttd9ukvH3f3oeO/wKI76",
+	"xwdPN67I8k7rmxYRqhkdHBz+e+gOhhn7tK36AHgdo9RQvk/yks6SecMSxYpUMG8+Ojja7R8x2mfjwUH/",
+	"eBINdncHg90oYsdP98dP6d7RwVF/fBgfHTw9jAaDaP9wsr93dBw9Hff399juUTOhKsrxXqT6+DgABgVx",
+	"MMXx3xt21LwdBHRRW9p66uTN6kMwEAZYS//dJmFVbFntn1htCfUxNXodmjz8dHZFfI9j2DGLqAFIPBWo",
+	"d5wnJC/4jrRJZ7qS1+j8r7ac1vba8pvqly7sMfr6UQE58cvLM2sYv+MBDkMVlF3c3CIgIbJJa7jf3807",
+	"Nn8QiL7C/4t5WHx2bmqHC7APuu7lxev4hriFHqPRn+dbHN7E71Ippjniib64xFKw3teFDv6FmjUUTdB6",
+	"L54xdhuroREk4r1U2TRll//ndV4ATBNszE+ylC9I29oimSQDfTBIEasTbQ1GyzTVQhbRJFFEzRDRgY0E",
+	"nBpoWPFMWWh5cFZAXqEx5WCojmn1t5CpB8vD8oMqY10wbrADzUjox82XefliTbHiW2zO5BlHDa63V0io",
+	"R9TQ5g1N7VVMxCK3xdsWmQj3cIU43zGbpjRmsVF838R/2zsU7exaw5YXEdHUohm7Bspew860hi3cDK1/",
+	"zC6UHUFimSQV7xK6Rqq+pSNEiPsPo88AdRQ5DhSTUXGtpTBU2l5dbbkf1g2A+wLywUUuAwExIBzGaQhI",
+	"/5QDgoexl9RsmcXgrKreWXmkrTPDetUbqn4exm0yrH1vu8tb0XOQ0XLOBPhzsLP/DgStzSvqUnGEvgdg",
+	"u18TsF8ZcKxeboGZqVWNzhcIeGx6WUAfT5qogDhmsbWskO5vUgNK/Tzz1xhoh+prnntZiM25y0YzVDFf",
+	"eqUMZc7qXmJydIm2PBZe4uMJVjXP6crQiEhhbpFeymohvapu+GemFhSHt6kUbWt+85S4qlTVOSHl1CWj",
+	"aQHo0k+RKbSXrnuvzTqC+6ItSIUadNKQHnUCOJigqSE3QzO1gZHoVULLda98CQae7TtQE/EVZIqI72Ys",
+	"OLq+fPzy/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

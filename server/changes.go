@@ -146,16 +146,17 @@ const detailChangeNotFound = "Change not found"
 // ValidateDraft checks the canonical ontology with the draft applied and, when there is no
 // error, marks the draft validated for the revision it checked.
 func (s *Server) ValidateDraft(ctx context.Context, req gen.ValidateDraftRequestObject) (gen.ValidateDraftResponseObject, error) {
+	// The turn first: a queue of waiting validations must not hold a change set each.
+	if !s.heavy.acquire(ctx) {
+		return busyAnswer{}, nil
+	}
+	defer s.heavy.release()
 	draft, changes, answer, err := s.draftWithChanges(ctx, req.Token)
 	if answer != nil || err != nil {
 		return answer, err
 	}
 	snap := s.snapshot(ctx)
-	if !s.heavy.acquire(ctx) {
-		return busyAnswer{}, nil
-	}
 	report, err := checkDraft(snap, changes)
-	s.heavy.release()
 	if err != nil {
 		metrics.DraftValidations.WithLabelValues(metrics.OutcomeFailure).Inc()
 		return nil, err

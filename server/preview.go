@@ -65,7 +65,10 @@ func (s *Server) preview(next http.Handler) http.Handler {
 // previewSnapshot returns the preview of the draft of hash over the snapshot served now, from
 // the cache when the draft's change set and the snapshot are the ones it was built for.
 func (s *Server) previewSnapshot(ctx context.Context, hash string) (*snapshot.Snapshot, error) {
-	draft, changes, err := s.store.DraftWithChanges(ctx, hash)
+	// The draft's row is small; its change set may be megabytes. Read the row, look in the
+	// cache, and only with a turn to build read the changes: a queue of waiting requests must
+	// not hold a change set each.
+	draft, err := s.store.DraftByHash(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +81,15 @@ func (s *Server) previewSnapshot(ctx context.Context, hash string) (*snapshot.Sn
 		return nil, errBusy
 	}
 	defer s.heavy.release()
+	// Another request may have built it while this one waited.
+	if snap, ok := s.previews.get(key); ok {
+		return snap, nil
+	}
+	draft, changes, err := s.store.DraftWithChanges(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	key.revision = draft.Revision
 	preview := make([]snapshot.Change, len(changes))
 	for i, c := range changes {
 		preview[i] = snapshot.Change{Kind: ontology.Kind(c.EntityType), ID: c.EntityID, Data: c.Entity, At: c.UpdatedAt}

@@ -59,6 +59,12 @@ func (p patchAnswer) VisitGetDraftPatchResponse(w http.ResponseWriter) error {
 
 // SubmitDraft re-validates a validated draft, pushes it as a branch and marks it submitted.
 func (s *Server) SubmitDraft(ctx context.Context, req gen.SubmitDraftRequestObject) (gen.SubmitDraftResponseObject, error) {
+	// The turn first: a queue of waiting submits must not hold a change set each. It is held
+	// through the push, so submits run one by one per turn.
+	if !s.heavy.acquire(ctx) {
+		return busyAnswer{}, nil
+	}
+	defer s.heavy.release()
 	draft, changes, answer, err := s.draftWithChanges(ctx, req.Token)
 	if answer != nil || err != nil {
 		return answer, err
@@ -74,11 +80,7 @@ func (s *Server) SubmitDraft(ctx context.Context, req gen.SubmitDraftRequestObje
 		return conflictAnswer("only a validated draft can be submitted: validate it first (POST /api/v1/drafts/{token}/validate)"), nil
 	}
 	snap := s.snapshot(ctx)
-	if !s.heavy.acquire(ctx) {
-		return busyAnswer{}, nil
-	}
 	report, err := checkDraft(snap, changes)
-	s.heavy.release()
 	if err != nil {
 		return nil, err
 	}

@@ -143,6 +143,9 @@ export interface paths {
          *     | update | `update` | one update: `patch` applied to the updated entity |
          *     | update | `delete` | delete |
          *     | delete | `create` | update to the new content |
+         *     | update | `update` back to the canonical content | nothing (`204`) |
+         *
+         *     An update that leaves the entity as it is canonically is `422`.
          *
          *     A create of an entity that exists, an update or delete of one that does not, and a change
          *     to a submitted draft are `409`. A patch that does not apply (a path that is missing, a
@@ -3498,7 +3501,7 @@ export interface operations {
                     "application/json": components["schemas"]["DraftChange"];
                 };
             };
-            /** @description The change cancelled the draft's creation of the entity; the change set no longer mentions it. */
+            /** @description The change cancelled the draft's creation of the entity, or brought the entity back to its canonical content; the change set no longer mentions it. */
             204: {
                 headers: {
                     "Cache-Control": components["headers"]["NoStore"];
