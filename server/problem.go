@@ -61,14 +61,6 @@ func notFoundHandler(w http.ResponseWriter, _ *http.Request) {
 	writeProblem(w, newProblem(http.StatusNotFound, detailNoRoute))
 }
 
-// methodNotAllowed answers a known path outside the contract (health, docs) used with another method.
-func methodNotAllowed(allow string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", allow)
-		writeProblem(w, methodNotAllowedProblem(r.Method))
-	}
-}
-
 // methodNotAllowedProblem is the 405 answer, byte for byte the same whether the contract or a
 // route outside it refuses method.
 func methodNotAllowedProblem(method string) gen.Problem {

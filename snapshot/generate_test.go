@@ -134,14 +134,20 @@ func previewChanges(s *Snapshot) []Change {
 	return changes
 }
 
-// BenchmarkPreview is the cost of the first preview request of a 50-change draft over 5,000
-// categories (later ones come from the preview cache), and the heap one preview keeps.
-func BenchmarkPreview(b *testing.B) {
+// previewBench is the snapshot of 5,000 generated categories and a 50-change draft over it.
+func previewBench(b *testing.B) (*Snapshot, []Change) {
+	b.Helper()
 	s, err := Build(generated(5000))
 	if err != nil {
 		b.Fatal(err)
 	}
-	changes := previewChanges(s)
+	return s, previewChanges(s)
+}
+
+// BenchmarkPreview is the cost of the first preview request of a 50-change draft over 5,000
+// categories (later ones come from the preview cache), and the heap one preview keeps.
+func BenchmarkPreview(b *testing.B) {
+	s, changes := previewBench(b)
 	var kept *Snapshot
 	var before, after runtime.MemStats
 	for b.Loop() {
@@ -162,11 +168,7 @@ func BenchmarkPreview(b *testing.B) {
 
 // BenchmarkPreviewBuild is the time alone (no forced collections) of building that preview.
 func BenchmarkPreviewBuild(b *testing.B) {
-	s, err := Build(generated(5000))
-	if err != nil {
-		b.Fatal(err)
-	}
-	changes := previewChanges(s)
+	s, changes := previewBench(b)
 	for b.Loop() {
 		if _, err := s.With(changes); err != nil {
 			b.Fatal(err)

@@ -64,31 +64,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Page is one page of a keyset-paginated list.
-type Page[T any] struct {
-	Items []T
-	// HasNext reports whether more items follow the last one.
-	HasNext bool
-}
-
-// queryPage runs a keyset query that asks for limit+1 rows (the extra one only tells whether
-// another page follows) and scans them into T by position.
-func queryPage[T any](ctx context.Context, s *Store, limit int, sql string, args ...any) (Page[T], error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return Page[T]{}, err
-	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[T])
-	if err != nil {
-		return Page[T]{}, err
-	}
-	page := Page[T]{Items: items}
-	if len(items) > limit {
-		page.Items, page.HasNext = items[:limit], true
-	}
-	return page, nil
-}
-
 // queryOne runs a query for one row and scans it with scan; no row is ErrNotFound.
 func queryOne[T any](ctx context.Context, s *Store, scan pgx.RowToFunc[T], sql string, args ...any) (T, error) {
 	// A failed Query hands its error to CollectOneRow through rows.
